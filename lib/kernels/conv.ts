@@ -1,0 +1,401 @@
+/**
+ * 2-D convolution (NHWC input, HWIO filter) forward and both gradients, as sgemm calls.
+ *
+ * Stride-1 convolutions (every conv of NAS-Bench-201 cells and most of any CNN) use a *shifted
+ * grid* formulation that needs no im2col: the input is zero-padded and flattened to rows of
+ * `inC` floats; for each filter tap (kh, kw) the rows shifted by `kh·dil·Wp + kw·dil` are one
+ * matrix, so the output is the sum of KH·KW plain GEMMs over the whole padded grid (a few rows on
+ * the border are computed and dropped). Memory traffic is one padded copy instead of a KH·KW-times
+ * larger im2col matrix. Strided and dilated-with-stride convolutions use im2col (they are rare and
+ * small: the reduction blocks).
+ *
+ * All functions are pure: they read and write the arrays they are given and allocate only
+ * JavaScript scratch memory.
+ *
+ * @module
+ */
+import type { Gemm } from "./gemm.ts";
+
+/** The geometry of one convolution, in tfjs' `Conv2DInfo` terms (NHWC, filter [kH,kW,inC,outC]). */
+export interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+}
+
+/** Largest im2col block, in floats, before the batch is processed in chunks (64 MiB). */
+const IM2COL_MAX_FLOATS = 16 * 1024 * 1024;
+
+/**
+ * Rows of the grid processed per batch of GEMMs: the KH·KW taps of one chunk then reuse the
+ * chunk from cache instead of streaming the whole grid KH·KW times (the GEMMs are thin and
+ * memory-bound when channels are few). Tunable for experiments with `SIGEO_CONV_CHUNK_FLOATS`.
+ */
+let chunkFloats = 1 << 15;
+export function setConvChunkFloats(n: number): void {
+  chunkFloats = n;
+}
+function rowChunk(floatsPerRow: number): number {
+  return Math.max(1024, Math.floor(chunkFloats / floatsPerRow));
+}
+
+function useGrid(g: ConvGeometry): boolean {
+  return g.strideH === 1 && g.strideW === 1;
+}
+
+interface Grid {
+  hp: number;
+  wp: number;
+  /** rows of the padded grid */
+  p: number;
+  /** rows for which every tap stays inside the grid */
+  m: number;
+}
+
+function gridOf(g: ConvGeometry): Grid {
+  const hp = g.inH + g.padTop + g.padBottom;
+  const wp = g.inW + g.padLeft + g.padRight;
+  const p = g.batch * hp * wp;
+  const maxOff = (g.kH - 1) * g.dilH * wp + (g.kW - 1) * g.dilW;
+  const expectH = hp - (g.kH - 1) * g.dilH;
+  const expectW = wp - (g.kW - 1) * g.dilW;
+  if (expectH < g.outH || expectW < g.outW) {
+    throw new RangeError(
+      `Cannot run a stride-1 convolution as the padded input ${hp}x${wp} is too small for output ${g.outH}x${g.outW}`,
+    );
+  }
+  return { hp, wp, p, m: Math.max(0, p - maxOff) };
+}
+
+/** The input zero-padded to the grid, or the input itself when there is no padding. */
+function padInput(x: Float32Array, g: ConvGeometry, grid: Grid): Float32Array {
+  if (g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0) return x;
+  const c = g.inC;
+  const xp = new Float32Array(grid.p * c);
+  const rowLen = g.inW * c;
+  for (let b = 0; b < g.batch; b++) {
+    for (let h = 0; h < g.inH; h++) {
+      const src = (b * g.inH + h) * rowLen;
+      const dst = ((b * grid.hp + h + g.padTop) * grid.wp + g.padLeft) * c;
+      xp.set(x.subarray(src, src + rowLen), dst);
+    }
+  }
+  return xp;
+}
+
+/** dy placed on the grid (zeros elsewhere), or dy itself when the grid is exactly the output. */
+function dyOnGrid(dy: Float32Array, g: ConvGeometry, grid: Grid): Float32Array {
+  if (grid.hp === g.outH && grid.wp === g.outW) return dy;
+  const c = g.outC;
+  const out = new Float32Array(grid.p * c);
+  const rowLen = g.outW * c;
+  for (let b = 0; b < g.batch; b++) {
+    for (let h = 0; h < g.outH; h++) {
+      const src = (b * g.outH + h) * rowLen;
+      out.set(dy.subarray(src, src + rowLen), (b * grid.hp + h) * grid.wp * c);
+    }
+  }
+  return out;
+}
+
+/** Output y [batch,outH,outW,outC] of x [batch,inH,inW,inC] with filter w [kH,kW,inC,outC]. */
+export function conv2dForward(
+  gemm: Gemm,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  g: ConvGeometry,
+): void {
+  if (!useGrid(g)) return im2colForward(gemm, x, w, y, g);
+  const grid = gridOf(g);
+  const xp = padInput(x, g, grid);
+  const direct = grid.hp === g.outH && grid.wp === g.outW;
+  const yg = direct ? y : new Float32Array(grid.m * g.outC);
+  const blk = g.inC * g.outC;
+  const step = rowChunk(g.inC + g.outC);
+  for (let r0 = 0; r0 < grid.m; r0 += step) {
+    const rows = Math.min(step, grid.m - r0);
+    for (let kh = 0; kh < g.kH; kh++) {
+      for (let kw = 0; kw < g.kW; kw++) {
+        const off = kh * g.dilH * grid.wp + kw * g.dilW;
+        const t = kh * g.kW + kw;
+        gemm.sgemm(
+          false,
+          false,
+          rows,
+          g.outC,
+          g.inC,
+          1,
+          xp.subarray((r0 + off) * g.inC),
+          g.inC,
+          w.subarray(t * blk, (t + 1) * blk),
+          g.outC,
+          t === 0 ? 0 : 1,
+          yg.subarray(r0 * g.outC),
+          g.outC,
+        );
+      }
+    }
+  }
+  if (direct) return;
+  const rowLen = g.outW * g.outC;
+  for (let b = 0; b < g.batch; b++) {
+    for (let h = 0; h < g.outH; h++) {
+      const src = (b * grid.hp + h) * grid.wp * g.outC;
+      y.set(yg.subarray(src, src + rowLen), (b * g.outH + h) * rowLen);
+    }
+  }
+}
+
+/** dx [batch,inH,inW,inC] from dy [batch,outH,outW,outC] and w. */
+export function conv2dBackpropInput(
+  gemm: Gemm,
+  dy: Float32Array,
+  w: Float32Array,
+  dx: Float32Array,
+  g: ConvGeometry,
+): void {
+  if (!useGrid(g)) return im2colBackpropInput(gemm, dy, w, dx, g);
+  const grid = gridOf(g);
+  const dyg = dyOnGrid(dy, g, grid);
+  const noPad = g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0;
+  const dxg = noPad ? dx : new Float32Array(grid.p * g.inC);
+  if (noPad) dxg.fill(0);
+  const blk = g.inC * g.outC;
+  const step = rowChunk(g.inC + g.outC);
+  for (let r0 = 0; r0 < grid.m; r0 += step) {
+    const rows = Math.min(step, grid.m - r0);
+    for (let kh = 0; kh < g.kH; kh++) {
+      for (let kw = 0; kw < g.kW; kw++) {
+        const off = kh * g.dilH * grid.wp + kw * g.dilW;
+        const t = kh * g.kW + kw;
+        gemm.sgemm(
+          false,
+          true,
+          rows,
+          g.inC,
+          g.outC,
+          1,
+          dyg.subarray(r0 * g.outC),
+          g.outC,
+          w.subarray(t * blk, (t + 1) * blk),
+          g.outC,
+          1,
+          dxg.subarray((r0 + off) * g.inC),
+          g.inC,
+        );
+      }
+    }
+  }
+  if (noPad) return;
+  const rowLen = g.inW * g.inC;
+  for (let b = 0; b < g.batch; b++) {
+    for (let h = 0; h < g.inH; h++) {
+      const src = ((b * grid.hp + h + g.padTop) * grid.wp + g.padLeft) * g.inC;
+      dx.set(dxg.subarray(src, src + rowLen), (b * g.inH + h) * rowLen);
+    }
+  }
+}
+
+/** dw [kH,kW,inC,outC] from x and dy. */
+export function conv2dBackpropFilter(
+  gemm: Gemm,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+  g: ConvGeometry,
+): void {
+  if (!useGrid(g)) return im2colBackpropFilter(gemm, x, dy, dw, g);
+  const grid = gridOf(g);
+  const xp = padInput(x, g, grid);
+  const dyg = dyOnGrid(dy, g, grid);
+  const blk = g.inC * g.outC;
+  const step = rowChunk(g.inC + g.outC);
+  for (let r0 = 0; r0 < grid.m; r0 += step) {
+    const rows = Math.min(step, grid.m - r0);
+    for (let kh = 0; kh < g.kH; kh++) {
+      for (let kw = 0; kw < g.kW; kw++) {
+        const off = kh * g.dilH * grid.wp + kw * g.dilW;
+        const t = kh * g.kW + kw;
+        gemm.sgemm(
+          true,
+          false,
+          g.inC,
+          g.outC,
+          rows,
+          1,
+          xp.subarray((r0 + off) * g.inC),
+          g.inC,
+          dyg.subarray(r0 * g.outC),
+          g.outC,
+          r0 === 0 ? 0 : 1,
+          dw.subarray(t * blk, (t + 1) * blk),
+          g.outC,
+        );
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// im2col path (strided convolutions)
+
+function batchChunk(g: ConvGeometry): number {
+  const perItem = g.outH * g.outW * g.kH * g.kW * g.inC;
+  return Math.max(1, Math.min(g.batch, Math.floor(IM2COL_MAX_FLOATS / Math.max(1, perItem))));
+}
+
+/** col[r, (kh,kw,ci)] for items b0..b0+nb of the batch. */
+function im2col(x: Float32Array, g: ConvGeometry, b0: number, nb: number, col: Float32Array): void {
+  const kcols = g.kH * g.kW * g.inC;
+  const c = g.inC;
+  let r = 0;
+  for (let b = b0; b < b0 + nb; b++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, r++) {
+        const rowBase = r * kcols;
+        for (let kh = 0; kh < g.kH; kh++) {
+          const ih = oh * g.strideH - g.padTop + kh * g.dilH;
+          for (let kw = 0; kw < g.kW; kw++) {
+            const iw = ow * g.strideW - g.padLeft + kw * g.dilW;
+            const dst = rowBase + (kh * g.kW + kw) * c;
+            if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) {
+              col.fill(0, dst, dst + c);
+            } else {
+              const src = ((b * g.inH + ih) * g.inW + iw) * c;
+              col.set(x.subarray(src, src + c), dst);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function im2colForward(gemm: Gemm, x: Float32Array, w: Float32Array, y: Float32Array, g: ConvGeometry): void {
+  const kcols = g.kH * g.kW * g.inC;
+  const chunk = batchChunk(g);
+  const rowsPerItem = g.outH * g.outW;
+  const col = new Float32Array(chunk * rowsPerItem * kcols);
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const nb = Math.min(chunk, g.batch - b0);
+    im2col(x, g, b0, nb, col);
+    const rows = nb * rowsPerItem;
+    gemm.sgemm(
+      false,
+      false,
+      rows,
+      g.outC,
+      kcols,
+      1,
+      col,
+      kcols,
+      w,
+      g.outC,
+      0,
+      y.subarray(b0 * rowsPerItem * g.outC),
+      g.outC,
+    );
+  }
+}
+
+function im2colBackpropFilter(
+  gemm: Gemm,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+  g: ConvGeometry,
+): void {
+  const kcols = g.kH * g.kW * g.inC;
+  const chunk = batchChunk(g);
+  const rowsPerItem = g.outH * g.outW;
+  const col = new Float32Array(chunk * rowsPerItem * kcols);
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const nb = Math.min(chunk, g.batch - b0);
+    im2col(x, g, b0, nb, col);
+    const rows = nb * rowsPerItem;
+    gemm.sgemm(
+      true,
+      false,
+      kcols,
+      g.outC,
+      rows,
+      1,
+      col,
+      kcols,
+      dy.subarray(b0 * rowsPerItem * g.outC),
+      g.outC,
+      b0 === 0 ? 0 : 1,
+      dw,
+      g.outC,
+    );
+  }
+}
+
+function im2colBackpropInput(
+  gemm: Gemm,
+  dy: Float32Array,
+  w: Float32Array,
+  dx: Float32Array,
+  g: ConvGeometry,
+): void {
+  const kcols = g.kH * g.kW * g.inC;
+  const chunk = batchChunk(g);
+  const rowsPerItem = g.outH * g.outW;
+  const dcol = new Float32Array(chunk * rowsPerItem * kcols);
+  dx.fill(0);
+  const c = g.inC;
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const nb = Math.min(chunk, g.batch - b0);
+    const rows = nb * rowsPerItem;
+    gemm.sgemm(
+      false,
+      true,
+      rows,
+      kcols,
+      g.outC,
+      1,
+      dy.subarray(b0 * rowsPerItem * g.outC),
+      g.outC,
+      w,
+      g.outC,
+      0,
+      dcol,
+      kcols,
+    );
+    // col2im: scatter-add each tap's row segment back into dx
+    let r = 0;
+    for (let b = b0; b < b0 + nb; b++) {
+      for (let oh = 0; oh < g.outH; oh++) {
+        for (let ow = 0; ow < g.outW; ow++, r++) {
+          const rowBase = r * kcols;
+          for (let kh = 0; kh < g.kH; kh++) {
+            const ih = oh * g.strideH - g.padTop + kh * g.dilH;
+            if (ih < 0 || ih >= g.inH) continue;
+            for (let kw = 0; kw < g.kW; kw++) {
+              const iw = ow * g.strideW - g.padLeft + kw * g.dilW;
+              if (iw < 0 || iw >= g.inW) continue;
+              const src = rowBase + (kh * g.kW + kw) * c;
+              const dst = ((b * g.inH + ih) * g.inW + iw) * c;
+              for (let ci = 0; ci < c; ci++) dx[dst + ci] += dcol[src + ci];
+            }
+          }
+        }
+      }
+    }
+  }
+}

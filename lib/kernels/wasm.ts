@@ -1,0 +1,374 @@
+/**
+ * The fast CPU training path: kernels registered on tfjs' WebAssembly backend.
+ *
+ * The stock wasm backend cannot train our models: it lacks `Conv2DBackpropFilter` and
+ * `UnsortedSegmentSum`, its `Conv2DBackpropInput` is a plain loop, and its `BatchMatMul` is ~30×
+ * slow with transposed operands (toolchain findings §4). Here every one of those is replaced by
+ * sgemm-based kernels ({@link ./conv.ts}, {@link ./matmul.ts}) running on the system BLAS through
+ * FFI, zero-copy on the wasm heap. Without a BLAS the same kernels run on the wasm backend's own
+ * XNNPACK matmul (copying operands in and out), and `Conv2D` forward stays XNNPACK's.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { Blas } from "./blas.ts";
+import type { Gemm } from "./gemm.ts";
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type ConvGeometry } from "./conv.ts";
+import { batchMatMul, planMatMul } from "./matmul.ts";
+import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
+
+type Info = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+
+/** What {@linkcode registerWasmKernels} did, for run manifests. */
+export interface WasmKernelReport {
+  gemm: string;
+  kernels: string[];
+}
+
+const ACTIVATION_KERNELS: Record<string, string> = {
+  relu: "Relu",
+  relu6: "Relu6",
+  elu: "Elu",
+  sigmoid: "Sigmoid",
+  leakyrelu: "LeakyRelu",
+  prelu: "Prelu",
+};
+
+function stock(name: string): tf.KernelConfig {
+  const k = tf.getKernel(name, "wasm");
+  if (!k) {
+    throw new Error(
+      `Cannot find the stock wasm kernel '${name}': is @tensorflow/tfjs-backend-wasm imported?`,
+    );
+  }
+  return k;
+}
+
+/** Convolution geometry from tfjs' own padding arithmetic. */
+function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilH: info.dilationHeight,
+    dilW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    padBottom: info.padInfo.bottom,
+    padRight: info.padInfo.right,
+  };
+}
+
+/**
+ * Run `compute` on float32 views of `inputs`, writing a new output of `outShape`. With a
+ * zero-copy engine the views are the wasm heap itself; otherwise inputs are copied out first and
+ * the result copied in last, because the engine may grow the heap (which detaches views).
+ */
+function withViews(
+  backend: BackendWasm,
+  gemm: Gemm,
+  inputs: Info[],
+  outShape: number[],
+  compute: (views: Float32Array[], out: Float32Array) => void,
+): Info {
+  const out = backend.makeOutput(outShape, "float32");
+  if (gemm.zeroCopy) {
+    const views = inputs.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+    compute(views, backend.typedArrayFromHeap(out) as Float32Array);
+    return out;
+  }
+  const copies = inputs.map((t) => (backend.typedArrayFromHeap(t) as Float32Array).slice());
+  const result = new Float32Array(tf.util.sizeFromShape(outShape));
+  compute(copies, result);
+  (backend.typedArrayFromHeap(out) as Float32Array).set(result);
+  return out;
+}
+
+function requireFloat32(name: string, ...ts: Info[]): void {
+  for (const t of ts) {
+    if (t.dtype !== "float32") {
+      throw new TypeError(`Cannot run ${name} on ${t.dtype} tensors: float32 expected`);
+    }
+  }
+}
+
+function requireNHWC(name: string, attrs: Attrs): void {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== "NHWC" && attrs.dataFormat !== "channelsLast") {
+    throw new TypeError(`Cannot run ${name} with dataFormat ${attrs.dataFormat}: only NHWC is supported`);
+  }
+}
+
+/** A {@link Gemm} on the wasm backend's own matmul (XNNPACK), for machines without a BLAS. */
+export function wasmGemm(backend: BackendWasm): Gemm {
+  const matmul = stock("BatchMatMul").kernelFunc;
+  return {
+    name: "wasm-xnnpack",
+    zeroCopy: false,
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      if (m === 0 || n === 0) return;
+      const at = backend.makeOutput([1, m, k], "float32");
+      const bt = backend.makeOutput([1, k, n], "float32");
+      const av = backend.typedArrayFromHeap(at) as Float32Array;
+      const bv = backend.typedArrayFromHeap(bt) as Float32Array;
+      for (let i = 0; i < m; i++) {
+        if (!transA) av.set(a.subarray(i * lda, i * lda + k), i * k);
+        else for (let p = 0; p < k; p++) av[i * k + p] = a[p * lda + i];
+      }
+      for (let p = 0; p < k; p++) {
+        if (!transB) bv.set(b.subarray(p * ldb, p * ldb + n), p * n);
+        else for (let j = 0; j < n; j++) bv[p * n + j] = b[j * ldb + p];
+      }
+      const ct = matmul({
+        inputs: { a: at, b: bt },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as Info;
+      const cv = backend.typedArrayFromHeap(ct) as Float32Array;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const dst = i * ldc + j;
+          c[dst] = beta === 0 ? alpha * cv[i * n + j] : alpha * cv[i * n + j] + beta * c[dst];
+        }
+      }
+      backend.disposeData(at.dataId);
+      backend.disposeData(bt.dataId);
+      backend.disposeData(ct.dataId);
+    },
+  };
+}
+
+/** A {@link Gemm} on a loaded system BLAS. */
+export function blasGemm(blas: Blas): Gemm {
+  return { name: blas.config.split(" ").slice(0, 2).join(" ") || "blas", zeroCopy: true, sgemm: blas.sgemm };
+}
+
+/** The stock kernels we replaced, by `backend/kernel`, so they can be restored. */
+const originals = new Map<string, tf.KernelConfig>();
+
+function override(config: tf.KernelConfig): void {
+  const key = `${config.backendName}/${config.kernelName}`;
+  const old = tf.getKernel(config.kernelName, config.backendName);
+  if (old && !originals.has(key)) originals.set(key, old);
+  if (old) tf.unregisterKernel(config.kernelName, config.backendName);
+  // Keep the stock setup function: the stock kernels we delegate to rely on it having run.
+  const stockSetup = originals.get(key)?.setupFunc;
+  tf.registerKernel({ ...config, setupFunc: config.setupFunc ?? stockSetup });
+}
+
+/** Put back every stock kernel of `backendName` that this module replaced. */
+export function restoreStockKernels(backendName: string): void {
+  for (const [key, config] of originals) {
+    if (!key.startsWith(`${backendName}/`)) continue;
+    if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+    originals.delete(key);
+  }
+}
+
+/**
+ * Register the training kernels on the wasm backend. Call after `tf.setBackend("wasm")` has
+ * resolved (the stock kernels' setup must have run). With `blas`, matmuls and all convolutions
+ * run on it; without, the wasm backend's matmul is the engine and forward `Conv2D` stays stock.
+ */
+export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
+  const backend = tf.findBackend("wasm") as BackendWasm | null;
+  if (!backend) throw new Error("Cannot register wasm kernels before the wasm backend is initialised");
+  restoreStockKernels("wasm");
+  const gemm = blas ? blasGemm(blas) : wasmGemm(backend);
+  const kernels: string[] = [];
+  const reg = (kernelName: string, kernelFunc: tf.KernelFunc) => {
+    override({ kernelName, backendName: "wasm", kernelFunc });
+    kernels.push(kernelName);
+  };
+
+  const stockMatMul = stock("BatchMatMul").kernelFunc;
+  const stockTranspose = stock("Transpose").kernelFunc;
+  const stockReshape = stock("Reshape").kernelFunc;
+
+  /** Batched matmul on our engine (BLAS), or stock after explicit transposes (no BLAS). */
+  const matMul = (a: Info, b: Info, transA: boolean, transB: boolean): Info => {
+    requireFloat32("BatchMatMul", a, b);
+    if (blas) {
+      const plan = planMatMul(a.shape, b.shape, transA, transB);
+      return withViews(backend, gemm, [a, b], plan.outShape, ([av, bv], out) => {
+        batchMatMul(gemm, plan, av, bv, transA, transB, out);
+      });
+    }
+    const swapLast = (t: Info): Info => {
+      const perm = t.shape.map((_, i) => i);
+      const r = perm.length;
+      [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+      return stockTranspose({ inputs: { x: t }, backend, attrs: { perm } }) as Info;
+    };
+    const a2 = transA ? swapLast(a) : a;
+    const b2 = transB ? swapLast(b) : b;
+    const out = stockMatMul({
+      inputs: { a: a2, b: b2 },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    }) as Info;
+    if (a2 !== a) backend.disposeData(a2.dataId);
+    if (b2 !== b) backend.disposeData(b2.dataId);
+    // The stock kernel returns the broadcast batch flattened to rank 3; restore the full shape.
+    const plan = planMatMul(a.shape, b.shape, transA, transB);
+    if (out.shape.length === plan.outShape.length && out.shape.every((v, i) => v === plan.outShape[i])) {
+      return out;
+    }
+    const shaped = stockReshape({ inputs: { x: out }, backend, attrs: { shape: plan.outShape } }) as Info;
+    backend.disposeData(out.dataId);
+    return shaped;
+  };
+
+  reg("BatchMatMul", ({ inputs, attrs }) => {
+    const { a, b } = inputs as { a: Info; b: Info };
+    return matMul(a, b, !!attrs?.transposeA, !!attrs?.transposeB);
+  });
+
+  reg("_FusedMatMul", ({ inputs, attrs }) => {
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, Info | undefined>;
+    const activation = (attrs?.activation as string | undefined) ?? "linear";
+    let out = matMul(a!, b!, !!attrs?.transposeA, !!attrs?.transposeB);
+    if (bias) {
+      const added = stock("Add").kernelFunc({ inputs: { a: out, b: bias }, backend }) as Info;
+      backend.disposeData(out.dataId);
+      out = added;
+    }
+    if (activation !== "linear") {
+      const name = ACTIVATION_KERNELS[activation];
+      if (!name) throw new TypeError(`Cannot apply activation '${activation}' in _FusedMatMul`);
+      const actInputs = name === "Prelu" ? { x: out, alpha: preluActivationWeights! } : { x: out };
+      const actAttrs: tf.NamedAttrMap = name === "LeakyRelu" ? { alpha: attrs?.leakyreluAlpha ?? 0.2 } : {};
+      const act = stock(name).kernelFunc({ inputs: actInputs, backend, attrs: actAttrs }) as Info;
+      backend.disposeData(out.dataId);
+      out = act;
+    }
+    return out;
+  });
+
+  if (blas) {
+    reg("Conv2D", ({ inputs, attrs }) => {
+      const { x, filter } = inputs as { x: Info; filter: Info };
+      requireFloat32("Conv2D", x, filter);
+      requireNHWC("Conv2D", attrs as Attrs);
+      const a = attrs as unknown as {
+        strides: [number, number] | number;
+        pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+        dilations: [number, number] | number;
+        dimRoundingMode?: "floor" | "round" | "ceil";
+      };
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        a.strides,
+        a.dilations ?? 1,
+        a.pad,
+        a.dimRoundingMode,
+      );
+      const g = geometryOf(info);
+      return withViews(backend, gemm, [x, filter], [g.batch, g.outH, g.outW, g.outC], ([xv, wv], out) => {
+        conv2dForward(gemm, xv, wv, out, g);
+      });
+    });
+  }
+
+  reg("Conv2DBackpropInput", ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as { dy: Info; filter: Info };
+    requireFloat32("Conv2DBackpropInput", dy, filter);
+    requireNHWC("Conv2DBackpropInput", attrs as Attrs);
+    const a = attrs as unknown as {
+      inputShape: [number, number, number, number];
+      strides: [number, number] | number;
+      pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+      dimRoundingMode?: "floor" | "round" | "ceil";
+    };
+    const info = tf.backend_util.computeConv2DInfo(
+      a.inputShape,
+      filter.shape as [number, number, number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const g = geometryOf(info);
+    return withViews(backend, gemm, [dy, filter], a.inputShape, ([dyv, wv], out) => {
+      conv2dBackpropInput(gemm, dyv, wv, out, g);
+    });
+  });
+
+  reg("Conv2DBackpropFilter", ({ inputs, attrs }) => {
+    const { x, dy } = inputs as { x: Info; dy: Info };
+    requireFloat32("Conv2DBackpropFilter", x, dy);
+    requireNHWC("Conv2DBackpropFilter", attrs as Attrs);
+    const a = attrs as unknown as {
+      filterShape: [number, number, number, number];
+      strides: [number, number] | number;
+      pad: "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+      dimRoundingMode?: "floor" | "round" | "ceil";
+    };
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      a.filterShape,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const g = geometryOf(info);
+    return withViews(backend, gemm, [x, dy], a.filterShape, ([xv, dyv], out) => {
+      conv2dBackpropFilter(gemm, xv, dyv, out, g);
+    });
+  });
+
+  reg("UnsortedSegmentSum", ({ inputs, attrs }) => {
+    const { x, segmentIds } = inputs as { x: Info; segmentIds: Info };
+    const numSegments = attrs!.numSegments as number;
+    const shape = segmentSumShape(x.shape, segmentIds.shape.length, numSegments);
+    const out = backend.makeOutput(shape, x.dtype);
+    const o = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+    o.fill(0); // heap memory from makeOutput is not zeroed
+    const xv = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+    const ids = backend.typedArrayFromHeap(segmentIds) as Int32Array;
+    segmentSumInto(xv, ids, tf.util.sizeFromShape(x.shape.slice(segmentIds.shape.length)), numSegments, o);
+    return out;
+  });
+
+  return { gemm: gemm.name, kernels };
+}
+
+/** Register the O(N) `UnsortedSegmentSum` on the pure-JS cpu backend (its own is O(segments·N)). */
+export function registerCpuSegmentSum(): void {
+  override({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "cpu",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, segmentIds } = inputs as { x: Info; segmentIds: Info };
+      // deno-lint-ignore no-explicit-any
+      const be = backend as any;
+      const numSegments = attrs!.numSegments as number;
+      const shape = segmentSumShape(x.shape, segmentIds.shape.length, numSegments);
+      const out = x.dtype === "int32"
+        ? new Int32Array(tf.util.sizeFromShape(shape))
+        : new Float32Array(tf.util.sizeFromShape(shape));
+      const xv = be.data.get(x.dataId).values as Float32Array | Int32Array;
+      const ids = Int32Array.from(be.data.get(segmentIds.dataId).values as ArrayLike<number>);
+      segmentSumInto(
+        xv,
+        ids,
+        tf.util.sizeFromShape(x.shape.slice(segmentIds.shape.length)),
+        numSegments,
+        out,
+      );
+      return be.makeTensorInfo(shape, x.dtype, out);
+    },
+  });
+}
