@@ -17,6 +17,7 @@ import type { Gemm } from "./gemm.ts";
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type ConvGeometry } from "./conv.ts";
 import { batchMatMul, planMatMul } from "./matmul.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
+import { columnSums, leadingAxes } from "./reduce.ts";
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -328,6 +329,30 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
       conv2dBackpropFilter(gemm, xv, dyv, out, g);
     });
   });
+
+  /** Sum and Mean over leading axes as column sums; anything else goes to the stock kernel. */
+  const reduction = (name: "Sum" | "Mean") => {
+    const stockFn = stock(name).kernelFunc;
+    reg(name, (args) => {
+      const x = (args.inputs as { x: Info }).x;
+      const rank = x.shape.length;
+      const axisAttr = args.attrs!.axis as number | number[];
+      const axes = tf.util.parseAxisParam(axisAttr, x.shape);
+      const k = leadingAxes(axes, rank);
+      if (x.dtype !== "float32" || k === null) return stockFn(args);
+      const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+      const cols = tf.util.sizeFromShape(x.shape.slice(k));
+      const keepDims = !!args.attrs!.keepDims;
+      const outShape = keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+      const out = backend.makeOutput(outShape, "float32");
+      const o = backend.typedArrayFromHeap(out) as Float32Array;
+      columnSums(backend.typedArrayFromHeap(x) as Float32Array, rows, cols, o, blas ? gemm : null);
+      if (name === "Mean" && rows > 0) { for (let i = 0; i < o.length; i++) o[i] /= rows; }
+      return out;
+    });
+  };
+  reduction("Sum");
+  reduction("Mean");
 
   reg("UnsortedSegmentSum", ({ inputs, attrs }) => {
     const { x, segmentIds } = inputs as { x: Info; segmentIds: Info };

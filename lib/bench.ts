@@ -1,0 +1,187 @@
+/**
+ * `deno task bench`: timings of the workloads of `../shared/bench/torch_reference.py`, same
+ * shapes and batches, one JSON line each. Compare ratios against that script run in the same
+ * minute (the machines are shared and noisy), not absolute times.
+ *
+ * Workloads: matmul-1024, mlp-step (1024→512→512→1, batch 256, BCE, Adam), nb201-step (the
+ * NAS-Bench-201 net of the reference arch, C=16, N=5, batch 64, CE, SGD momentum 0.9 nesterov),
+ * nb201-zico (4 batches of 64, forward+backward, every conv/linear weight gradient read back),
+ * embedding-bag (table 100,000×16, ids 1024×26, sum-pooled, linear, BCE, Adam).
+ *
+ * @module
+ */
+import * as tf from "./tf.ts";
+import { initBackend } from "./backend.ts";
+import { createRng } from "./rng.ts";
+import { Linear } from "./nn/layers.ts";
+import { ParamStore } from "./nn/param.ts";
+import { Nb201Network } from "./spaces/nb201/network.ts";
+
+export const REFERENCE_ARCH =
+  "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+
+/** Mean milliseconds of `fn` over `n` runs after `warm` untimed runs. */
+export async function timeit(fn: () => void | Promise<void>, n: number, warm = 2): Promise<number> {
+  for (let i = 0; i < warm; i++) await fn();
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  return (performance.now() - t) / n;
+}
+
+async function main() {
+  const info = await initBackend({ quiet: true });
+  const base = { backend: info.name, gemm: info.gemm, blasThreads: info.blas?.threads ?? null };
+  const print = (o: Record<string, unknown>) => console.log(JSON.stringify({ ...base, ...o }));
+  const rng = createRng(0);
+  const only = Deno.args.length ? new Set(Deno.args) : null;
+  const want = (name: string) => !only || only.has(name);
+
+  if (want("matmul-1024")) {
+    const a = tf.randomNormal([1024, 1024], 0, 1, "float32", 1);
+    const ms = await timeit(
+      () => {
+        const c = tf.matMul(a, a);
+        c.dataSync();
+        c.dispose();
+      },
+      20,
+      3,
+    );
+    print({ workload: "matmul-1024", ms: +ms.toFixed(3), gflops: +(2 * 1024 ** 3 / ms / 1e6).toFixed(2) });
+    a.dispose();
+  }
+
+  if (want("mlp-step")) {
+    const store = new ParamStore(rng.fork());
+    const l1 = new Linear(store, "l1", 1024, 512),
+      l2 = new Linear(store, "l2", 512, 512),
+      l3 = new Linear(store, "l3", 512, 1);
+    const x = tf.randomNormal([256, 1024], 0, 1, "float32", 2);
+    const y = tf.cast(tf.greater(tf.randomUniform([256, 1], 0, 1, "float32", 3), 0.5), "float32");
+    const opt = tf.train.adam(1e-3);
+    const ms = await timeit(
+      () => {
+        const loss = opt.minimize(
+          () =>
+            tf.losses.sigmoidCrossEntropy(y, l3.apply(tf.relu(l2.apply(tf.relu(l1.apply(x)))))) as tf.Scalar,
+          true,
+        );
+        loss!.dataSync();
+        loss!.dispose();
+      },
+      30,
+      3,
+    );
+    print({ workload: "mlp-step", ms: +ms.toFixed(3) });
+    opt.dispose();
+    store.dispose();
+    tf.dispose([x, y]);
+  }
+
+  if (want("nb201-step") || want("nb201-zico")) {
+    const net = new Nb201Network(REFERENCE_ARCH, { C: 16, N: 5, classes: 10 }, rng.fork());
+    const params = net.params().reduce((s, p) => s + p.variable.size, 0);
+    const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    const y = tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32");
+    if (want("nb201-step")) {
+      const opt = tf.train.momentum(0.1, 0.9, true);
+      const vars = net.params().map((p) => p.variable);
+      const ms = await timeit(
+        () => {
+          const loss = opt.minimize(() => net.loss(net.forward(x, { training: true }), y), true, vars);
+          loss!.dataSync();
+          loss!.dispose();
+        },
+        10,
+        2,
+      );
+      print({ workload: "nb201-step", arch: REFERENCE_ARCH, params, ms: +ms.toFixed(3) });
+      opt.dispose();
+    }
+    if (want("nb201-zico")) {
+      const weights = net.params().filter((p) =>
+        p.role === "weight" && (p.kind === "conv" || p.kind === "linear")
+      );
+      const batches = [0, 1, 2, 3].map((i) => ({
+        x: tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 10 + i) as tf.Tensor4D,
+        y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
+      }));
+      let score = 0;
+      const ms = await timeit(
+        () => {
+          const grads: Float32Array[][] = [];
+          for (const b of batches) {
+            const { grads: g } = tf.variableGrads(
+              () => net.loss(net.forward(b.x, { training: true }), b.y),
+              weights.map((p) => p.variable),
+            );
+            grads.push(weights.map((p) => g[p.variable.name].dataSync() as Float32Array));
+            tf.dispose(Object.values(g));
+          }
+          score = 0;
+          for (let l = 0; l < weights.length; l++) {
+            let s = 0;
+            const n = grads[0][l].length;
+            for (let i = 0; i < n; i++) {
+              let m = 0, sq = 0, ma = 0;
+              for (const g of grads) {
+                m += g[l][i];
+                sq += g[l][i] * g[l][i];
+                ma += Math.abs(g[l][i]);
+              }
+              m /= grads.length;
+              const std = Math.sqrt(Math.max(0, sq / grads.length - m * m));
+              if (std !== 0) s += ma / grads.length / std;
+            }
+            if (s > 0) score += Math.log(s);
+          }
+        },
+        5,
+        1,
+      );
+      print({ workload: "nb201-zico", ms: +ms.toFixed(3), score: +score.toFixed(4) });
+      tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+    }
+    net.dispose();
+    tf.dispose([x, y]);
+  }
+
+  if (want("embedding-bag")) {
+    const store = new ParamStore(rng.fork());
+    const table = store.add("emb", "embedding", "embedding", [100_000, 16], { kind: "normal", std: 0.01 });
+    const head = new Linear(store, "head", 16, 1);
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: 1024 * 26 }, () => rng.int(100_000)),
+      [1024, 26],
+      "int32",
+    );
+    const y = tf.cast(tf.greater(tf.randomUniform([1024, 1], 0, 1, "float32", 5), 0.5), "float32");
+    const opt = tf.train.adam(1e-3);
+    const ms = await timeit(
+      () => {
+        const loss = opt.minimize(
+          () => tf.losses.sigmoidCrossEntropy(y, head.apply(tf.sum(tf.gather(table, ids), 1))) as tf.Scalar,
+          true,
+        );
+        loss!.dataSync();
+        loss!.dispose();
+      },
+      20,
+      3,
+    );
+    print({
+      workload: "embedding-bag",
+      table: [100_000, 16],
+      ids: [1024, 26],
+      optimizer: "adam",
+      ms: +ms.toFixed(3),
+    });
+    opt.dispose();
+    store.dispose();
+    tf.dispose([ids, y]);
+  }
+}
+
+if (import.meta.main) {
+  await main();
+}

@@ -1,0 +1,60 @@
+/**
+ * Batch normalisation with batch statistics, with a hand-written gradient.
+ *
+ * tfjs differentiates `tf.batchNorm(x, tf.moments(x))` op by op, broadcasting with `Tile`; on the
+ * wasm backend that took 2.6 of the 5.8 s of a NAS-Bench-201 training step. The closed-form
+ * gradient needs two column sums and four elementwise passes:
+ *   x̂ = (x − μ)·r, r = 1/√(σ² + ε), y = γ·x̂ + β
+ *   dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·r·(dy − dβ/n − x̂·dγ/n)
+ * with sums over every axis but the last (channels) and n the number of summed elements.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+
+/** Receives the batch mean and biased variance [C] (e.g. to update running averages). */
+export type StatsCallback = (mean: tf.Tensor1D, variance: tf.Tensor1D) => void;
+
+/**
+ * y = γ·(x − mean)/√(var + ε) + β over batch statistics; `gamma`/`beta` may be null (non-affine).
+ * `onStats` sees the batch statistics while they exist (they are freed afterwards).
+ */
+export function batchNormTrain<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  eps = 1e-5,
+  onStats?: StatsCallback,
+): T {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const n = x.size / x.shape[x.shape.length - 1];
+  const g = gamma ?? tf.ones([x.shape[x.shape.length - 1]]);
+  const b = beta ?? tf.zeros([x.shape[x.shape.length - 1]]);
+  const f = tf.customGrad(
+    ((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+      const mean = tf.mean(xi, axes) as tf.Tensor1D;
+      const xc = tf.sub(xi, mean);
+      const variance = tf.mean(tf.square(xc), axes) as tf.Tensor1D;
+      onStats?.(mean, variance);
+      const rstd = tf.rsqrt(tf.add(variance, eps));
+      const xhat = tf.mul(xc, rstd);
+      const y = tf.add(tf.mul(xhat, gi), bi);
+      save([xhat, rstd, gi]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, sr, sg] = saved;
+          const dBeta = tf.sum(dy, axes);
+          const dGamma = tf.sum(tf.mul(dy, sx), axes);
+          const centred = tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(sx, tf.div(dGamma, n)));
+          const dx = tf.mul(centred, tf.mul(sg, sr));
+          return [dx, dGamma, dBeta];
+        },
+      };
+    }) as unknown as tf.CustomGradientFunc<tf.Tensor>,
+  );
+  const y = f(x, g, b) as T;
+  if (!gamma) g.dispose();
+  if (!beta) b.dispose();
+  return y;
+}

@@ -1,0 +1,289 @@
+/**
+ * NAS-Bench-201 networks: the standalone net of one cell architecture and the weight-sharing
+ * supernet whose paths are all 15,625 of them.
+ *
+ * Macro skeleton as in AutoDL-Projects' `TinyNetwork` (research notes §6.1): stem conv3×3 + BN,
+ * three stages of N cells (C, 2C, 4C channels) separated by ResNet basic blocks with stride 2,
+ * then BN-ReLU-global-average-pool-Linear. A cell is a DAG on 4 nodes; node j sums op(edge)(node i)
+ * over its incoming edges, ops being none / skip_connect / nor_conv_1x1 / nor_conv_3x3 /
+ * avg_pool_3x3 (ReLU-conv-BN for the convs; 3×3 average pooling without padding in the count).
+ *
+ * The supernet instantiates all five ops on every edge at full width; a path uses one op per edge
+ * and shares the supernet's variables. Parameter names are identical in both, so a standalone net
+ * can be loaded from a supernet path by name ({@link copyParams}).
+ *
+ * @module
+ */
+import * as tf from "../../tf.ts";
+import type { Rng } from "../../rng.ts";
+import { BatchNorm, type BatchNormOptions, Conv2d, Linear } from "../../nn/layers.ts";
+import { type Param, ParamStore } from "../../nn/param.ts";
+import type { ForwardOptions, Net } from "../../nn/net.ts";
+
+/** The five NB201 operations, in NAS-Bench-201's own order (index = op id). */
+export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
+export type Nb201Op = typeof NB201_OPS[number];
+
+/** (target node, source node) of the 6 edges, in the order of the arch string. */
+export const NB201_EDGES: ReadonlyArray<readonly [number, number]> = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+];
+
+/** Network shape and BN behaviour. */
+export interface Nb201Config {
+  /** channels of the first stage @default {16} */
+  C?: number;
+  /** cells per stage @default {5} */
+  N?: number;
+  /** output classes @default {10} */
+  classes?: number;
+  /** BN options of every BN layer @default {affine: true, trackRunningStats: true} */
+  bn?: BatchNormOptions;
+}
+
+function resolved(cfg: Nb201Config) {
+  return { C: cfg.C ?? 16, N: cfg.N ?? 5, classes: cfg.classes ?? 10, bn: cfg.bn ?? {} };
+}
+
+/** Parse `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|` into the 6 ops in edge order. */
+export function parseArch(arch: string): Nb201Op[] {
+  const nodes = arch.split("+");
+  const ops: Nb201Op[] = [];
+  if (nodes.length !== 3) {
+    throw new SyntaxError(`Cannot parse NB201 arch '${arch}': expected 3 nodes separated by '+'`);
+  }
+  nodes.forEach((node, j) => {
+    const parts = node.split("|");
+    if (parts.length !== j + 3 || parts[0] !== "" || parts[parts.length - 1] !== "") {
+      throw new SyntaxError(`Cannot parse NB201 arch '${arch}': node ${j + 1} must be '|op~0|…|op~${j}|'`);
+    }
+    parts.slice(1, -1).forEach((e, i) => {
+      const [op, src] = e.split("~");
+      if (!(NB201_OPS as readonly string[]).includes(op) || src !== String(i)) {
+        throw new SyntaxError(`Cannot parse NB201 arch '${arch}': bad edge '${e}' (expected op~${i})`);
+      }
+      ops.push(op as Nb201Op);
+    });
+  });
+  return ops;
+}
+
+/** ReLU → conv(k) → BN. */
+class ReluConvBn {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm;
+  constructor(
+    store: ParamStore,
+    name: string,
+    cin: number,
+    cout: number,
+    k: number,
+    stride: number,
+    bn: BatchNormOptions,
+  ) {
+    this.conv = new Conv2d(store, `${name}.conv`, cin, cout, k, stride, false);
+    this.bn = new BatchNorm(store, `${name}.bn`, cout, bn);
+  }
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return this.bn.apply(this.conv.apply(tf.relu(x)), training);
+  }
+}
+
+/** ResNet basic block with stride 2 between stages. */
+class ResBlock {
+  readonly a: ReluConvBn;
+  readonly b: ReluConvBn;
+  readonly down: Conv2d;
+  constructor(store: ParamStore, name: string, cin: number, cout: number, bn: BatchNormOptions) {
+    this.a = new ReluConvBn(store, `${name}.a`, cin, cout, 3, 2, bn);
+    this.b = new ReluConvBn(store, `${name}.b`, cout, cout, 3, 1, bn);
+    this.down = new Conv2d(store, `${name}.down`, cin, cout, 1, 1, false, 0);
+  }
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const shortcut = this.down.apply(tf.avgPool(x, 2, 2, "valid"));
+    return tf.add(shortcut, this.b.apply(this.a.apply(x, training), training));
+  }
+}
+
+type EdgeModule = ReluConvBn | "skip" | "pool";
+
+function makeOp(
+  store: ParamStore,
+  name: string,
+  op: Nb201Op,
+  c: number,
+  bn: BatchNormOptions,
+): EdgeModule | null {
+  switch (op) {
+    case "none":
+      return null;
+    case "skip_connect":
+      return "skip";
+    case "avg_pool_3x3":
+      return "pool";
+    case "nor_conv_1x1":
+      return new ReluConvBn(store, name, c, c, 1, 1, bn);
+    case "nor_conv_3x3":
+      return new ReluConvBn(store, name, c, c, 3, 1, bn);
+  }
+}
+
+function applyOp(m: EdgeModule, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  if (m === "skip") return x;
+  if (m === "pool") return tf.avgPool(x, 3, 1, "same");
+  return m.apply(x, training);
+}
+
+/** One cell; `ops[e]` holds the module(s) of edge e keyed by op name. */
+class Cell {
+  readonly edges: Array<Map<Nb201Op, EdgeModule>> = [];
+  constructor(store: ParamStore, readonly name: string, c: number, ops: Nb201Op[][], bn: BatchNormOptions) {
+    ops.forEach((choices, e) => {
+      const m = new Map<Nb201Op, EdgeModule>();
+      for (const op of choices) {
+        const mod = makeOp(store, `${name}.e${e}.${op}`, op, c, bn);
+        if (mod) m.set(op, mod);
+      }
+      this.edges.push(m);
+    });
+  }
+  apply(x: tf.Tensor4D, path: Nb201Op[], training: boolean): tf.Tensor4D {
+    const states: Array<tf.Tensor4D | null> = [x, null, null, null];
+    NB201_EDGES.forEach(([to, from], e) => {
+      const op = path[e];
+      if (op === "none" || states[from] === null) return;
+      const m = this.edges[e].get(op);
+      if (!m) throw new RangeError(`Cannot run op '${op}' on edge ${e} of ${this.name}: not instantiated`);
+      const y = applyOp(m, states[from]!, training);
+      states[to] = states[to] === null ? y : tf.add(states[to]!, y);
+    });
+    return states[3] ?? tf.zerosLike(x);
+  }
+  /** Layer-name prefixes of the modules a path uses. */
+  prefixes(path: Nb201Op[]): string[] {
+    return path.flatMap((
+      op,
+      e,
+    ) => (this.edges[e].get(op) instanceof ReluConvBn ? [`${this.name}.e${e}.${op}.`] : []));
+  }
+}
+
+/** The shared skeleton; cells are built with the op choices given per edge. */
+class Skeleton {
+  readonly store: ParamStore;
+  readonly stem: Conv2d;
+  readonly stemBn: BatchNorm;
+  readonly stages: Array<ResBlock | Cell> = [];
+  readonly lastBn: BatchNorm;
+  readonly classifier: Linear;
+  readonly cfg: ReturnType<typeof resolved>;
+
+  constructor(cfg: Nb201Config, choices: Nb201Op[][], rng: Rng) {
+    this.cfg = resolved(cfg);
+    const { C, N, classes, bn } = this.cfg;
+    this.store = new ParamStore(rng);
+    this.stem = new Conv2d(this.store, "stem.conv", 3, C, 3, 1, false);
+    this.stemBn = new BatchNorm(this.store, "stem.bn", C, bn);
+    let c = C, k = 0;
+    for (let stage = 0; stage < 3; stage++) {
+      if (stage > 0) {
+        this.stages.push(new ResBlock(this.store, `cells.${k++}`, c, 2 * c, bn));
+        c *= 2;
+      }
+      for (let i = 0; i < N; i++) this.stages.push(new Cell(this.store, `cells.${k++}`, c, choices, bn));
+    }
+    this.lastBn = new BatchNorm(this.store, "lastact.bn", c, bn);
+    this.classifier = new Linear(this.store, "classifier", c, classes);
+  }
+
+  forward(x: tf.Tensor4D, path: Nb201Op[], training: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h = this.stemBn.apply(this.stem.apply(x), training);
+      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, training) : s.apply(h, training);
+      h = tf.relu(this.lastBn.apply(h, training));
+      const pooled = tf.mean(h, [1, 2]);
+      return this.classifier.apply(pooled) as tf.Tensor2D;
+    });
+  }
+
+  paramsOf(path: Nb201Op[]): Param[] {
+    const cellPrefixes = new Set(this.stages.flatMap((s) => (s instanceof Cell ? s.prefixes(path) : [])));
+    return this.store.params().filter((p) => {
+      if (!p.layer.startsWith("cells.") || p.layer.split(".").length < 3 || !/\.e\d\./.test(p.layer)) {
+        return true;
+      }
+      for (const pre of cellPrefixes) if (p.layer.startsWith(pre)) return true;
+      return false;
+    });
+  }
+}
+
+function crossEntropy(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const labels = y.dtype === "int32" ? tf.oneHot(y as tf.Tensor1D, logits.shape[1]!) : y;
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  });
+}
+
+/** A standalone NB201 network for one architecture. */
+export class Nb201Network implements Net<tf.Tensor4D> {
+  readonly ops: Nb201Op[];
+  readonly #skeleton: Skeleton;
+
+  constructor(arch: string | Nb201Op[], cfg: Nb201Config, rng: Rng) {
+    this.ops = typeof arch === "string" ? parseArch(arch) : arch.slice();
+    if (this.ops.length !== 6) {
+      throw new RangeError(`Cannot build an NB201 cell from ${this.ops.length} ops: 6 expected`);
+    }
+    this.#skeleton = new Skeleton(cfg, this.ops.map((op) => [op]), rng);
+  }
+  params(): Param[] {
+    return this.#skeleton.store.params();
+  }
+  forward(x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
+    return this.#skeleton.forward(x, this.ops, opts.training);
+  }
+  loss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
+    return crossEntropy(logits, y);
+  }
+  dispose(): void {
+    this.#skeleton.store.dispose();
+  }
+}
+
+/**
+ * The NB201 weight-sharing supernet. BN keeps no running statistics by default (batch statistics
+ * always), which works much better for one-shot ranking (AutoDL-Projects issue #70).
+ */
+export class Nb201Supernet {
+  readonly #skeleton: Skeleton;
+
+  constructor(cfg: Nb201Config, rng: Rng) {
+    const bn = cfg.bn ?? { affine: true, trackRunningStats: false };
+    const all = NB201_EDGES.map(() => NB201_OPS.slice());
+    this.#skeleton = new Skeleton({ ...cfg, bn }, all, rng);
+  }
+  /** Every parameter of the supernet. */
+  allParams(): Param[] {
+    return this.#skeleton.store.params();
+  }
+  /** The path of an architecture, sharing the supernet's variables. */
+  path(arch: string | Nb201Op[]): Net<tf.Tensor4D> & { ops: Nb201Op[] } {
+    const ops = typeof arch === "string" ? parseArch(arch) : arch.slice();
+    const sk = this.#skeleton;
+    return {
+      ops,
+      params: () => sk.paramsOf(ops),
+      forward: (x, opts) => sk.forward(x, ops, opts.training),
+      loss: crossEntropy,
+    };
+  }
+  dispose(): void {
+    this.#skeleton.store.dispose();
+  }
+}
