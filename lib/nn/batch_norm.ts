@@ -51,7 +51,7 @@ export function batchNormTrain<T extends tf.Tensor>(
           return [dx, dGamma, dBeta];
         },
       };
-    }) as unknown as tf.CustomGradientFunc<tf.Tensor>,
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
   );
   const y = f(x, g, b) as T;
   if (!gamma) g.dispose();
