@@ -1,0 +1,184 @@
+/**
+ * Optimizers with PyTorch's update rules, applied in place (see {@link ./inplace.ts}).
+ *
+ * The paper's reference code is PyTorch: NB201 trains with SGD (momentum 0.9, Nesterov), NASRec
+ * with Adagrad (ε 1e-2 in its scripts), so the rules are PyTorch's, not tfjs': Nesterov as
+ * `buf = μ·buf + g; p −= lr·(g + μ·buf)`, Adagrad with accumulator starting at 0 and
+ * `p −= lr·g/(√sum + ε)`, Adam with bias correction and ε outside the square root.
+ *
+ * Each optimizer's `step` takes gradients keyed by variable (as `tf.variableGrads` returns them,
+ * by `variable.name`) and does not dispose them.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import { readView, updateInPlace } from "./inplace.ts";
+
+/** Gradients by variable name, as returned by `tf.variableGrads(...).grads`. */
+export type NamedGrads = Record<string, tf.Tensor>;
+
+/** A first-order optimizer over a fixed list of variables. */
+export interface Optimizer {
+  /** Apply one update; `lr` overrides the configured rate for this step (schedules). */
+  step(grads: NamedGrads, lr?: number): void;
+  /** Steps taken. */
+  readonly steps: number;
+}
+
+/** Options of {@linkcode sgd}. */
+export interface SgdOptions {
+  lr: number;
+  /** @default {0} */
+  momentum?: number;
+  /** @default {false} */
+  nesterov?: boolean;
+  /** L2 added to the gradient (PyTorch `weight_decay`) @default {0} */
+  weightDecay?: number;
+}
+
+/** SGD with optional (Nesterov) momentum and weight decay, PyTorch semantics. */
+export function sgd(vars: tf.Variable[], opts: SgdOptions): Optimizer {
+  const { momentum = 0, nesterov = false, weightDecay = 0 } = opts;
+  const bufs = new Map<string, Float32Array>();
+  let steps = 0;
+  return {
+    get steps() {
+      return steps;
+    },
+    step(grads, lr = opts.lr) {
+      for (const v of vars) {
+        const gt = grads[v.name];
+        if (!gt) continue;
+        const g = readView(gt);
+        updateInPlace(v, (p) => {
+          let buf = bufs.get(v.name);
+          if (momentum !== 0 && !buf) {
+            buf = new Float32Array(p.length);
+            bufs.set(v.name, buf);
+          }
+          for (let i = 0; i < p.length; i++) {
+            let d = g[i] + weightDecay * p[i];
+            if (buf) {
+              buf[i] = steps === 0 ? d : momentum * buf[i] + d;
+              d = nesterov ? d + momentum * buf[i] : buf[i];
+            }
+            p[i] -= lr * d;
+          }
+        });
+      }
+      steps++;
+    },
+  };
+}
+
+/** Options of {@linkcode adam}. */
+export interface AdamOptions {
+  lr: number;
+  /** @default {0.9} */
+  beta1?: number;
+  /** @default {0.999} */
+  beta2?: number;
+  /** @default {1e-8} */
+  eps?: number;
+  /** @default {0} */
+  weightDecay?: number;
+}
+
+/** Adam, PyTorch semantics (bias-corrected, ε added to √v̂). */
+export function adam(vars: tf.Variable[], opts: AdamOptions): Optimizer {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = opts;
+  const m = new Map<string, Float32Array>(), s = new Map<string, Float32Array>();
+  let steps = 0;
+  return {
+    get steps() {
+      return steps;
+    },
+    step(grads, lr = opts.lr) {
+      steps++;
+      const c1 = 1 - beta1 ** steps, c2 = 1 - beta2 ** steps;
+      for (const v of vars) {
+        const gt = grads[v.name];
+        if (!gt) continue;
+        const g = readView(gt);
+        updateInPlace(v, (p) => {
+          if (!m.has(v.name)) {
+            m.set(v.name, new Float32Array(p.length));
+            s.set(v.name, new Float32Array(p.length));
+          }
+          const mv = m.get(v.name)!, sv = s.get(v.name)!;
+          for (let i = 0; i < p.length; i++) {
+            const d = g[i] + weightDecay * p[i];
+            mv[i] = beta1 * mv[i] + (1 - beta1) * d;
+            sv[i] = beta2 * sv[i] + (1 - beta2) * d * d;
+            p[i] -= lr * (mv[i] / c1) / (Math.sqrt(sv[i] / c2) + eps);
+          }
+        });
+      }
+    },
+  };
+}
+
+/** Options of {@linkcode adagrad}. */
+export interface AdagradOptions {
+  lr: number;
+  /** PyTorch default 1e-10; NASRec's scripts use 1e-2 @default {1e-10} */
+  eps?: number;
+  /** @default {0} */
+  initialAccumulator?: number;
+  /** @default {0} */
+  weightDecay?: number;
+}
+
+/** Adagrad, PyTorch semantics: sum += g²; p −= lr·g/(√sum + ε). */
+export function adagrad(vars: tf.Variable[], opts: AdagradOptions): Optimizer {
+  const { eps = 1e-10, initialAccumulator = 0, weightDecay = 0 } = opts;
+  const acc = new Map<string, Float32Array>();
+  let steps = 0;
+  return {
+    get steps() {
+      return steps;
+    },
+    step(grads, lr = opts.lr) {
+      steps++;
+      for (const v of vars) {
+        const gt = grads[v.name];
+        if (!gt) continue;
+        const g = readView(gt);
+        updateInPlace(v, (p) => {
+          let a = acc.get(v.name);
+          if (!a) {
+            a = new Float32Array(p.length).fill(initialAccumulator);
+            acc.set(v.name, a);
+          }
+          for (let i = 0; i < p.length; i++) {
+            const d = g[i] + weightDecay * p[i];
+            a[i] += d * d;
+            p[i] -= lr * d / (Math.sqrt(a[i]) + eps);
+          }
+        });
+      }
+    },
+  };
+}
+
+/**
+ * Scale gradients so their global L2 norm is at most `maxNorm` (PyTorch `clip_grad_norm_`,
+ * which multiplies by maxNorm/(norm + 1e-6) when norm > maxNorm). Returns the norm before
+ * clipping; the gradients are replaced (old ones disposed) only when scaled.
+ */
+export function clipGradNorm(grads: NamedGrads, maxNorm: number): number {
+  let sq = 0;
+  for (const g of Object.values(grads)) {
+    const v = readView(g);
+    for (let i = 0; i < v.length; i++) sq += v[i] * v[i];
+  }
+  const norm = Math.sqrt(sq);
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) {
+    for (const [k, g] of Object.entries(grads)) {
+      grads[k] = tf.mul(g, coef);
+      g.dispose();
+    }
+  }
+  return norm;
+}
