@@ -19,20 +19,7 @@ import type { Rng } from "../../rng.ts";
 import { BatchNorm, type BatchNormOptions, Conv2d, Linear } from "../../nn/layers.ts";
 import { type Param, ParamStore } from "../../nn/param.ts";
 import type { ForwardOptions, Net } from "../../nn/net.ts";
-
-/** The five NB201 operations, in NAS-Bench-201's own order (index = op id). */
-export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
-export type Nb201Op = typeof NB201_OPS[number];
-
-/** (target node, source node) of the 6 edges, in the order of the arch string. */
-export const NB201_EDGES: ReadonlyArray<readonly [number, number]> = [
-  [1, 0],
-  [2, 0],
-  [2, 1],
-  [3, 0],
-  [3, 1],
-  [3, 2],
-];
+import { checkArch, NB201_EDGES, NB201_OPS, type Nb201Arch, type Nb201Op, parseArch } from "./space.ts";
 
 /** Network shape and BN behaviour. */
 export interface Nb201Config {
@@ -50,27 +37,22 @@ function resolved(cfg: Nb201Config) {
   return { C: cfg.C ?? 16, N: cfg.N ?? 5, classes: cfg.classes ?? 10, bn: cfg.bn ?? {} };
 }
 
-/** Parse `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|` into the 6 ops in edge order. */
-export function parseArch(arch: string): Nb201Op[] {
-  const nodes = arch.split("+");
-  const ops: Nb201Op[] = [];
-  if (nodes.length !== 3) {
-    throw new SyntaxError(`Cannot parse NB201 arch '${arch}': expected 3 nodes separated by '+'`);
+/** The 6 op names (edge order) of an arch string, an op-index tuple, or op names. */
+export function archOps(arch: string | Nb201Arch | readonly Nb201Op[]): Nb201Op[] {
+  if (typeof arch === "string") return parseArch(arch).map((i) => NB201_OPS[i]);
+  if (arch.length !== 6) {
+    throw new RangeError(`Cannot build an NB201 cell from ${arch.length} ops: 6 expected`);
   }
-  nodes.forEach((node, j) => {
-    const parts = node.split("|");
-    if (parts.length !== j + 3 || parts[0] !== "" || parts[parts.length - 1] !== "") {
-      throw new SyntaxError(`Cannot parse NB201 arch '${arch}': node ${j + 1} must be '|op~0|…|op~${j}|'`);
+  if (typeof arch[0] === "number") {
+    checkArch(arch as Nb201Arch);
+    return (arch as Nb201Arch).map((i) => NB201_OPS[i]);
+  }
+  for (const op of arch as readonly string[]) {
+    if (!(NB201_OPS as readonly string[]).includes(op)) {
+      throw new RangeError(`Cannot use unknown NB201 op '${op}'`);
     }
-    parts.slice(1, -1).forEach((e, i) => {
-      const [op, src] = e.split("~");
-      if (!(NB201_OPS as readonly string[]).includes(op) || src !== String(i)) {
-        throw new SyntaxError(`Cannot parse NB201 arch '${arch}': bad edge '${e}' (expected op~${i})`);
-      }
-      ops.push(op as Nb201Op);
-    });
-  });
-  return ops;
+  }
+  return (arch as readonly Nb201Op[]).slice();
 }
 
 /** ReLU → conv(k) → BN. */
@@ -235,11 +217,8 @@ export class Nb201Network implements Net<tf.Tensor4D> {
   readonly ops: Nb201Op[];
   readonly #skeleton: Skeleton;
 
-  constructor(arch: string | Nb201Op[], cfg: Nb201Config, rng: Rng) {
-    this.ops = typeof arch === "string" ? parseArch(arch) : arch.slice();
-    if (this.ops.length !== 6) {
-      throw new RangeError(`Cannot build an NB201 cell from ${this.ops.length} ops: 6 expected`);
-    }
+  constructor(arch: string | Nb201Arch | readonly Nb201Op[], cfg: Nb201Config, rng: Rng) {
+    this.ops = archOps(arch);
     this.#skeleton = new Skeleton(cfg, this.ops.map((op) => [op]), rng);
   }
   params(): Param[] {
@@ -273,8 +252,8 @@ export class Nb201Supernet {
     return this.#skeleton.store.params();
   }
   /** The path of an architecture, sharing the supernet's variables. */
-  path(arch: string | Nb201Op[]): Net<tf.Tensor4D> & { ops: Nb201Op[] } {
-    const ops = typeof arch === "string" ? parseArch(arch) : arch.slice();
+  path(arch: string | Nb201Arch | readonly Nb201Op[]): Net<tf.Tensor4D> & { ops: Nb201Op[] } {
+    const ops = archOps(arch);
     const sk = this.#skeleton;
     return {
       ops,

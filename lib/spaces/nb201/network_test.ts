@@ -3,11 +3,12 @@ import * as tf from "../../tf.ts";
 import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { copyParams, countParams } from "../../nn/param.ts";
-import { Nb201Network, Nb201Supernet, parseArch } from "./network.ts";
+import { archOps, Nb201Network, Nb201Supernet } from "./network.ts";
 
 await initBackend({ quiet: true });
 
-const REFERENCE = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+const REFERENCE =
+  "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 
 Deno.test("Nb201Network has 1,288,506 parameters for the reference arch (PyTorch TinyNetwork, C=16, N=5, 10 classes)", () => {
   const net = new Nb201Network(REFERENCE, { C: 16, N: 5, classes: 10 }, createRng(0));
@@ -27,15 +28,28 @@ Deno.test("Nb201Network parameter counts follow the op choice (hand-counted, C=4
     return n;
   };
   assert.equal(count("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"), 4894);
-  assert.equal(count("|skip_connect~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"), 4894);
+  assert.equal(
+    count("|skip_connect~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"),
+    4894,
+  );
   assert.equal(count("|nor_conv_3x3~0|+|none~0|none~1|+|nor_conv_1x1~0|none~1|none~2|"), 4894 + 3080 + 392);
 });
 
-Deno.test("parseArch() rejects malformed arch strings with the offending part", () => {
-  assert.deepEqual(parseArch(REFERENCE), ["nor_conv_3x3", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_3x3", "nor_conv_3x3"]);
-  assert.throws(() => parseArch("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"), /bad edge 'conv~0'/);
-  assert.throws(() => parseArch("|none~0|+|none~0|none~1|"), /expected 3 nodes/);
-  assert.throws(() => parseArch("|none~1|+|none~0|none~1|+|none~0|none~1|none~2|"), /bad edge 'none~1'/);
+Deno.test("archOps() accepts arch strings, op-index tuples and op names, and rejects bad ones", () => {
+  const names = [
+    "nor_conv_3x3",
+    "nor_conv_3x3",
+    "nor_conv_3x3",
+    "skip_connect",
+    "nor_conv_3x3",
+    "nor_conv_3x3",
+  ];
+  assert.deepEqual(archOps(REFERENCE), names);
+  assert.deepEqual(archOps([3, 3, 3, 1, 3, 3]), names);
+  assert.deepEqual(archOps(names as never), names);
+  assert.throws(() => archOps("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"), /unknown op 'conv'/);
+  assert.throws(() => archOps([0, 1, 2]), /6 expected/);
+  assert.throws(() => archOps([0, 1, 2, 3, 4, 5]), RangeError);
 });
 
 Deno.test("a supernet path and a standalone net with the copied weights give the same logits and gradients", () => {
@@ -51,9 +65,17 @@ Deno.test("a supernet path and a standalone net with the copied weights give the
   const y = tf.tensor1d([0, 4, 2], "int32");
   const a = path.forward(x, { training: true }).arraySync() as number[][];
   const b = net.forward(x, { training: true }).arraySync() as number[][];
-  a.flat().forEach((v, i) => assert.ok(Math.abs(v - b.flat()[i]) < 1e-5, `logit ${i}: ${v} vs ${b.flat()[i]}`));
-  const ga = tf.variableGrads(() => path.loss(path.forward(x, { training: true }), y), path.params().map((p) => p.variable));
-  const gb = tf.variableGrads(() => net.loss(net.forward(x, { training: true }), y), net.params().map((p) => p.variable));
+  a.flat().forEach((v, i) =>
+    assert.ok(Math.abs(v - b.flat()[i]) < 1e-5, `logit ${i}: ${v} vs ${b.flat()[i]}`)
+  );
+  const ga = tf.variableGrads(
+    () => path.loss(path.forward(x, { training: true }), y),
+    path.params().map((p) => p.variable),
+  );
+  const gb = tf.variableGrads(
+    () => net.loss(net.forward(x, { training: true }), y),
+    net.params().map((p) => p.variable),
+  );
   const byName = new Map(net.params().map((p) => [p.name, gb.grads[p.variable.name]]));
   for (const p of path.params()) {
     const g1 = ga.grads[p.variable.name].dataSync(), g2 = byName.get(p.name)!.dataSync();
@@ -76,7 +98,11 @@ Deno.test("the supernet holds all five ops on every edge and a path uses only it
 });
 
 Deno.test("a disconnected cell outputs zeros and the network still runs", () => {
-  const net = new Nb201Network("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", { C: 4, N: 1, classes: 3 }, createRng(3));
+  const net = new Nb201Network("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", {
+    C: 4,
+    N: 1,
+    classes: 3,
+  }, createRng(3));
   const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 7) as tf.Tensor4D;
   const logits = net.forward(x, { training: false }).arraySync() as number[][];
   // every cell outputs zeros → the head sees constant features, so both images get equal logits

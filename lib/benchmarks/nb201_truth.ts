@@ -1,0 +1,259 @@
+/**
+ * Ground truth for NAS-Bench-201 architectures, keyed by our canonical arch string.
+ *
+ * Readers:
+ * - a plain CSV `arch,dataset,metric,value` (arch strings contain no commas, so no quoting);
+ *   the format our exporters and users' own NB201/NATS API dumps use;
+ * - NAS-Bench-Suite-Zero's `zc_nasbench201.json`:
+ *   `json[dataset][str(op_indices)] = {proxy: {"score", "time"}, …, "val_accuracy": number}`, whose
+ *   keys are op-index tuples in **NASLib's** op and edge order (research notes §3). Every key is
+ *   converted with {@link parseNaslibKey}; proxy scores become metric `<proxy>` and, on request,
+ *   times metric `<proxy>.time`.
+ *
+ * Writers produce both formats from records (for generated ground truth in smoke runs).
+ *
+ * NATS-Bench `.pickle.pbz2` files are not supported yet (they need bzip2 decompression):
+ * {@link readNatsBenchPbz2} throws a clear error pointing to the CSV route.
+ *
+ * @module
+ */
+import { formatArch, naslibKey, parseArch, parseNaslibKey } from "../spaces/nb201/space.ts";
+
+/** One ground-truth value. */
+export interface TruthRecord {
+  /** canonical NB201 arch string */
+  arch: string;
+  /** e.g. cifar10, cifar10-valid, cifar100, ImageNet16-120 */
+  dataset: string;
+  /** e.g. val_accuracy, test_accuracy, synflow */
+  metric: string;
+  value: number;
+}
+
+/** Ground truth indexed by dataset → metric → arch. */
+export class Nb201Truth {
+  readonly #data = new Map<string, Map<string, Map<string, number>>>();
+
+  /** Add one value; a second value for the same (arch, dataset, metric) is an error. */
+  add(r: TruthRecord, where = "ground truth"): void {
+    const arch = formatArch(parseArch(r.arch));
+    let byMetric = this.#data.get(r.dataset);
+    if (!byMetric) this.#data.set(r.dataset, byMetric = new Map());
+    let byArch = byMetric.get(r.metric);
+    if (!byArch) byMetric.set(r.metric, byArch = new Map());
+    if (byArch.has(arch)) {
+      throw new RangeError(`Duplicate ground truth in ${where}: ${r.dataset}/${r.metric} for ${arch}`);
+    }
+    byArch.set(arch, r.value);
+  }
+  /** The value, or undefined. `arch` may be any valid arch string or op tuple. */
+  get(arch: string | readonly number[], dataset: string, metric: string): number | undefined {
+    const key = typeof arch === "string" ? formatArch(parseArch(arch)) : formatArch(arch);
+    return this.#data.get(dataset)?.get(metric)?.get(key);
+  }
+  /** All values of one dataset and metric, by arch string. */
+  values(dataset: string, metric: string): Map<string, number> {
+    return new Map(this.#data.get(dataset)?.get(metric) ?? []);
+  }
+  datasets(): string[] {
+    return [...this.#data.keys()];
+  }
+  metrics(dataset: string): string[] {
+    return [...(this.#data.get(dataset)?.keys() ?? [])];
+  }
+  /** Every value as records (datasets, metrics, archs in insertion order). */
+  records(): TruthRecord[] {
+    const out: TruthRecord[] = [];
+    for (const [dataset, m] of this.#data) {
+      for (const [metric, a] of m) for (const [arch, value] of a) out.push({ arch, dataset, metric, value });
+    }
+    return out;
+  }
+  get size(): number {
+    let n = 0;
+    for (const m of this.#data.values()) for (const a of m.values()) n += a.size;
+    return n;
+  }
+  static from(records: Iterable<TruthRecord>): Nb201Truth {
+    const t = new Nb201Truth();
+    for (const r of records) t.add(r);
+    return t;
+  }
+}
+
+const HEADER = "arch,dataset,metric,value";
+
+function parseNumber(s: string): number {
+  const t = s.trim();
+  if (/^[-+]?nan$/i.test(t)) return NaN;
+  if (/^[-+]?inf(inity)?$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+  return t === "" ? NaN : Number(t);
+}
+
+/** Parse the CSV format (header required; blank lines and CRLF tolerated; `nan`/`inf` accepted). */
+export function parseTruthCsv(text: string, file = "<csv>"): Nb201Truth {
+  const lines = text.split(/\r?\n/);
+  if (lines[0]?.replace(/^\uFEFF/, "").trim() !== HEADER) {
+    throw new SyntaxError(
+      `Cannot parse ${file} line 1: expected header '${HEADER}', got '${lines[0] ?? ""}'`,
+    );
+  }
+  const t = new Nb201Truth();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === "") continue;
+    const f = line.split(",");
+    const where = `${file} line ${i + 1}`;
+    if (f.length !== 4) throw new SyntaxError(`Cannot parse ${where}: expected 4 fields, got ${f.length}`);
+    const [arch, dataset, metric, raw] = f.map((s) => s.trim());
+    let key: string;
+    try {
+      key = formatArch(parseArch(arch));
+    } catch (e) {
+      throw new SyntaxError(`Cannot parse ${where}: ${(e as Error).message}`);
+    }
+    if (!dataset || !metric) throw new SyntaxError(`Cannot parse ${where}: empty dataset or metric`);
+    const value = parseNumber(raw);
+    if (Number.isNaN(value) && !/nan/i.test(raw)) {
+      throw new SyntaxError(`Cannot parse ${where}: value '${raw}' is not a number`);
+    }
+    t.add({ arch: key, dataset, metric, value }, where);
+  }
+  return t;
+}
+
+function formatNumber(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (v === Infinity) return "inf";
+  if (v === -Infinity) return "-inf";
+  return String(v);
+}
+
+/** The CSV text of some records (round-trips exactly through {@link parseTruthCsv}). */
+export function formatTruthCsv(records: Iterable<TruthRecord>): string {
+  const rows = [HEADER];
+  for (const r of records) {
+    if (/[,\n]/.test(r.dataset) || /[,\n]/.test(r.metric)) {
+      throw new RangeError(
+        `Cannot write CSV: dataset/metric '${r.dataset}'/'${r.metric}' contains a comma or newline`,
+      );
+    }
+    rows.push(`${formatArch(parseArch(r.arch))},${r.dataset},${r.metric},${formatNumber(r.value)}`);
+  }
+  return rows.join("\n") + "\n";
+}
+
+/** Options of {@link parseZcSuiteJson}. */
+export interface ZcSuiteOptions {
+  file?: string;
+  /** also record each proxy's time as metric `<proxy>.time` @default {false} */
+  includeTimes?: boolean;
+}
+
+/** Parse NAS-Bench-Suite-Zero's `zc_nasbench201.json` (text or already-parsed object). */
+export function parseZcSuiteJson(input: string | unknown, opts: ZcSuiteOptions = {}): Nb201Truth {
+  const file = opts.file ?? "<zc json>";
+  let obj: unknown = input;
+  if (typeof input === "string") {
+    try {
+      obj = JSON.parse(input);
+    } catch (e) {
+      throw new SyntaxError(`Cannot parse ${file}: not JSON (${(e as Error).message})`);
+    }
+  }
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    !!v && typeof v === "object" && !Array.isArray(v);
+  if (!isObj(obj)) throw new SyntaxError(`Cannot parse ${file}: expected {dataset: {arch tuple: {...}}}`);
+  const t = new Nb201Truth();
+  for (const [dataset, archs] of Object.entries(obj)) {
+    if (!isObj(archs)) {
+      throw new SyntaxError(`Cannot parse ${file}: '${dataset}' is not an object of architectures`);
+    }
+    for (const [key, entry] of Object.entries(archs)) {
+      const where = `${file} ${dataset}/${key}`;
+      let arch: string;
+      try {
+        arch = formatArch(parseNaslibKey(key));
+      } catch (e) {
+        throw new SyntaxError(`Cannot parse ${where}: ${(e as Error).message}`);
+      }
+      if (!isObj(entry)) throw new SyntaxError(`Cannot parse ${where}: expected an object of metrics`);
+      for (const [metric, v] of Object.entries(entry)) {
+        if (typeof v === "number") t.add({ arch, dataset, metric, value: v }, where);
+        else if (isObj(v) && (typeof v.score === "number" || v.score === null)) {
+          t.add({ arch, dataset, metric, value: v.score ?? NaN }, where);
+          if (opts.includeTimes && typeof v.time === "number") {
+            t.add({ arch, dataset, metric: `${metric}.time`, value: v.time }, where);
+          }
+        } else if (v === null) t.add({ arch, dataset, metric, value: NaN }, where);
+        else {throw new SyntaxError(
+            `Cannot parse ${where}: metric '${metric}' is neither a number nor {score, time}`,
+          );}
+      }
+    }
+  }
+  return t;
+}
+
+/**
+ * The `zc_nasbench201.json` layout of some records: metrics named `val_accuracy` (and any name
+ * listed in `plainMetrics`) are plain numbers, the others `{score, time}` (time from a matching
+ * `<metric>.time` record, else 0). Non-finite scores are written as null (JSON has no NaN).
+ */
+export function formatZcSuiteJson(
+  records: Iterable<TruthRecord>,
+  plainMetrics: readonly string[] = ["val_accuracy"],
+): string {
+  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  const times = new Map<string, number>();
+  const list = [...records];
+  for (const r of list) {
+    if (r.metric.endsWith(".time")) times.set(`${r.dataset}|${r.arch}|${r.metric}`, r.value);
+  }
+  for (const r of list) {
+    if (r.metric.endsWith(".time")) continue;
+    const key = naslibKey(parseArch(r.arch));
+    const entry = ((out[r.dataset] ??= {})[key] ??= {});
+    const v = Number.isFinite(r.value) ? r.value : null;
+    entry[r.metric] = plainMetrics.includes(r.metric)
+      ? v
+      : { score: v, time: times.get(`${r.dataset}|${formatArch(parseArch(r.arch))}|${r.metric}.time`) ?? 0 };
+  }
+  return JSON.stringify(out);
+}
+
+/** Write text via a temporary file and a rename (never half-written). */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
+  try {
+    await Deno.writeTextFile(tmp, text);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Write ground truth as CSV (`.csv`) or NAS-Bench-Suite-Zero JSON (`.json`), chosen by extension. */
+export async function writeTruth(path: string, records: Iterable<TruthRecord>): Promise<void> {
+  if (path.endsWith(".csv")) return await writeAtomic(path, formatTruthCsv(records));
+  if (path.endsWith(".json")) return await writeAtomic(path, formatZcSuiteJson(records));
+  throw new RangeError(`Cannot write ground truth to ${path}: expected a .csv or .json file name`);
+}
+
+/** Read ground truth from a `.csv` or `.json` (NAS-Bench-Suite-Zero) file; `.pbz2` is rejected clearly. */
+export async function readTruth(path: string, opts: Omit<ZcSuiteOptions, "file"> = {}): Promise<Nb201Truth> {
+  if (path.endsWith(".pbz2")) return readNatsBenchPbz2(path);
+  const text = await Deno.readTextFile(path);
+  if (path.endsWith(".csv")) return parseTruthCsv(text, path);
+  if (path.endsWith(".json")) return parseZcSuiteJson(text, { ...opts, file: path });
+  throw new RangeError(`Cannot read ground truth from ${path}: expected a .csv or .json file`);
+}
+
+/** NATS-Bench `.pickle.pbz2`: not supported yet (no bzip2 decoder); always throws. */
+export function readNatsBenchPbz2(path: string): never {
+  throw new TypeError(
+    `Cannot read ${path}: NATS-Bench .pickle.pbz2 files are not supported yet (they need bzip2). ` +
+      `Export the values with the nats_bench Python API to a CSV 'arch,dataset,metric,value' and read that`,
+  );
+}

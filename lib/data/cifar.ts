@@ -1,0 +1,309 @@
+/**
+ * CIFAR-10 and CIFAR-100 readers for both published layouts.
+ *
+ * - *binary version*: records of 1 label byte (CIFAR-100: coarse then fine label byte) followed
+ *   by 3072 pixel bytes (1024 R, 1024 G, 1024 B, each 32×32 row-major);
+ * - *python version*: pickled dicts with `data` (uint8 [N, 3072], same planar layout) and
+ *   `labels` (CIFAR-10) or `fine_labels` / `coarse_labels` (CIFAR-100); label names in
+ *   `batches.meta` / `meta`.
+ *
+ * Output images are NHWC (planes interleaved), see {@link ImageSet}. Sizes and label ranges are
+ * checked; a truncated or foreign file fails with its name and the bad record.
+ *
+ * @module
+ */
+import { checkImageSet, chwToHwc, concatImages, type ImageSet } from "./images.ts";
+import { NdArray, readPickle } from "./pickle.ts";
+
+/** Which CIFAR. */
+export type CifarDataset = "cifar10" | "cifar100";
+/** Which CIFAR-100 label becomes `labels` (the other is kept in `coarseLabels` when coarse). */
+export type Cifar100Label = "fine" | "coarse";
+
+const PIXELS = 3072;
+const HW = 1024;
+const NAME: Record<CifarDataset, string> = { cifar10: "CIFAR-10", cifar100: "CIFAR-100" };
+
+/** Bytes per binary record. */
+export const CIFAR_RECORD_BYTES: Readonly<Record<CifarDataset, number>> = { cifar10: 3073, cifar100: 3074 };
+
+/** Options of the readers. */
+export interface CifarReadOptions {
+  dataset: CifarDataset;
+  /** file name for error messages */
+  file?: string;
+  /** CIFAR-100: which label is `labels` @default {"fine"} */
+  label?: Cifar100Label;
+}
+
+function geometry(dataset: CifarDataset, label: Cifar100Label) {
+  if (dataset === "cifar10") return { classes: 10 };
+  return { classes: label === "fine" ? 100 : 20 };
+}
+
+/** Parse a CIFAR binary-version file. */
+export function readCifarBin(bytes: Uint8Array, opts: CifarReadOptions): ImageSet {
+  const { dataset } = opts;
+  const file = opts.file ?? `<${dataset} bin>`;
+  const label = opts.label ?? "fine";
+  const rec = CIFAR_RECORD_BYTES[dataset];
+  if (bytes.length === 0 || bytes.length % rec !== 0) {
+    const full = Math.floor(bytes.length / rec);
+    throw new RangeError(
+      `Cannot read ${
+        NAME[dataset]
+      } binary file ${file}: ${bytes.length} bytes is not a positive multiple of ` +
+        `the ${rec}-byte record (record ${full} is incomplete: truncated file or not a ${
+          NAME[dataset]
+        } binary file)`,
+    );
+  }
+  const n = bytes.length / rec;
+  const images = new Uint8Array(n * PIXELS);
+  const labels = new Int32Array(n);
+  const coarse = dataset === "cifar100" ? new Int32Array(n) : undefined;
+  const fine = dataset === "cifar100" ? new Int32Array(n) : undefined;
+  for (let i = 0; i < n; i++) {
+    const o = i * rec;
+    if (dataset === "cifar10") {
+      if (bytes[o] > 9) {
+        throw new RangeError(
+          `Cannot read CIFAR-10 binary file ${file}: record ${i} has label ${bytes[o]}, expected 0..9`,
+        );
+      }
+      labels[i] = bytes[o];
+    } else {
+      if (bytes[o] > 19 || bytes[o + 1] > 99) {
+        throw new RangeError(
+          `Cannot read CIFAR-100 binary file ${file}: record ${i} has coarse/fine labels ${bytes[o]}/${
+            bytes[o + 1]
+          }, ` +
+            `expected 0..19/0..99`,
+        );
+      }
+      coarse![i] = bytes[o];
+      fine![i] = bytes[o + 1];
+    }
+    chwToHwc(bytes, o + rec - PIXELS, images, i * PIXELS, HW);
+  }
+  return finish(dataset, label, images, dataset === "cifar10" ? labels : null, fine, coarse, n);
+}
+
+function finish(
+  dataset: CifarDataset,
+  label: Cifar100Label,
+  images: Uint8Array,
+  labels10: Int32Array | null,
+  fine: Int32Array | undefined,
+  coarse: Int32Array | undefined,
+  n: number,
+): ImageSet {
+  const { classes } = geometry(dataset, label);
+  const labels = labels10 ?? (label === "fine" ? fine! : coarse!);
+  return {
+    images,
+    labels,
+    n,
+    height: 32,
+    width: 32,
+    classes,
+    coarseLabels: dataset === "cifar100" ? coarse : undefined,
+  };
+}
+
+function intLabels(v: unknown, key: string, n: number, max: number, file: string): Int32Array {
+  const fail = (why: string): never => {
+    throw new RangeError(`Cannot read CIFAR python file ${file}: '${key}' ${why}`);
+  };
+  let arr: ArrayLike<unknown>;
+  if (Array.isArray(v)) arr = v;
+  else if (v instanceof NdArray && v.shape.length === 1) arr = v.data as ArrayLike<unknown>;
+  else return fail("is not a list of integers");
+  if (arr.length !== n) fail(`has ${arr.length} entries for ${n} images`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = arr[i];
+    const x = typeof a === "number" || typeof a === "bigint" ? Number(a) : NaN;
+    if (!Number.isInteger(x) || x < 0 || x > max) {
+      fail(`entry ${i} is ${arr[i]}, expected an integer in 0..${max}`);
+    }
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Parse a CIFAR python-version batch (`data_batch_k`, `test_batch`, `train`, `test`). */
+export function readCifarPython(bytes: Uint8Array, opts: CifarReadOptions): ImageSet {
+  const { dataset } = opts;
+  const file = opts.file ?? `<${dataset} python>`;
+  const label = opts.label ?? "fine";
+  const d = readPickle(bytes, { file });
+  if (!(d instanceof Map)) {
+    throw new TypeError(`Cannot read CIFAR python file ${file}: the pickle is not a dict`);
+  }
+  const data = d.get("data");
+  if (
+    !(data instanceof NdArray) || data.dtype !== "uint8" || data.shape.length !== 2 ||
+    data.shape[1] !== PIXELS
+  ) {
+    const got = data instanceof NdArray ? `${data.dtype} [${data.shape}]` : typeof data;
+    throw new TypeError(
+      `Cannot read CIFAR python file ${file}: expected 'data' as uint8 [N, 3072], got ${got}`,
+    );
+  }
+  const n = data.shape[0];
+  const images = new Uint8Array(n * PIXELS);
+  for (let i = 0; i < n; i++) chwToHwc(data.data as Uint8Array, i * PIXELS, images, i * PIXELS, HW);
+  if (dataset === "cifar10") {
+    if (!d.has("labels")) throw new TypeError(`Cannot read CIFAR-10 python file ${file}: no 'labels' key`);
+    return finish(
+      dataset,
+      label,
+      images,
+      intLabels(d.get("labels"), "labels", n, 9, file),
+      undefined,
+      undefined,
+      n,
+    );
+  }
+  for (const k of ["fine_labels", "coarse_labels"]) {
+    if (!d.has(k)) throw new TypeError(`Cannot read CIFAR-100 python file ${file}: no '${k}' key`);
+  }
+  const fine = intLabels(d.get("fine_labels"), "fine_labels", n, 99, file);
+  const coarse = intLabels(d.get("coarse_labels"), "coarse_labels", n, 19, file);
+  return finish(dataset, label, images, null, fine, coarse, n);
+}
+
+/** Label names from a python-version meta file: `{label_names}` or `{fine_label_names, coarse_label_names}`. */
+export function readCifarMeta(bytes: Uint8Array, file = "<meta>"): { fine: string[]; coarse?: string[] } {
+  const d = readPickle(bytes, { file });
+  const list = (k: string) => {
+    const v = d instanceof Map ? d.get(k) : undefined;
+    if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
+      throw new TypeError(`Cannot read CIFAR meta file ${file}: '${k}' is not a list of strings`);
+    }
+    return v as string[];
+  };
+  if (d instanceof Map && d.has("label_names")) return { fine: list("label_names") };
+  return { fine: list("fine_label_names"), coarse: list("coarse_label_names") };
+}
+
+/** Label names of a binary-version text file (one per line, blank lines ignored). */
+export function readLabelNamesText(text: string): string[] {
+  return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** Where the files of each layout live, relative to the layout's folder. */
+const LAYOUTS = {
+  cifar10: {
+    bin: {
+      folder: "cifar-10-batches-bin",
+      train: [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`),
+      test: ["test_batch.bin"],
+    },
+    python: {
+      folder: "cifar-10-batches-py",
+      train: [1, 2, 3, 4, 5].map((k) => `data_batch_${k}`),
+      test: ["test_batch"],
+    },
+  },
+  cifar100: {
+    bin: { folder: "cifar-100-binary", train: ["train.bin"], test: ["test.bin"] },
+    python: { folder: "cifar-100-python", train: ["train"], test: ["test"] },
+  },
+} as const;
+
+/** The standard file names of a layout (for writers and docs). */
+export function cifarLayout(dataset: CifarDataset, format: "bin" | "python") {
+  return LAYOUTS[dataset][format];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link loadCifar}. */
+export interface LoadCifarOptions {
+  dataset: CifarDataset;
+  split: "train" | "test";
+  /** force a layout; by default binary if present, else python */
+  format?: "bin" | "python";
+  label?: Cifar100Label;
+}
+
+/**
+ * Read a CIFAR split from `dir`, which is either the layout folder itself
+ * (`cifar-10-batches-bin`, …) or its parent. Label names are attached when the meta file exists.
+ */
+export async function loadCifar(dir: string, opts: LoadCifarOptions): Promise<ImageSet> {
+  const { dataset, split } = opts;
+  const label = opts.label ?? "fine";
+  const formats = opts.format ? [opts.format] : (["bin", "python"] as const);
+  const tried: string[] = [];
+  for (const format of formats) {
+    const lay = LAYOUTS[dataset][format];
+    for (const base of [`${dir}/${lay.folder}`, dir]) {
+      const files = lay[split].map((f) => `${base}/${f}`);
+      tried.push(files[0]);
+      if (!(await exists(files[0]))) continue;
+      const missing = [];
+      for (const f of files) if (!(await exists(f))) missing.push(f);
+      if (missing.length) {
+        throw new Error(`Cannot load ${NAME[dataset]} ${split}: missing ${missing.join(", ")}`);
+      }
+      const sets: ImageSet[] = [];
+      for (const f of files) {
+        const bytes = await Deno.readFile(f);
+        sets.push(
+          format === "bin" ? readCifarBin(bytes, { dataset, file: f, label }) : readCifarPython(bytes, {
+            dataset,
+            file: f,
+            label,
+          }),
+        );
+      }
+      const set = sets.length === 1 ? sets[0] : concatImages(sets);
+      await attachNames(set, base, dataset, format, label);
+      checkImageSet(set, `${NAME[dataset]} ${split}`);
+      return set;
+    }
+  }
+  throw new Error(
+    `Cannot find ${NAME[dataset]} ${split} files: tried ${
+      tried.join(", ")
+    } (see data/README.md for the layout)`,
+  );
+}
+
+async function attachNames(
+  set: ImageSet,
+  base: string,
+  dataset: CifarDataset,
+  format: "bin" | "python",
+  label: Cifar100Label,
+): Promise<void> {
+  let fine: string[] | undefined, coarse: string[] | undefined;
+  if (format === "python") {
+    const f = `${base}/${dataset === "cifar10" ? "batches.meta" : "meta"}`;
+    if (await exists(f)) ({ fine, coarse } = readCifarMeta(await Deno.readFile(f), f));
+  } else if (dataset === "cifar10") {
+    const f = `${base}/batches.meta.txt`;
+    if (await exists(f)) fine = readLabelNamesText(await Deno.readTextFile(f));
+  } else {
+    const ff = `${base}/fine_label_names.txt`, fc = `${base}/coarse_label_names.txt`;
+    if (await exists(ff)) fine = readLabelNamesText(await Deno.readTextFile(ff));
+    if (await exists(fc)) coarse = readLabelNamesText(await Deno.readTextFile(fc));
+  }
+  const main = dataset === "cifar100" && label === "coarse" ? coarse : fine;
+  if (main) {
+    if (main.length !== set.classes) {
+      throw new RangeError(`Expected ${set.classes} label names in ${base}: found ${main.length}`);
+    }
+    set.labelNames = main;
+  }
+  if (dataset === "cifar100" && coarse) set.coarseLabelNames = coarse;
+}

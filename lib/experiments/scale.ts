@@ -1,0 +1,26 @@
+/**
+ * Experiment scales: `smoke` (generated data, minutes on 2 CPU cores; CI), `small` (real data on
+ * a laptop CPU within about an hour), `paper` (the paper's settings; a GPU machine).
+ *
+ * @module
+ */
+
+/** The three scales of every experiment. */
+export type Scale = "smoke" | "small" | "paper";
+
+/** The scale named by `value`, else `SIGEO_SCALE`, else `smoke`. */
+export function resolveScale(value?: string): Scale {
+  let v = value;
+  if (v === undefined) {
+    try {
+      v = Deno.env.get("SIGEO_SCALE") || undefined;
+    } catch {
+      v = undefined;
+    }
+  }
+  v ??= "smoke";
+  if (v !== "smoke" && v !== "small" && v !== "paper") {
+    throw new RangeError(`Cannot use scale '${v}': expected smoke, small or paper`);
+  }
+  return v;
+}
