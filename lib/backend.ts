@@ -225,6 +225,8 @@ function parseBackend(v: string | undefined): BackendName | "auto" {
 }
 
 async function choose(opts: InitOptions): Promise<BackendInfo> {
+  // Production mode: no debug-mode checks, and no "install the node backend" banner from tfjs.
+  tf.enableProdMode();
   const requested = opts.backend ?? parseBackend(env("SIGEO_BACKEND"));
   const useBlas = opts.blas ?? env("SIGEO_BLAS") !== "none";
   const notes: string[] = [];

@@ -15,7 +15,8 @@ import { initBackend } from "./backend.ts";
 import { createRng } from "./rng.ts";
 import { Linear } from "./nn/layers.ts";
 import { ParamStore } from "./nn/param.ts";
-import { Nb201Network } from "./spaces/nb201/network.ts";
+import { Nb201Network, Nb201Supernet } from "./spaces/nb201/network.ts";
+import { sampleArch } from "./spaces/nb201/space.ts";
 import { adam, type Optimizer, sgd } from "./train/optim.ts";
 
 export const REFERENCE_ARCH =
@@ -135,6 +136,64 @@ async function main() {
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     }
     net.dispose();
+    tf.dispose([x, y]);
+  }
+
+  // Beyond the PyTorch script: NB201 supernet warm-up steps (a uniformly sampled connected path
+  // per step, SGD) and standalone steps at the `small` scale's size (C=8, N=1).
+  for (
+    const [name, C, N] of [["nb201-supernet-step", 16, 5], ["nb201-small-step", 8, 1], [
+      "nb201-small-supernet-step",
+      8,
+      1,
+    ]] as const
+  ) {
+    if (!want(name)) continue;
+    const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 6) as tf.Tensor4D;
+    const y = tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32");
+    const sampler = rng.fork();
+    if (name.includes("supernet")) {
+      const supernet = new Nb201Supernet({ C, N, classes: 10 }, rng.fork());
+      const vars = supernet.allParams().map((p) => p.variable);
+      const opt = sgd(vars, { lr: 0.025, momentum: 0.9, nesterov: true });
+      const ms = await timeit(
+        () => {
+          const path = supernet.path(sampleArch(sampler, { connectedOnly: true }));
+          const pv = path.params().map((p) => p.variable);
+          void trainStep(pv, opt, () => path.loss(path.forward(x, { training: true }), y));
+        },
+        10,
+        2,
+      );
+      print({
+        workload: name,
+        C,
+        N,
+        batch: 64,
+        ms: +ms.toFixed(3),
+        samplesPerSecond: +(64000 / ms).toFixed(1),
+      });
+      supernet.dispose();
+    } else {
+      const net = new Nb201Network(REFERENCE_ARCH, { C, N, classes: 10 }, rng.fork());
+      const vars = net.params().map((p) => p.variable);
+      const opt = sgd(vars, { lr: 0.1, momentum: 0.9, nesterov: true });
+      const ms = await timeit(
+        () => void trainStep(vars, opt, () => net.loss(net.forward(x, { training: true }), y)),
+        10,
+        2,
+      );
+      print({
+        workload: name,
+        arch: REFERENCE_ARCH,
+        C,
+        N,
+        batch: 64,
+        ms: +ms.toFixed(3),
+        samplesPerSecond: +(64000 / ms).toFixed(1),
+      });
+      net.dispose();
+    }
     tf.dispose([x, y]);
   }
 

@@ -193,6 +193,7 @@ const CASES: Case[] = [
 
 // ---- the comparison --------------------------------------------------------------------------
 
+tf.enableProdMode();
 await tf.setBackend("cpu");
 const reference = new Map<string, { value: Float32Array; grads: Float32Array[] }>();
 for (const [i, c] of CASES.entries()) reference.set(c.name, evaluate(c, 100 + i));
