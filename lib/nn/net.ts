@@ -24,6 +24,11 @@ export interface Net<X = tf.Tensor> {
   forward(x: X, opts: ForwardOptions): tf.Tensor;
   /** The training loss (mean over the batch) of logits against labels. */
   loss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar;
+  /**
+   * Non-trainable state that training-mode forward passes change (BN running statistics), so
+   * that proxies can restore it after scoring. Optional: absent means none.
+   */
+  state?(): tf.Variable[];
 }
 
 /** A batch: inputs and labels. */

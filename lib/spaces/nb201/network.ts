@@ -230,6 +230,9 @@ export class Nb201Network implements Net<tf.Tensor4D> {
   loss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
     return crossEntropy(logits, y);
   }
+  state(): tf.Variable[] {
+    return [...this.#skeleton.store.buffers().values()];
+  }
   dispose(): void {
     this.#skeleton.store.dispose();
   }
@@ -260,6 +263,7 @@ export class Nb201Supernet {
       params: () => sk.paramsOf(ops),
       forward: (x, opts) => sk.forward(x, ops, opts.training),
       loss: crossEntropy,
+      state: () => [...sk.store.buffers().values()],
     };
   }
   dispose(): void {

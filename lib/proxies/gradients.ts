@@ -1,0 +1,95 @@
+/**
+ * Per-batch gradients of a network's loss, the raw material of ZiCo, SiGeo and grad-norm proxies.
+ *
+ * The official SiGeo codes take an optimizer step after each scoring batch (NASLib-SiGeo: SGD
+ * lr 1; NasRec-SiGeo: Adagrad with its warm-up learning rate and gradient clipping). Here those
+ * steps run on the network's own variables and every parameter — and the BN running statistics
+ * that training-mode passes update — is restored afterwards, so the scored network (or the
+ * shared supernet) is unchanged when scoring returns.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import type { Batch, Net } from "../nn/net.ts";
+import type { Param } from "../nn/param.ts";
+import { readView } from "../train/inplace.ts";
+import { clipGradNorm, type NamedGrads, type Optimizer } from "../train/optim.ts";
+
+/** Options of {@linkcode collectGradients}. */
+export interface CollectOptions {
+  /** the parameters whose gradients are recorded */
+  record: Param[];
+  /**
+   * the parameters that get gradients and optimizer steps (default: `record`); NasRec-SiGeo
+   * steps only the final layer, NASLib-SiGeo every parameter
+   */
+  train?: Param[];
+  /** the optimizer stepping `train` after each batch (none: no steps, ZiCo's way) */
+  optimizer?: (vars: tf.Variable[]) => Optimizer;
+  /** learning rate of each scoring step (schedules); default: the optimizer's */
+  lr?: (step: number) => number;
+  /** clip the gradients of `train` to this global norm before recording and stepping */
+  clipNorm?: number;
+  /** keep the stepped weights instead of restoring them @default {false} */
+  keepSteps?: boolean;
+}
+
+/** Gradients, losses and final weights of a scoring pass. */
+export interface GradientRecord {
+  params: Param[];
+  /** grads[b][j]: gradient of batch b for params[j] (after clipping, when clipping) */
+  grads: Float32Array[][];
+  /** loss of each batch, computed before that batch's step */
+  losses: number[];
+  /** values of params after the last step (θ of the FR term) */
+  theta: Float32Array[];
+}
+
+/** Run the batches through `net`, recording gradients (and stepping, when an optimizer is given). */
+export function collectGradients(net: Net, batches: Batch[], opts: CollectOptions): GradientRecord {
+  const record = opts.record;
+  const train = opts.train ?? record;
+  const trainVars = train.map((p) => p.variable);
+  const byName = new Set(trainVars.map((v) => v.name));
+  for (const p of record) {
+    if (!byName.has(p.variable.name)) trainVars.push(p.variable);
+  }
+  const stepped = new Set(train.map((p) => p.variable.name));
+  const restorable = opts.keepSteps
+    ? []
+    : [...(opts.optimizer ? net.params().map((p) => p.variable) : []), ...(net.state?.() ?? [])];
+  const snapshot = restorable.map((v) => Float32Array.from(v.dataSync()));
+  const optimizer = opts.optimizer?.(train.map((p) => p.variable));
+  const grads: Float32Array[][] = [];
+  const losses: number[] = [];
+  try {
+    batches.forEach((batch, b) => {
+      const { value, grads: g } = tf.variableGrads(
+        () => net.loss(net.forward(batch.x, { training: true }), batch.y),
+        trainVars,
+      );
+      if (opts.clipNorm !== undefined) {
+        const subset: NamedGrads = {};
+        for (const name of stepped) subset[name] = g[name];
+        clipGradNorm(subset, opts.clipNorm);
+        Object.assign(g, subset);
+      }
+      grads.push(record.map((p) => Float32Array.from(readView(g[p.variable.name]))));
+      losses.push(value.dataSync()[0]);
+      if (optimizer) {
+        const forStep: NamedGrads = {};
+        for (const name of stepped) forStep[name] = g[name];
+        optimizer.step(forStep, opts.lr?.(b));
+      }
+      tf.dispose([value, ...Object.values(g)]);
+    });
+    const theta = record.map((p) => Float32Array.from(p.variable.dataSync()));
+    return { params: record, grads, losses, theta };
+  } finally {
+    restorable.forEach((v, i) => {
+      const t = tf.tensor(snapshot[i], v.shape, "float32");
+      v.assign(t);
+      t.dispose();
+    });
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * SiGeo = λ1·ZiCo-term + λ2·Fisher–Rao-term − λ3·training loss, in the three variants we offer
+ * (research notes: sigeo-paper.md §1.2–1.3 and §6; reference-implementations.md §5):
+ *
+ * - `cv` — NASLib-SiGeo, the CV tables: 4 batches; after each, an SGD(lr = 1) step on *every*
+ *   parameter; gradients of conv/linear weights; population std; FR = 2·log(Σ_l |⟨Σ_b g_b, θ_l⟩|
+ *   + 1e-5) over layers with a non-zero ZiCo sum, θ the weights after the last step; loss = the
+ *   4th batch's loss before its step. λ = (1, 1, 0) zero-shot, (1, 50, 1) warmed up.
+ * - `recsys` — NasRec-SiGeo, the recommender tables: Adagrad(eps 1e-2) steps with the scripts'
+ *   warm-up learning rate (1e-8 + 0.04·b/50 at scoring batch b), gradients clipped to norm 5;
+ *   by default only the final logit layer trains and is scored (`finalLayerOnly`, the official
+ *   `--finetune_whole_supernet 0`); unbiased std; FR = log(|Σ_l ⟨Σ_b g_b, θ_l⟩| + 1e-10).
+ *   `firstNonzeroOnly` reproduces the official `torch.nonzero(std)[0]` bug (off by default).
+ *   λ = (1, 1, 0) as in the README's Criteo example.
+ * - `fisher` — the textbook empirical Fisher–Rao norm θᵀFθ ≈ mean_b ⟨g_b, θ⟩², FR = log(that +
+ *   1e-10), no optimizer steps, population std. λ = (1, 1, 0).
+ *
+ * Scoring never changes the network's weights: steps are undone afterwards (gradients.ts).
+ *
+ * @module
+ */
+import type { Batch, Net } from "../nn/net.ts";
+import { adagrad, sgd } from "../train/optim.ts";
+import { collectGradients, type CollectOptions } from "./gradients.ts";
+import { type ParamSelection, type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { batchProjections, projections, zicoLayerSum } from "./statistics.ts";
+
+/** The official variants. */
+export type SigeoPreset = "cv" | "recsys" | "fisher";
+
+/** Options of {@linkcode sigeoProxy}; unset ones take the preset's values. */
+export interface SigeoOptions {
+  /** @default {"cv"} */
+  preset?: SigeoPreset;
+  /** (λ1 zico, λ2 fr, λ3 loss) */
+  lambdas?: readonly [number, number, number];
+  /** cv preset: the network was warmed up, so λ = (1, 50, 1) @default {false} */
+  warmedUp?: boolean;
+  /** parameters whose gradients are scored */
+  params?: ParamSelection;
+  /** std convention */
+  ddof?: 0 | 1;
+  /** recsys: score and train only the final layer @default {true} */
+  finalLayerOnly?: boolean;
+  /** recsys: keep only the first non-zero-std element per parameter (official bug) @default {false} */
+  firstNonzeroOnly?: boolean;
+  /** take the preset's optimizer steps between batches @default {true for cv and recsys} */
+  steps?: boolean;
+}
+
+interface Resolved {
+  preset: SigeoPreset;
+  lambdas: readonly [number, number, number];
+  params: ParamSelection;
+  ddof: 0 | 1;
+  firstNonzeroOnly: boolean;
+  steps: boolean;
+  trainAll: boolean;
+}
+
+function resolve(opts: SigeoOptions): Resolved {
+  const preset = opts.preset ?? "cv";
+  if (preset === "cv") {
+    return {
+      preset,
+      lambdas: opts.lambdas ?? (opts.warmedUp ? [1, 50, 1] : [1, 1, 0]),
+      params: opts.params ?? "conv-linear-weights",
+      ddof: opts.ddof ?? 0,
+      firstNonzeroOnly: opts.firstNonzeroOnly ?? false,
+      steps: opts.steps ?? true,
+      trainAll: true,
+    };
+  }
+  if (preset === "recsys") {
+    const finalOnly = opts.finalLayerOnly ?? true;
+    return {
+      preset,
+      lambdas: opts.lambdas ?? [1, 1, 0],
+      params: opts.params ?? (finalOnly ? "final-layer" : "all"),
+      ddof: opts.ddof ?? 1,
+      firstNonzeroOnly: opts.firstNonzeroOnly ?? false,
+      steps: opts.steps ?? true,
+      trainAll: !finalOnly,
+    };
+  }
+  return {
+    preset,
+    lambdas: opts.lambdas ?? [1, 1, 0],
+    params: opts.params ?? "conv-linear-weights",
+    ddof: opts.ddof ?? 0,
+    firstNonzeroOnly: opts.firstNonzeroOnly ?? false,
+    steps: opts.steps ?? false,
+    trainAll: false,
+  };
+}
+
+/** The SiGeo score of `net` on `batches` (the official codes use 4). */
+export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}): ProxyScore {
+  const t0 = performance.now();
+  const r = resolve(opts);
+  if (batches.length < 2) {
+    throw new RangeError(`Cannot compute SiGeo on ${batches.length} batch(es): at least 2 needed`);
+  }
+  const record = selectParams(net, r.params);
+  const collect: CollectOptions = { record };
+  if (r.steps && r.preset === "cv") {
+    collect.train = net.params();
+    collect.optimizer = (vars) => sgd(vars, { lr: 1 });
+  } else if (r.steps && r.preset === "recsys") {
+    collect.train = r.trainAll ? net.params() : record;
+    collect.optimizer = (vars) => adagrad(vars, { lr: 0.04, eps: 1e-2 });
+    collect.lr = (b) => 1e-8 + (0.04 - 1e-8) * b / 50;
+    collect.clipNorm = 5;
+  }
+  const rec = collectGradients(net, batches, collect);
+  const layerSums = record.map((_, l) => zicoLayerSum(rec.grads.map((g) => g[l]), r));
+  const zicoTerm = layerSums.reduce((s, v) => (v !== 0 ? s + Math.log(v) : s), 0);
+  let fr: number;
+  if (r.preset === "cv") {
+    const proj = projections(rec.grads, rec.theta);
+    const sum = proj.reduce((s, v, l) => (layerSums[l] !== 0 ? s + Math.abs(v) : s), 0);
+    fr = 2 * Math.log(sum + 1e-5);
+  } else if (r.preset === "recsys") {
+    const total = projections(rec.grads, rec.theta).reduce((s, v) => s + v, 0);
+    fr = Math.log(Math.abs(total) + 1e-10);
+  } else {
+    const per = batchProjections(rec.grads, rec.theta);
+    fr = Math.log(per.reduce((s, v) => s + v * v, 0) / per.length + 1e-10);
+  }
+  const loss = rec.losses[rec.losses.length - 1];
+  const [l1, l2, l3] = r.lambdas;
+  const value = l1 * zicoTerm + l2 * fr - l3 * loss;
+  return { value, terms: { zico: zicoTerm, fr, loss }, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** SiGeo as a registry entry. */
+export const sigeo: Proxy<SigeoOptions> = { name: "sigeo", score: sigeoProxy };
