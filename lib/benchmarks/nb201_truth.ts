@@ -18,6 +18,7 @@
  * @module
  */
 import { formatArch, naslibKey, parseArch, parseNaslibKey } from "../spaces/nb201/space.ts";
+import { writeFileAtomic } from "../io.ts";
 
 /** One ground-truth value. */
 export interface TruthRecord {
@@ -222,22 +223,10 @@ export function formatZcSuiteJson(
   return JSON.stringify(out);
 }
 
-/** Write text via a temporary file and a rename (never half-written). */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
 /** Write ground truth as CSV (`.csv`) or NAS-Bench-Suite-Zero JSON (`.json`), chosen by extension. */
 export async function writeTruth(path: string, records: Iterable<TruthRecord>): Promise<void> {
-  if (path.endsWith(".csv")) return await writeAtomic(path, formatTruthCsv(records));
-  if (path.endsWith(".json")) return await writeAtomic(path, formatZcSuiteJson(records));
+  if (path.endsWith(".csv")) return await writeFileAtomic(path, formatTruthCsv(records));
+  if (path.endsWith(".json")) return await writeFileAtomic(path, formatZcSuiteJson(records));
   throw new RangeError(`Cannot write ground truth to ${path}: expected a .csv or .json file name`);
 }
 

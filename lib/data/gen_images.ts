@@ -15,6 +15,7 @@ import { createRng } from "../rng.ts";
 import type { ImageSet } from "./images.ts";
 import { NdArray, type PickleInput, writePickle } from "./pickle.ts";
 import { type CifarDataset, cifarLayout } from "./cifar.ts";
+import { writeFileAtomic } from "../io.ts";
 
 /** Options of {@link generateImages}. */
 export interface GenImageOptions {
@@ -183,18 +184,6 @@ export function encodeImageNet16(set: ImageSet): Uint8Array {
   });
 }
 
-/** Write bytes to `path` via a temporary file and a rename (never half-written). */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
 const CIFAR10_NAMES = [
   "airplane",
   "automobile",
@@ -245,7 +234,7 @@ export async function writeCifarTree(root: string, opts: CifarTreeOptions): Prom
   const coarse = Array.from({ length: 20 }, (_, i) => `superclass_${i}`);
   const write = async (name: string, set: ImageSet, label: string) => {
     const bytes = format === "bin" ? encodeCifarBin(set, dataset) : encodeCifarPython(set, dataset, label);
-    await writeAtomic(`${dir}/${name}`, bytes);
+    await writeFileAtomic(`${dir}/${name}`, bytes);
   };
   const counts = splitCounts(train.n, lay.train.length);
   let start = 0;
@@ -257,14 +246,14 @@ export async function writeCifarTree(root: string, opts: CifarTreeOptions): Prom
   await write(lay.test[0], test, "testing batch 1 of 1");
   const text = (names: string[]) => new TextEncoder().encode(names.join("\n") + "\n\n");
   if (format === "python") {
-    await writeAtomic(
+    await writeFileAtomic(
       `${dir}/${dataset === "cifar10" ? "batches.meta" : "meta"}`,
       encodeCifarMeta(dataset, fine, coarse),
     );
-  } else if (dataset === "cifar10") await writeAtomic(`${dir}/batches.meta.txt`, text(fine));
+  } else if (dataset === "cifar10") await writeFileAtomic(`${dir}/batches.meta.txt`, text(fine));
   else {
-    await writeAtomic(`${dir}/fine_label_names.txt`, text(fine));
-    await writeAtomic(`${dir}/coarse_label_names.txt`, text(coarse));
+    await writeFileAtomic(`${dir}/fine_label_names.txt`, text(fine));
+    await writeFileAtomic(`${dir}/coarse_label_names.txt`, text(coarse));
   }
   return dir;
 }
@@ -300,8 +289,8 @@ export async function writeImageNet16Tree(root: string, opts: ImageNet16TreeOpti
   for (let k = 0; k < 10; k++) {
     const idx = Array.from({ length: counts[k] }, (_, i) => start + i);
     start += counts[k];
-    await writeAtomic(`${dir}/train_data_batch_${k + 1}`, encodeImageNet16(pick(train, idx)));
+    await writeFileAtomic(`${dir}/train_data_batch_${k + 1}`, encodeImageNet16(pick(train, idx)));
   }
-  await writeAtomic(`${dir}/val_data`, encodeImageNet16(gen(opts.valN, opts.seed * 2 + 2)));
+  await writeFileAtomic(`${dir}/val_data`, encodeImageNet16(gen(opts.valN, opts.seed * 2 + 2)));
   return dir;
 }

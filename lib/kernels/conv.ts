@@ -37,6 +37,47 @@ export interface ConvGeometry {
   padRight: number;
 }
 
+/** The fields of tfjs' `backend_util.Conv2DInfo` that a geometry is made of. */
+export interface Conv2DInfoLike {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padInfo: { top: number; left: number; bottom: number; right: number };
+}
+
+/** The geometry of a tfjs convolution (so padding follows tfjs' own arithmetic). */
+export function geometryFromInfo(info: Conv2DInfoLike): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilH: info.dilationHeight,
+    dilW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    padBottom: info.padInfo.bottom,
+    padRight: info.padInfo.right,
+  };
+}
+
 /** Largest im2col block, in floats, before the batch is processed in chunks (64 MiB). */
 const IM2COL_MAX_FLOATS = 16 * 1024 * 1024;
 
@@ -113,7 +154,17 @@ function padInput(x: Float32Array, g: ConvGeometry, grid: Grid): Float32Array {
 }
 
 /** Zero every grid cell outside the [top, top+h) × [left, left+w) window of each image. */
-function zeroBorders(a: Float32Array, batch: number, hp: number, wp: number, c: number, top: number, left: number, h: number, w: number): void {
+function zeroBorders(
+  a: Float32Array,
+  batch: number,
+  hp: number,
+  wp: number,
+  c: number,
+  top: number,
+  left: number,
+  h: number,
+  w: number,
+): void {
   const right = left + w;
   for (let b = 0; b < batch; b++) {
     const img = b * hp * wp * c;

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { backend_util } from "../tf.ts";
-import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type ConvGeometry } from "./conv.ts";
+import {
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  type ConvGeometry,
+  geometryFromInfo,
+} from "./conv.ts";
 import { naiveGemm } from "./gemm.ts";
 import { loadBlas } from "./blas.ts";
 import { createRng } from "../rng.ts";
@@ -13,26 +19,7 @@ export function geometry(
   pad: "same" | "valid" | number,
   dil = 1,
 ): ConvGeometry {
-  const info = backend_util.computeConv2DInfo(x, f, [stride, stride], [dil, dil], pad);
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    outC: info.outChannels,
-    kH: info.filterHeight,
-    kW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    dilH: info.dilationHeight,
-    dilW: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-    padBottom: info.padInfo.bottom,
-    padRight: info.padInfo.right,
-  };
+  return geometryFromInfo(backend_util.computeConv2DInfo(x, f, [stride, stride], [dil, dil], pad));
 }
 
 /** Direct float64 convolution and its gradients by definition (no GEMM). */

@@ -14,7 +14,7 @@ import * as tf from "../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Blas } from "./blas.ts";
 import type { Gemm } from "./gemm.ts";
-import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type ConvGeometry } from "./conv.ts";
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, geometryFromInfo } from "./conv.ts";
 import { batchMatMul, planMatMul } from "./matmul.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
 import { columnSums, leadingAxes } from "./reduce.ts";
@@ -45,29 +45,6 @@ function stock(name: string): tf.KernelConfig {
     );
   }
   return k;
-}
-
-/** Convolution geometry from tfjs' own padding arithmetic. */
-function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    outC: info.outChannels,
-    kH: info.filterHeight,
-    kW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    dilH: info.dilationHeight,
-    dilW: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-    padBottom: info.padInfo.bottom,
-    padRight: info.padInfo.right,
-  };
 }
 
 /**
@@ -275,7 +252,7 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
         a.pad,
         a.dimRoundingMode,
       );
-      const g = geometryOf(info);
+      const g = geometryFromInfo(info);
       return withViews(backend, gemm, [x, filter], [g.batch, g.outH, g.outW, g.outC], ([xv, wv], out) => {
         conv2dForward(gemm, xv, wv, out, g);
       });
@@ -300,7 +277,7 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
       a.pad,
       a.dimRoundingMode,
     );
-    const g = geometryOf(info);
+    const g = geometryFromInfo(info);
     return withViews(backend, gemm, [dy, filter], a.inputShape, ([dyv, wv], out) => {
       conv2dBackpropInput(gemm, dyv, wv, out, g);
     });
@@ -324,7 +301,7 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
       a.pad,
       a.dimRoundingMode,
     );
-    const g = geometryOf(info);
+    const g = geometryFromInfo(info);
     return withViews(backend, gemm, [x, dy], a.filterShape, ([xv, dyv], out) => {
       conv2dBackpropFilter(gemm, xv, dyv, out, g);
     });

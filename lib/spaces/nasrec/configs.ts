@@ -17,6 +17,7 @@ import {
   type NasrecArch,
   type NasrecSpaceName,
 } from "./space.ts";
+import { writeFileAtomic } from "../../io.ts";
 
 /** A parsed config file. */
 export interface NasrecConfig {
@@ -218,13 +219,5 @@ export async function readNasrecConfig(
 
 /** Write a config file atomically (temp file in the same folder, then rename). */
 export async function writeNasrecConfig(path: string, cfg: NasrecConfig): Promise<void> {
-  const text = formatNasrecConfig(cfg) + "\n";
-  const tmp = `${path}.tmp-${Date.now()}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, formatNasrecConfig(cfg) + "\n");
 }
