@@ -21,7 +21,8 @@ function run(make: (v: tf.Variable[]) => { step(g: Record<string, tf.Tensor>): v
   return out;
 }
 
-const close = (a: number[], b: number[]) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-6, `${a} vs ${b}`));
+const close = (a: number[], b: number[]) =>
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-6, `${a} vs ${b}`));
 
 Deno.test("sgd() with Nesterov momentum follows PyTorch's rule (hand-computed)", () => {
   // lr 0.1, μ 0.9. step 1: buf=g1, d=g1+0.9·g1=1.9·g1 → p = p0 − 0.19·g1 = [0.905, −2.19]
@@ -37,7 +38,10 @@ Deno.test("sgd() plain with weight decay (hand-computed)", () => {
 Deno.test("adagrad() follows PyTorch's rule (hand-computed)", () => {
   // eps 0: step 1: acc=g1² → p −= 0.1·sign(g1) = [0.9, −2.1]
   // step 2: acc=[1.25, 5] → p −= 0.1·g2/√acc = [0.9+0.1/√1.25, −2.1−0.2/√5]
-  close(run((v) => adagrad(v, { lr: 0.1, eps: 0 })), [0.9 + 0.1 / Math.sqrt(1.25), -2.1 - 0.2 / Math.sqrt(5)]);
+  close(run((v) => adagrad(v, { lr: 0.1, eps: 0 })), [
+    0.9 + 0.1 / Math.sqrt(1.25),
+    -2.1 - 0.2 / Math.sqrt(5),
+  ]);
 });
 
 Deno.test("adam() matches a float64 transcription of PyTorch's Adam", () => {
