@@ -16,6 +16,7 @@
  */
 import * as tf from "./tf.ts";
 import { loadBlas } from "./kernels/blas.ts";
+import { loadNativeConv } from "./kernels/native.ts";
 import { registerCpuSegmentSum, registerWasmKernels, type WasmKernelReport } from "./kernels/wasm.ts";
 
 /** The backends this library can run on. */
@@ -39,6 +40,8 @@ export interface BackendInfo {
   simd: boolean | null;
   /** Kernels this library registered over the stock ones. */
   kernels: string[];
+  /** how the native convolution kernels were built (compiler and flags), or null */
+  native?: string | null;
   /** GPU adapter description (webgpu) or null. */
   device: string | null;
   versions: { tfjs: string; deno: string; v8: string; typescript: string };
@@ -182,7 +185,9 @@ async function initWasm(
   if (useBlas && !blas) {
     notes.push("no system BLAS found (Debian: apt-get install libopenblas0-pthread); using the wasm matmul");
   }
-  const report: WasmKernelReport = registerWasmKernels(blas);
+  const native = await loadNativeConv();
+  if (!native) notes.push("no C compiler found (or SIGEO_NATIVE=none): convolutions run on sgemm only");
+  const report: WasmKernelReport = registerWasmKernels(blas, native);
   return {
     name: "wasm",
     requested,
@@ -192,6 +197,7 @@ async function initWasm(
     threads: wasm.getThreadsCount(),
     simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean,
     kernels: report.kernels,
+    native: report.native,
     device: null,
     versions: versions(),
     notes,

@@ -8,6 +8,7 @@ import * as tf from "../tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { loadBlas } from "./blas.ts";
+import { loadNativeConv } from "./native.ts";
 import { registerWasmKernels, restoreStockKernels } from "./wasm.ts";
 import { createRng } from "../rng.ts";
 
@@ -200,16 +201,20 @@ for (const [i, c] of CASES.entries()) reference.set(c.name, evaluate(c, 100 + i)
 
 await tf.setBackend("wasm");
 const blas = loadBlas();
-const modes: Array<{ label: string; blas: ReturnType<typeof loadBlas> }> = [
-  ...(blas ? [{ label: "wasm+blas", blas }] : []),
-  { label: "wasm, no blas", blas: null },
+const native = await loadNativeConv();
+type Mode = { label: string; blas: ReturnType<typeof loadBlas>; native: typeof native };
+const modes: Mode[] = [
+  ...(blas && native ? [{ label: "wasm+blas+native", blas, native }] : []),
+  ...(blas ? [{ label: "wasm+blas", blas, native: null }] : []),
+  ...(native ? [{ label: "wasm+native, no blas", blas: null, native }] : []),
+  { label: "wasm, no blas", blas: null, native: null },
 ];
 
 for (const mode of modes) {
   for (const [i, c] of CASES.entries()) {
     Deno.test(`${c.name}: ${mode.label} equals cpu within 1e-4`, async () => {
       await tf.setBackend("wasm");
-      registerWasmKernels(mode.blas);
+      registerWasmKernels(mode.blas, mode.native);
       try {
         const got = evaluate(c, 100 + i);
         const want = reference.get(c.name)!;

@@ -13,8 +13,15 @@
 import * as tf from "../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Blas } from "./blas.ts";
+import type { NativeConv } from "./native.ts";
 import type { Gemm } from "./gemm.ts";
-import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, geometryFromInfo } from "./conv.ts";
+import {
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  type ConvGeometry,
+  geometryFromInfo,
+} from "./conv.ts";
 import { batchMatMul, planMatMul } from "./matmul.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
 import { columnSums, leadingAxes } from "./reduce.ts";
@@ -26,6 +33,8 @@ type Attrs = Record<string, unknown>;
 export interface WasmKernelReport {
   gemm: string;
   kernels: string[];
+  /** how the native convolution kernels were built, or null when not in use */
+  native: string | null;
 }
 
 const ACTIVATION_KERNELS: Record<string, string> = {
@@ -157,8 +166,12 @@ export function restoreStockKernels(backendName: string): void {
  * Register the training kernels on the wasm backend. Call after `tf.setBackend("wasm")` has
  * resolved (the stock kernels' setup must have run). With `blas`, matmuls and all convolutions
  * run on it; without, the wasm backend's matmul is the engine and forward `Conv2D` stays stock.
+ * With `native`, stride-1 convolutions with a spatial kernel (3×3 and up) run their forward pass
+ * and input gradient on the native direct kernels (~2× faster than thin GEMMs), and their filter
+ * gradient too at 32 and 64 output channels; 1×1 convolutions and 16-channel filter gradients stay
+ * on sgemm, which is faster for them (measured on the reference machine).
  */
-export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
+export function registerWasmKernels(blas: Blas | null, native: NativeConv | null = null): WasmKernelReport {
   const backend = tf.findBackend("wasm") as BackendWasm | null;
   if (!backend) throw new Error("Cannot register wasm kernels before the wasm backend is initialised");
   restoreStockKernels("wasm");
@@ -170,6 +183,9 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
   };
 
   const stockMatMul = stock("BatchMatMul").kernelFunc;
+  const stockConv2D = stock("Conv2D").kernelFunc;
+  /** A float32 view of a tensor's wasm memory (take views only after every makeOutput). */
+  const heap = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
   const stockTranspose = stock("Transpose").kernelFunc;
   const stockReshape = stock("Reshape").kernelFunc;
 
@@ -233,7 +249,14 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
     return out;
   });
 
-  if (blas) {
+  /** Stride-1 convs with a spatial kernel go native (measured faster); others to sgemm. */
+  const goNative = (g: ConvGeometry) =>
+    native !== null && g.strideH === 1 && g.strideW === 1 && g.kH * g.kW > 1;
+  /** The native filter gradient wins only with 32+ output channels (measured; 16 is faster on sgemm). */
+  const goNativeFilter = (g: ConvGeometry) =>
+    goNative(g) && ((g.outC === 32 && g.inC % 8 === 0) || (g.outC === 64 && g.inC % 4 === 0));
+
+  if (blas || native) {
     reg("Conv2D", ({ inputs, attrs }) => {
       const { x, filter } = inputs as { x: Info; filter: Info };
       requireFloat32("Conv2D", x, filter);
@@ -253,6 +276,13 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
         a.dimRoundingMode,
       );
       const g = geometryFromInfo(info);
+      if (goNative(g)) {
+        const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
+        const ok = native!.forward(heap(x), heap(filter), heap(out), g);
+        if (ok) return out;
+        backend.disposeData(out.dataId);
+      }
+      if (!blas) return stockConv2D({ inputs, backend, attrs });
       return withViews(backend, gemm, [x, filter], [g.batch, g.outH, g.outW, g.outC], ([xv, wv], out) => {
         conv2dForward(gemm, xv, wv, out, g);
       });
@@ -278,6 +308,12 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
       a.dimRoundingMode,
     );
     const g = geometryFromInfo(info);
+    if (goNative(g)) {
+      const out = backend.makeOutput(a.inputShape, "float32");
+      const ok = native!.backpropInput(heap(dy), heap(filter), heap(out), g);
+      if (ok) return out;
+      backend.disposeData(out.dataId);
+    }
     return withViews(backend, gemm, [dy, filter], a.inputShape, ([dyv, wv], out) => {
       conv2dBackpropInput(gemm, dyv, wv, out, g);
     });
@@ -302,6 +338,12 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
       a.dimRoundingMode,
     );
     const g = geometryFromInfo(info);
+    if (goNativeFilter(g)) {
+      const out = backend.makeOutput(a.filterShape, "float32");
+      const ok = native!.backpropFilter(heap(x), heap(dy), heap(out), g);
+      if (ok) return out;
+      backend.disposeData(out.dataId);
+    }
     return withViews(backend, gemm, [x, dy], a.filterShape, ([xv, dyv], out) => {
       conv2dBackpropFilter(gemm, xv, dyv, out, g);
     });
@@ -344,7 +386,7 @@ export function registerWasmKernels(blas: Blas | null): WasmKernelReport {
     return out;
   });
 
-  return { gemm: gemm.name, kernels };
+  return { gemm: gemm.name, kernels, native: native ? `${native.compiler} ${native.flags.join(" ")}` : null };
 }
 
 /** Register the O(N) `UnsortedSegmentSum` on the pure-JS cpu backend (its own is O(segments·N)). */
