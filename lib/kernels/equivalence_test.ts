@@ -11,6 +11,7 @@ import { loadBlas } from "./blas.ts";
 import { loadNativeConv } from "./native.ts";
 import { registerWasmKernels, restoreStockKernels } from "./wasm.ts";
 import { createRng } from "../rng.ts";
+import { batchNormTrain } from "../nn/batch_norm.ts";
 
 type Op = (...xs: tf.Tensor[]) => tf.Tensor;
 interface Case {
@@ -66,7 +67,7 @@ function relErr(got: Float32Array, want: Float32Array): number {
 const conv = (stride: number, pad: "same" | "valid"): Op => (x, w) =>
   tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad);
 
-function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+function batchNormByMoments(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
 }
@@ -124,13 +125,24 @@ const CASES: Case[] = [
   {
     name: "batch norm, train mode (batch statistics)",
     inputs: [{ shape: [4, 5, 5, 3] }, { shape: [3] }, { shape: [3] }],
-    op: batchNormTrain,
+    op: batchNormByMoments,
   },
   {
     name: "batch norm, eval mode (running statistics)",
     inputs: [{ shape: [4, 5, 5, 3] }, { shape: [3] }, { shape: [3] }, { shape: [3] }],
     op: (x, gamma, beta, mean) => tf.batchNorm(x, mean, tf.add(tf.square(mean), 0.5), beta, gamma, 1e-5),
     wrt: [0, 1, 2],
+  },
+  {
+    name: "library batch norm (fused native kernels when available) with running-stat callback",
+    inputs: [{ shape: [4, 5, 5, 16] }, { shape: [16] }, { shape: [16] }],
+    op: (x, gamma, beta) =>
+      batchNormTrain(x, gamma, beta, 1e-5, (m: tf.Tensor, v: tf.Tensor) => void tf.add(m, v)),
+  },
+  {
+    name: "library batch norm, non-affine",
+    inputs: [{ shape: [3, 4, 4, 8] }],
+    op: (x) => batchNormTrain(x, null, null),
   },
   { name: "layer norm", inputs: [{ shape: [6, 10] }, { shape: [10] }, { shape: [10] }], op: layerNorm },
   { name: "relu", inputs: [{ shape: [5, 7] }], op: (x) => tf.relu(x) },

@@ -1,5 +1,5 @@
 /**
- * Native stride-1 convolution kernels, compiled from `native/conv_s1.c` on first use.
+ * Native kernels (stride-1 convolutions, batch norm), compiled from `native/kernels.c` on first use.
  *
  * The BLAS path computes a stride-1 conv as KH·KW thin GEMMs (K = input channels), which is
  * memory-bound at NAS-Bench-201's 16–64 channels; a direct convolution with register blocking
@@ -28,6 +28,27 @@ const SYMBOLS = {
     parameters: ["buffer", "buffer", "buffer", ...new Array(13).fill("i32")],
     result: "i32",
   },
+  sg_bn_forward: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "i32", "i32", "i32", "f32"],
+    result: "i32",
+  },
+  sg_bn_backward: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+    ],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Loaded native kernels. */
@@ -40,11 +61,35 @@ export interface NativeConv {
   forward(x: Float32Array, w: Float32Array, y: Float32Array, g: ConvGeometry): boolean;
   backpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: ConvGeometry): boolean;
   backpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: ConvGeometry): boolean;
+  /** Batch norm over the rows of x [rows, channels] with batch statistics (mean, biased var out). */
+  bnForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    channels: number,
+    eps: number,
+  ): boolean;
+  /** dx, dγ, dβ of {@link NativeConv.bnForward}. */
+  bnBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    channels: number,
+    eps: number,
+  ): boolean;
 }
 
 /** Options of {@linkcode loadNativeConv} (for tests). */
 export interface NativeOptions {
-  /** C source to build @default {native/conv_s1.c beside this module} */
+  /** C source to build @default {native/kernels.c beside this module} */
   source?: URL;
   /** cache folder @default {$SIGEO_CACHE, $XDG_CACHE_HOME/sigeo, ~/.cache/sigeo} */
   cacheDir?: string;
@@ -94,7 +139,7 @@ export function loadNativeConv(opts: NativeOptions = {}): Promise<NativeConv | n
 
 async function build(opts: NativeOptions): Promise<NativeConv | null> {
   if (env("SIGEO_NATIVE") === "none") return null;
-  const source = opts.source ?? new URL("./native/conv_s1.c", import.meta.url);
+  const source = opts.source ?? new URL("./native/kernels.c", import.meta.url);
   const code = await Deno.readTextFile(source);
   const dir = opts.cacheDir ?? defaultCacheDir();
   const ext = Deno.build.os === "darwin" ? "dylib" : Deno.build.os === "windows" ? "dll" : "so";
@@ -102,7 +147,15 @@ async function build(opts: NativeOptions): Promise<NativeConv | null> {
     const version = await run(compiler, ["--version"]);
     if (!version.ok) continue;
     for (const arch of ["-march=native", "-O3"]) {
-      const flags = ["-O3", arch, "-fPIC", "-shared", "-std=gnu11", "-pthread"];
+      const flags = [
+        "-O3",
+        arch,
+        ...(arch === "-march=native" ? ["-mprefer-vector-width=512"] : []),
+        "-fPIC",
+        "-shared",
+        "-std=gnu11",
+        "-pthread",
+      ];
       const key = (await sha256([code, flags.join(" "), version.out.split("\n")[0]].join("\n"))).slice(0, 16);
       const path = `${dir}/sigeo-conv-${key}.${ext}`;
       let exists = false;
@@ -114,7 +167,7 @@ async function build(opts: NativeOptions): Promise<NativeConv | null> {
         const srcFile = `${dir}/sigeo-conv-${key}.c`;
         await Deno.writeTextFile(srcFile, code);
         const tmp = `${path}.tmp-${Deno.pid}`;
-        const r = await run(compiler, [...flags, "-o", tmp, srcFile]);
+        const r = await run(compiler, [...flags, "-o", tmp, srcFile, "-lm"]);
         await Deno.remove(srcFile).catch(() => {});
         if (!r.ok) {
           await Deno.remove(tmp).catch(() => {});
@@ -137,7 +190,7 @@ function openLibrary(path: string, compiler: string, flags: string[]): NativeCon
     return null;
   }
   const s = lib.symbols;
-  if (s.sg_version() !== 3) return null;
+  if (s.sg_version() !== 4) return null;
   type Fn = (...a: unknown[]) => number;
   const call = (fn: unknown, a: Float32Array, b: Float32Array, c: Float32Array, g: ConvGeometry): boolean => {
     if (g.strideH !== 1 || g.strideW !== 1) return false;
@@ -168,5 +221,34 @@ function openLibrary(path: string, compiler: string, flags: string[]): NativeCon
     forward: (x, w, y, g) => call(s.sg_conv2d_s1_forward, x, w, y, g),
     backpropInput: (dy, w, dx, g) => call(s.sg_conv2d_s1_backprop_input, dy, w, dx, g),
     backpropFilter: (x, dy, dw, g) => call(s.sg_conv2d_s1_backprop_filter, x, dy, dw, g),
+    bnForward: (x, gamma, beta, y, mean, variance, channels, eps) =>
+      (s.sg_bn_forward as unknown as Fn)(
+        x,
+        gamma,
+        beta,
+        y,
+        mean,
+        variance,
+        x.length / channels,
+        channels,
+        1,
+        eps,
+      ) === 0,
+    bnBackward: (dy, x, mean, variance, gamma, dx, dgamma, dbeta, channels, eps) =>
+      (s.sg_bn_backward as unknown as Fn)(
+        dy,
+        x,
+        mean,
+        variance,
+        gamma,
+        dx,
+        dgamma,
+        dbeta,
+        x.length / channels,
+        channels,
+        1,
+        eps,
+      ) ===
+        0,
   };
 }

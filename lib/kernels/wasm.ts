@@ -37,6 +37,10 @@ export interface WasmKernelReport {
   native: string | null;
 }
 
+/** Names of the fused batch-norm kernels (registered only with the native library). */
+export const BN_TRAIN_KERNEL = "SigeoBatchNormTrain";
+export const BN_TRAIN_GRAD_KERNEL = "SigeoBatchNormTrainGrad";
+
 const ACTIVATION_KERNELS: Record<string, string> = {
   relu: "Relu",
   relu6: "Relu6",
@@ -348,6 +352,51 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
       conv2dBackpropFilter(gemm, xv, dyv, out, g);
     });
   });
+
+  if (native) {
+    // Batch norm with batch statistics, fused (lib/nn/batch_norm.ts uses these when registered).
+    reg(BN_TRAIN_KERNEL, ({ inputs, attrs }) => {
+      const { x, gamma, beta } = inputs as { x: Info; gamma: Info; beta: Info };
+      requireFloat32(BN_TRAIN_KERNEL, x, gamma, beta);
+      const channels = x.shape[x.shape.length - 1];
+      const y = backend.makeOutput(x.shape, "float32");
+      const mean = backend.makeOutput([channels], "float32");
+      const variance = backend.makeOutput([channels], "float32");
+      const ok = native.bnForward(
+        heap(x),
+        heap(gamma),
+        heap(beta),
+        heap(y),
+        heap(mean),
+        heap(variance),
+        channels,
+        attrs!.eps as number,
+      );
+      if (!ok) throw new Error(`Cannot run ${BN_TRAIN_KERNEL} on shape [${x.shape}]`);
+      return [y, mean, variance];
+    });
+    reg(BN_TRAIN_GRAD_KERNEL, ({ inputs, attrs }) => {
+      const { dy, x, mean, variance, gamma } = inputs as Record<string, Info>;
+      const channels = x.shape[x.shape.length - 1];
+      const dx = backend.makeOutput(x.shape, "float32");
+      const dgamma = backend.makeOutput([channels], "float32");
+      const dbeta = backend.makeOutput([channels], "float32");
+      const ok = native.bnBackward(
+        heap(dy),
+        heap(x),
+        heap(mean),
+        heap(variance),
+        heap(gamma),
+        heap(dx),
+        heap(dgamma),
+        heap(dbeta),
+        channels,
+        attrs!.eps as number,
+      );
+      if (!ok) throw new Error(`Cannot run ${BN_TRAIN_GRAD_KERNEL} on shape [${x.shape}]`);
+      return [dx, dgamma, dbeta];
+    });
+  }
 
   /** Sum and Mean over leading axes as column sums; anything else goes to the stock kernel. */
   const reduction = (name: "Sum" | "Mean") => {

@@ -11,6 +11,38 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
+
+/** The same function on the fused native kernels (one pass for statistics, one to normalise). */
+function fused(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps: number,
+  onStats?: StatsCallback,
+): tf.Tensor {
+  const f = tf.customGrad(
+    ((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x: xi, gamma: gi, beta: bi }, {
+        eps,
+      }) as tf.Tensor[];
+      onStats?.(mean as tf.Tensor1D, variance as tf.Tensor1D);
+      save([xi, mean, variance, gi]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, sm, sv, sg] = saved;
+          return tf.engine().runKernel(
+            BN_TRAIN_GRAD_KERNEL,
+            { dy, x: sx, mean: sm, variance: sv, gamma: sg },
+            { eps },
+          ) as tf.Tensor[];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
+  );
+  return f(x, gamma, beta);
+}
 
 /** Receives the batch mean and biased variance [C] (e.g. to update running averages). */
 export type StatsCallback = (mean: tf.Tensor1D, variance: tf.Tensor1D) => void;
@@ -30,6 +62,15 @@ export function batchNormTrain<T extends tf.Tensor>(
   const n = x.size / x.shape[x.shape.length - 1];
   const g = gamma ?? tf.ones([x.shape[x.shape.length - 1]]);
   const b = beta ?? tf.zeros([x.shape[x.shape.length - 1]]);
+  if (
+    tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) && x.dtype === "float32" &&
+    x.shape[x.shape.length - 1] <= 1024
+  ) {
+    const y = fused(x, g, b, eps, onStats);
+    if (!gamma) g.dispose();
+    if (!beta) b.dispose();
+    return y as T;
+  }
   const f = tf.customGrad(
     ((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
       const mean = tf.mean(xi, axes) as tf.Tensor1D;

@@ -18,11 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <math.h>
 
 #define PB 4 /* output pixels per register block */
 #define MAX_THREADS 64
 
-int sg_version(void) { return 3; }
+int sg_version(void) { return 4; }
 
 static int thread_count = 0;
 
@@ -322,5 +323,142 @@ int sg_conv2d_s1_backprop_filter(const float *x, const float *dy, float *dwout, 
   }
   free(part);
   free(xp);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Batch normalisation with batch statistics over the rows of a row-major [R, C] matrix (NHWC
+ * activations flattened), forward and backward, in two passes each; sums in double.
+ */
+struct bn_args {
+  const float *x, *gamma, *beta, *dy;
+  float *y, *dx;
+  const double *mean, *rstd, *gsum; /* gsum: [dbeta | dgamma] */
+  double *part;                       /* per-worker partial sums: 2·C doubles each */
+  int R, C, affine;
+};
+
+static void bn_stats_range(void *ctx, int r0, int r1, int worker) {
+  const struct bn_args *a = ctx;
+  double *s = a->part + (size_t)worker * 2 * a->C, *s2 = s + a->C;
+  for (int r = r0; r < r1; r++) {
+    const float *row = a->x + (size_t)r * a->C;
+    for (int c = 0; c < a->C; c++) {
+      const double v = row[c];
+      s[c] += v;
+      s2[c] += v * v;
+    }
+  }
+}
+
+static void bn_apply_range(void *ctx, int r0, int r1, int worker) {
+  (void)worker;
+  const struct bn_args *a = ctx;
+  const int C = a->C;
+  float sc[1024], sh[1024];
+  for (int c = 0; c < C; c++) {
+    const double g = a->affine ? a->gamma[c] : 1.0, b = a->affine ? a->beta[c] : 0.0;
+    sc[c] = (float)(g * a->rstd[c]);
+    sh[c] = (float)(b - a->mean[c] * g * a->rstd[c]);
+  }
+  for (int r = r0; r < r1; r++) {
+    const float *row = a->x + (size_t)r * C;
+    float *out = a->y + (size_t)r * C;
+    for (int c = 0; c < C; c++) out[c] = row[c] * sc[c] + sh[c];
+  }
+}
+
+/* y = γ(x−μ)/√(σ²+ε) + β; writes μ and the biased σ² (float) for running averages. */
+int sg_bn_forward(const float *x, const float *gamma, const float *beta, float *y, float *mean_out, float *var_out,
+                  int R, int C, int affine, float eps) {
+  if (C > 1024 || R < 1) return -1;
+  const int t = sg_threads() < R ? sg_threads() : R;
+  double *part = calloc((size_t)t * 2 * C + 2 * (size_t)C, sizeof(double));
+  if (!part) return -1;
+  double *mean = part + (size_t)t * 2 * C, *rstd = mean + C;
+  struct bn_args a = {x, gamma, beta, NULL, y, NULL, mean, rstd, NULL, part, R, C, affine};
+  par_for(R, bn_stats_range, &a);
+  for (int c = 0; c < C; c++) {
+    double s = 0, s2 = 0;
+    for (int k = 0; k < t; k++) {
+      s += part[(size_t)k * 2 * C + c];
+      s2 += part[(size_t)k * 2 * C + C + c];
+    }
+    const double m = s / R;
+    double v = s2 / R - m * m;
+    if (v < 0) v = 0;
+    mean[c] = m;
+    rstd[c] = 1.0 / sqrt(v + eps);
+    mean_out[c] = (float)m;
+    var_out[c] = (float)v;
+  }
+  par_for(R, bn_apply_range, &a);
+  free(part);
+  return 0;
+}
+
+static void bn_gsum_range(void *ctx, int r0, int r1, int worker) {
+  const struct bn_args *a = ctx;
+  const int C = a->C;
+  double *db = a->part + (size_t)worker * 2 * C, *dg = db + C;
+  for (int r = r0; r < r1; r++) {
+    const float *g = a->dy + (size_t)r * C, *row = a->x + (size_t)r * C;
+    for (int c = 0; c < C; c++) {
+      db[c] += g[c];
+      dg[c] += g[c] * ((row[c] - a->mean[c]) * a->rstd[c]);
+    }
+  }
+}
+
+static void bn_dx_range(void *ctx, int r0, int r1, int worker) {
+  (void)worker;
+  const struct bn_args *a = ctx;
+  const int C = a->C;
+  float k1[1024], k2[1024], k3[1024], mu[1024], rs[1024];
+  for (int c = 0; c < C; c++) {
+    const double g = a->affine ? a->gamma[c] : 1.0;
+    k1[c] = (float)(g * a->rstd[c]);
+    k2[c] = (float)(a->gsum[c] / a->R);
+    k3[c] = (float)(a->gsum[C + c] / a->R);
+    mu[c] = (float)a->mean[c];
+    rs[c] = (float)a->rstd[c];
+  }
+  for (int r = r0; r < r1; r++) {
+    const float *g = a->dy + (size_t)r * C, *row = a->x + (size_t)r * C;
+    float *out = a->dx + (size_t)r * C;
+    for (int c = 0; c < C; c++) {
+      const float xh = (row[c] - mu[c]) * rs[c];
+      out[c] = k1[c] * (g[c] - k2[c] - xh * k3[c]);
+    }
+  }
+}
+
+/* dx, dγ, dβ of sg_bn_forward given dy and the forward's x, μ, σ². */
+int sg_bn_backward(const float *dy, const float *x, const float *mean_in, const float *var_in, const float *gamma,
+                   float *dx, float *dgamma, float *dbeta, int R, int C, int affine, float eps) {
+  if (C > 1024 || R < 1) return -1;
+  const int t = sg_threads() < R ? sg_threads() : R;
+  double *part = calloc((size_t)t * 2 * C + 4 * (size_t)C, sizeof(double));
+  if (!part) return -1;
+  double *mean = part + (size_t)t * 2 * C, *rstd = mean + C, *gsum = rstd + C;
+  for (int c = 0; c < C; c++) {
+    mean[c] = mean_in[c];
+    rstd[c] = 1.0 / sqrt((double)var_in[c] + eps);
+  }
+  struct bn_args a = {x, gamma, NULL, dy, NULL, dx, mean, rstd, gsum, part, R, C, affine};
+  par_for(R, bn_gsum_range, &a);
+  for (int c = 0; c < C; c++) {
+    double db = 0, dg = 0;
+    for (int k = 0; k < t; k++) {
+      db += part[(size_t)k * 2 * C + c];
+      dg += part[(size_t)k * 2 * C + C + c];
+    }
+    gsum[c] = db;
+    gsum[C + c] = dg;
+    dbeta[c] = (float)db;
+    dgamma[c] = (float)dg;
+  }
+  par_for(R, bn_dx_range, &a);
+  free(part);
   return 0;
 }
