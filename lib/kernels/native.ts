@@ -16,6 +16,7 @@ import type { ConvGeometry } from "./conv.ts";
 const SYMBOLS = {
   sg_version: { parameters: [], result: "i32" },
   sg_threads: { parameters: [], result: "i32" },
+  sg_fast_filter16: { parameters: [], result: "i32" },
   sg_conv2d_s1_forward: {
     parameters: ["buffer", "buffer", "buffer", ...new Array(13).fill("i32")],
     result: "i32",
@@ -57,6 +58,8 @@ export interface NativeConv {
   compiler: string;
   flags: string[];
   threads: number;
+  /** the 16-output-channel filter gradient has its vectorised (AVX-512) kernel */
+  fastFilter16: boolean;
   /** y = conv(x, w); false when the kernel declined (caller falls back) */
   forward(x: Float32Array, w: Float32Array, y: Float32Array, g: ConvGeometry): boolean;
   backpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: ConvGeometry): boolean;
@@ -190,7 +193,7 @@ function openLibrary(path: string, compiler: string, flags: string[]): NativeCon
     return null;
   }
   const s = lib.symbols;
-  if (s.sg_version() !== 4) return null;
+  if (s.sg_version() !== 5) return null;
   type Fn = (...a: unknown[]) => number;
   const call = (fn: unknown, a: Float32Array, b: Float32Array, c: Float32Array, g: ConvGeometry): boolean => {
     if (g.strideH !== 1 || g.strideW !== 1) return false;
@@ -218,6 +221,7 @@ function openLibrary(path: string, compiler: string, flags: string[]): NativeCon
     compiler,
     flags,
     threads: s.sg_threads(),
+    fastFilter16: s.sg_fast_filter16() === 1,
     forward: (x, w, y, g) => call(s.sg_conv2d_s1_forward, x, w, y, g),
     backpropInput: (dy, w, dx, g) => call(s.sg_conv2d_s1_backprop_input, dy, w, dx, g),
     backpropFilter: (x, dy, dw, g) => call(s.sg_conv2d_s1_backprop_filter, x, dy, dw, g),

@@ -172,8 +172,8 @@ export function restoreStockKernels(backendName: string): void {
  * run on it; without, the wasm backend's matmul is the engine and forward `Conv2D` stays stock.
  * With `native`, stride-1 convolutions with a spatial kernel (3×3 and up) run their forward pass
  * and input gradient on the native direct kernels (~2× faster than thin GEMMs), and their filter
- * gradient too at 32 and 64 output channels; 1×1 convolutions and 16-channel filter gradients stay
- * on sgemm, which is faster for them (measured on the reference machine).
+ * gradient too at 32 and 64 output channels (and 16 with AVX-512); 1×1 convolutions stay on
+ * sgemm, which is faster for them (measured on the reference machine).
  */
 export function registerWasmKernels(blas: Blas | null, native: NativeConv | null = null): WasmKernelReport {
   const backend = tf.findBackend("wasm") as BackendWasm | null;
@@ -257,9 +257,11 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
   /** Stride-1 convs with a spatial kernel go native (measured faster); others to sgemm. */
   const goNative = (g: ConvGeometry) =>
     native !== null && g.strideH === 1 && g.strideW === 1 && g.kH * g.kW > 1;
-  /** The native filter gradient wins only with 32+ output channels (measured; 16 is faster on sgemm). */
+  /** The native filter gradient wins at 32/64 output channels, and at 16 with AVX-512 (measured). */
   const goNativeFilter = (g: ConvGeometry) =>
-    goNative(g) && ((g.outC === 32 && g.inC % 8 === 0) || (g.outC === 64 && g.inC % 4 === 0));
+    goNative(g) &&
+    ((g.outC === 32 && g.inC % 8 === 0) || (g.outC === 64 && g.inC % 4 === 0) ||
+      (g.outC === 16 && g.inC % 16 === 0 && native!.fastFilter16));
 
   if (blas || native) {
     reg("Conv2D", ({ inputs, attrs }) => {
