@@ -12,6 +12,7 @@ import { loadNativeConv } from "./native.ts";
 import { registerWasmKernels, restoreStockKernels } from "./wasm.ts";
 import { createRng } from "../rng.ts";
 import { batchNormTrain } from "../nn/batch_norm.ts";
+import { sgd } from "../train/optim.ts";
 
 type Op = (...xs: tf.Tensor[]) => tf.Tensor;
 interface Case {
@@ -290,3 +291,35 @@ Deno.test("repeated training steps on the fast path leak no tensors", async () =
     restoreStockKernels("wasm");
   }
 });
+
+for (const mode of modes) {
+  Deno.test(`${mode.label}: a weight updated by the optimizer is seen by the next conv and matmul`, async () => {
+    await tf.setBackend("wasm");
+    registerWasmKernels(mode.blas, mode.native);
+    try {
+      const x = tf.randomNormal([2, 6, 6, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+      const init = tf.randomNormal([3, 3, 4, 4], 0, 1, "float32", 2);
+      const w = tf.variable(init);
+      const m0 = tf.randomNormal([4, 3], 0, 1, "float32", 3);
+      const m = tf.variable(m0);
+      tf.dispose([init, m0]);
+      // run once so that any kernel-side cache sees the old weights
+      tf.dispose([
+        tf.conv2d(x, w as tf.Variable<tf.Rank.R4>, 1, "same"),
+        tf.matMul(tf.reshape(x, [72, 4]), m as tf.Variable<tf.Rank.R2>),
+      ]);
+      const gw = tf.onesLike(w), gm = tf.onesLike(m);
+      sgd([w, m], { lr: 0.5 }).step({ [w.name]: gw, [m.name]: gm });
+      const fresh = tf.tensor(w.dataSync(), w.shape), freshM = tf.tensor(m.dataSync(), m.shape);
+      const a = tf.conv2d(x, w as tf.Variable<tf.Rank.R4>, 1, "same").dataSync();
+      const b = tf.conv2d(x, fresh as tf.Tensor4D, 1, "same").dataSync();
+      const c = tf.matMul(tf.reshape(x, [72, 4]), m as tf.Variable<tf.Rank.R2>).dataSync();
+      const d = tf.matMul(tf.reshape(x, [72, 4]), freshM as tf.Tensor2D).dataSync();
+      assert.deepEqual(Array.from(a), Array.from(b));
+      assert.deepEqual(Array.from(c), Array.from(d));
+      tf.dispose([x, w, m, gw, gm, fresh, freshM]);
+    } finally {
+      restoreStockKernels("wasm");
+    }
+  });
+}

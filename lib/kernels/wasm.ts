@@ -143,6 +143,24 @@ export function blasGemm(blas: Blas): Gemm {
   return { name: blas.config.split(" ").slice(0, 2).join(" ") || "blas", zeroCopy: true, sgemm: blas.sgemm };
 }
 
+function envValue(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let inPlaceWeightUpdates = false;
+
+/**
+ * Whether optimizers may update variables in place on the wasm backend: true only while this
+ * module's kernels (not the stock XNNPACK ones, which cache packed weights) read every weight.
+ */
+export function wasmInPlaceSafe(): boolean {
+  return inPlaceWeightUpdates;
+}
+
 /** The stock kernels we replaced, by `backend/kernel`, so they can be restored. */
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -158,6 +176,7 @@ function override(config: tf.KernelConfig): void {
 
 /** Put back every stock kernel of `backendName` that this module replaced. */
 export function restoreStockKernels(backendName: string): void {
+  if (backendName === "wasm") inPlaceWeightUpdates = false;
   for (const [key, config] of originals) {
     if (!key.startsWith(`${backendName}/`)) continue;
     if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
@@ -181,7 +200,9 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
   restoreStockKernels("wasm");
   const gemm = blas ? blasGemm(blas) : wasmGemm(backend);
   const kernels: string[] = [];
+  const skip = new Set((envValue("SIGEO_SKIP_KERNELS") ?? "").split(",").filter(Boolean));
   const reg = (kernelName: string, kernelFunc: tf.KernelFunc) => {
+    if (skip.has(kernelName)) return; // debugging: keep the stock kernel
     override({ kernelName, backendName: "wasm", kernelFunc });
     kernels.push(kernelName);
   };
@@ -233,10 +254,15 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
     return matMul(a, b, !!attrs?.transposeA, !!attrs?.transposeB);
   });
 
-  reg("_FusedMatMul", ({ inputs, attrs }) => {
-    const { a, b, bias, preluActivationWeights } = inputs as Record<string, Info | undefined>;
+  /** out + bias, then the fused activation, with the stock elementwise kernels. */
+  const biasAndActivation = (
+    result: Info,
+    bias: Info | undefined,
+    preluActivationWeights: Info | undefined,
+    attrs: tf.NamedAttrMap | undefined,
+  ): Info => {
     const activation = (attrs?.activation as string | undefined) ?? "linear";
-    let out = matMul(a!, b!, !!attrs?.transposeA, !!attrs?.transposeB);
+    let out = result;
     if (bias) {
       const added = stock("Add").kernelFunc({ inputs: { a: out, b: bias }, backend }) as Info;
       backend.disposeData(out.dataId);
@@ -252,6 +278,12 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
       out = act;
     }
     return out;
+  };
+
+  reg("_FusedMatMul", ({ inputs, attrs }) => {
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, Info | undefined>;
+    const out = matMul(a!, b!, !!attrs?.transposeA, !!attrs?.transposeB);
+    return biasAndActivation(out, bias, preluActivationWeights, attrs);
   });
 
   /** Stride-1 convs with a spatial kernel go native (measured faster); others to sgemm. */
@@ -264,7 +296,7 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
       (g.outC === 16 && g.inC % 16 === 0 && native!.fastFilter16));
 
   if (blas || native) {
-    reg("Conv2D", ({ inputs, attrs }) => {
+    const conv2d: tf.KernelFunc = ({ inputs, attrs }) => {
       const { x, filter } = inputs as { x: Info; filter: Info };
       requireFloat32("Conv2D", x, filter);
       requireNHWC("Conv2D", attrs as Attrs);
@@ -293,7 +325,17 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
       return withViews(backend, gemm, [x, filter], [g.batch, g.outH, g.outW, g.outC], ([xv, wv], out) => {
         conv2dForward(gemm, xv, wv, out, g);
       });
-    });
+    };
+    reg("Conv2D", conv2d);
+    if (blas) {
+      // tfjs-layers' conv layers call the fused kernel; the stock one caches packed weights by
+      // tensor id, which in-place optimizer updates would make stale.
+      reg("FusedConv2D", ({ inputs, attrs }) => {
+        const { x, filter, bias, preluActivationWeights } = inputs as Record<string, Info | undefined>;
+        const out = conv2d({ inputs: { x: x!, filter: filter! }, backend, attrs }) as Info;
+        return biasAndActivation(out, bias, preluActivationWeights, attrs);
+      });
+    }
   }
 
   reg("Conv2DBackpropInput", ({ inputs, attrs }) => {
@@ -448,6 +490,9 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
     return out;
   });
 
+  // Stock XNNPACK convolutions and matmuls cache packed weights by tensor id, so a weight updated
+  // in place would go stale there: in-place updates are safe only when our kernels consume weights.
+  inPlaceWeightUpdates = blas !== null;
   return { gemm: gemm.name, kernels, native: native ? `${native.compiler} ${native.flags.join(" ")}` : null };
 }
 

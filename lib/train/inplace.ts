@@ -6,11 +6,14 @@
  * backends a variable's values live in a `Float32Array` (the wasm heap, or a JS array), so an
  * optimizer can update them with one fused loop. When the data is shared with another tensor
  * (refcount > 1, e.g. right after `assign(other)`), or on GPU/native backends, the update goes
- * through a copy and `assign` instead, so no other tensor ever sees the change.
+ * through a copy and `assign` instead, so no other tensor ever sees the change. The same happens
+ * on wasm without the system BLAS, where stock XNNPACK kernels (which cache packed weights by
+ * tensor id) read the weights.
  *
  * @module
  */
 import * as tf from "../tf.ts";
+import { wasmInPlaceSafe } from "../kernels/wasm.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyBackend = any;
@@ -21,7 +24,8 @@ function ownView(v: tf.Tensor): Float32Array | null {
   const name = tf.getBackend();
   const be: AnyBackend = tf.backend();
   if (name === "wasm") {
-    if (be.refCount(v.dataId) !== 1) return null;
+    // stock XNNPACK kernels cache packed weights by tensor id: never mutate under them
+    if (!wasmInPlaceSafe() || be.refCount(v.dataId) !== 1) return null;
     return be.typedArrayFromHeap(v) as Float32Array;
   }
   if (name === "cpu") {
