@@ -7,7 +7,7 @@
  *   + 1e-5) over layers with a non-zero ZiCo sum, θ the weights after the last step; loss = the
  *   4th batch's loss before its step. λ = (1, 1, 0) zero-shot, (1, 50, 1) warmed up.
  * - `recsys` — NasRec-SiGeo, the recommender tables: Adagrad(eps 1e-2) steps with the scripts'
- *   warm-up learning rate (1e-8 + 0.04·b/50 at scoring batch b), gradients clipped to norm 5;
+ *   warm-up learning rate ({@linkcode recsysScoringLr}), gradients clipped to norm 5;
  *   by default only the final logit layer trains and is scored (`finalLayerOnly`, the official
  *   `--finetune_whole_supernet 0`); unbiased std; FR = log(|Σ_l ⟨Σ_b g_b, θ_l⟩| + 1e-10).
  *   `firstNonzeroOnly` reproduces the official `torch.nonzero(std)[0]` bug (off by default).
@@ -24,6 +24,15 @@ import { adagrad, sgd } from "../train/optim.ts";
 import { collectGradients, type CollectOptions } from "./gradients.ts";
 import { type ParamSelection, type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
 import { batchProjections, projections, zicoLayerSum } from "./statistics.ts";
+
+/**
+ * Learning rate of NasRec-SiGeo's b-th scoring step (b from 0): its CosineAnnealingWarmupRestarts
+ * starts at the minimum 1e-8 and rises linearly to 0.04 over 50 warm-up steps, and the scheduler is
+ * stepped once at construction and after each optimizer step, so batches 0 and 1 both run at 1e-8.
+ */
+export function recsysScoringLr(b: number): number {
+  return 1e-8 + (0.04 - 1e-8) * Math.max(0, b - 1) / 50;
+}
 
 /** The official variants. */
 export type SigeoPreset = "cv" | "recsys" | "fisher";
@@ -109,7 +118,7 @@ export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}):
   } else if (r.steps && r.preset === "recsys") {
     collect.train = r.trainAll ? net.params() : record;
     collect.optimizer = (vars) => adagrad(vars, { lr: 0.04, eps: 1e-2 });
-    collect.lr = (b) => 1e-8 + (0.04 - 1e-8) * b / 50;
+    collect.lr = recsysScoringLr;
     collect.clipNorm = 5;
   }
   const rec = collectGradients(net, batches, collect);
