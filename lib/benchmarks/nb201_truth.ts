@@ -12,12 +12,14 @@
  *
  * Writers produce both formats from records (for generated ground truth in smoke runs).
  *
- * NATS-Bench `.pickle.pbz2` files are not supported yet (they need bzip2 decompression):
- * {@link readNatsBenchPbz2} throws a clear error pointing to the CSV route.
+ * NATS-Bench topology (NATS-tss) `.pickle.pbz2` data — a "simple" folder, its meta file, one
+ * per-arch file or a single-file benchmark — is read by {@link readNatsBenchPbz2}, which delegates
+ * to `nats_bench.ts` (200-epoch results, mean over seeds, by default).
  *
  * @module
  */
 import { formatArch, naslibKey, parseArch, parseNaslibKey } from "../spaces/nb201/space.ts";
+import { readNatsBenchPath, type ReadNatsTssOptions } from "./nats_bench.ts";
 import { writeFileAtomic } from "../io.ts";
 
 /** One ground-truth value. */
@@ -230,19 +232,27 @@ export async function writeTruth(path: string, records: Iterable<TruthRecord>): 
   throw new RangeError(`Cannot write ground truth to ${path}: expected a .csv or .json file name`);
 }
 
-/** Read ground truth from a `.csv` or `.json` (NAS-Bench-Suite-Zero) file; `.pbz2` is rejected clearly. */
+/**
+ * Read ground truth from a `.csv` or `.json` (NAS-Bench-Suite-Zero) file, or NATS-Bench topology
+ * data: a `.pbz2` file or a NATS-tss "simple" folder (see {@link readNatsBenchPbz2}).
+ */
 export async function readTruth(path: string, opts: Omit<ZcSuiteOptions, "file"> = {}): Promise<Nb201Truth> {
-  if (path.endsWith(".pbz2")) return readNatsBenchPbz2(path);
+  if (path.endsWith(".pbz2")) return await readNatsBenchPbz2(path);
+  const info = await Deno.stat(path).catch(() => null);
+  if (info?.isDirectory) return await readNatsBenchPbz2(path);
   const text = await Deno.readTextFile(path);
   if (path.endsWith(".csv")) return parseTruthCsv(text, path);
   if (path.endsWith(".json")) return parseZcSuiteJson(text, { ...opts, file: path });
-  throw new RangeError(`Cannot read ground truth from ${path}: expected a .csv or .json file`);
+  throw new RangeError(
+    `Cannot read ground truth from ${path}: expected a .csv, .json or .pbz2 file or a folder`,
+  );
 }
 
-/** NATS-Bench `.pickle.pbz2`: not supported yet (no bzip2 decoder); always throws. */
-export function readNatsBenchPbz2(path: string): never {
-  throw new TypeError(
-    `Cannot read ${path}: NATS-Bench .pickle.pbz2 files are not supported yet (they need bzip2). ` +
-      `Export the values with the nats_bench Python API to a CSV 'arch,dataset,metric,value' and read that`,
-  );
+/**
+ * NATS-Bench topology data: a NATS-tss "simple" folder or its `meta.pickle.pbz2`, one per-arch
+ * `{index}.pickle.pbz2`, or a single-file benchmark. Defaults: hp "200" (final accuracies; "12"
+ * warns), mean over seeds, all four datasets. See `nats_bench.ts`.
+ */
+export async function readNatsBenchPbz2(path: string, opts: ReadNatsTssOptions = {}): Promise<Nb201Truth> {
+  return await readNatsBenchPath(path, opts);
 }
