@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { Sgemm } from "./gemm.ts";
 
 /** Row-major, no-transpose and transpose codes of the CBLAS interface. */
 const CBLAS_ROW_MAJOR = 101;
@@ -27,21 +28,7 @@ export interface Blas {
    * C = alpha·op(A)·op(B) + beta·C in row-major order; op(X) = Xᵀ when its flag is set.
    * A is M×K (or K×M when transposed), B is K×N (or N×K), C is M×N; `ld*` are row strides.
    */
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
+  sgemm: Sgemm;
   /** Release the library. */
   close(): void;
 }
