@@ -6,13 +6,20 @@
 import { parseArgs } from "node:util";
 import { resolveScale } from "./experiments/scale.ts";
 import { demoConfig, runDemo } from "./experiments/demo.ts";
+import { formatScoreTable, scoreNb201 } from "./experiments/score.ts";
+import { PROXIES } from "./proxies/registry.ts";
+import { writeFileAtomic } from "./io.ts";
 
 const EXPERIMENTS = ["demo"] as const;
 
 const USAGE = `Usage:
   deno task demo [--scale smoke|small|paper] [--backend auto|tensorflow|webgpu|wasm|cpu]
   deno task reproduce <experiment|all> [--scale …] [--backend …]
-Experiments: ${EXPERIMENTS.join(", ")}`;
+  deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
+                  [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
+                  [--record AUDIT_DIR] [--json OUT.json] [--backend …]
+Experiments: ${EXPERIMENTS.join(", ")}
+Proxies: ${Object.keys(PROXIES).join(", ")}`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,6 +29,16 @@ async function main(argv: string[]): Promise<number> {
       scale: { type: "string" },
       backend: { type: "string" },
       help: { type: "boolean", short: "h" },
+      arch: { type: "string", multiple: true },
+      proxies: { type: "string" },
+      data: { type: "string" },
+      batches: { type: "string" },
+      "batch-size": { type: "string" },
+      C: { type: "string" },
+      N: { type: "string" },
+      seed: { type: "string" },
+      record: { type: "string" },
+      json: { type: "string" },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -29,8 +46,34 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (values.backend) Deno.env.set("SIGEO_BACKEND", values.backend);
-  const scale = resolveScale(values.scale);
   const [command, ...rest] = positionals;
+  if (command === "score") {
+    if (!values.arch?.length) {
+      console.error(`score needs at least one --arch.\n${USAGE}`);
+      return 2;
+    }
+    const int = (v: string | undefined, d: number) => (v === undefined ? d : Number.parseInt(v, 10));
+    const { rows, backend } = await scoreNb201({
+      archs: values.arch,
+      proxies: (values.proxies ?? "zico,sigeo-cv").split(",").filter(Boolean),
+      data: values.data,
+      batches: int(values.batches, 4),
+      batchSize: int(values["batch-size"], 64),
+      C: int(values.C, 16),
+      N: int(values.N, 5),
+      seed: int(values.seed, 0),
+      record: values.record,
+    });
+    console.log(
+      `backend: ${backend.name}${backend.gemm ? ` + ${backend.gemm}` : ""}; data: ${
+        values.data ?? "generated"
+      }`,
+    );
+    console.log(formatScoreTable(rows));
+    if (values.json) await writeFileAtomic(values.json, JSON.stringify({ backend, rows }, null, 2) + "\n");
+    return 0;
+  }
+  const scale = resolveScale(values.scale);
   const targets = command === "reproduce" ? rest : [command];
   if (targets.length === 0) {
     console.error(USAGE);

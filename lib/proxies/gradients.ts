@@ -70,15 +70,23 @@ export function collectGradients(net: Net, batches: Batch[], opts: CollectOption
       );
       if (opts.clipNorm !== undefined) {
         const subset: NamedGrads = {};
-        for (const name of stepped) subset[name] = g[name];
+        for (const name of stepped) if (g[name]) subset[name] = g[name];
         clipGradNorm(subset, opts.clipNorm);
         Object.assign(g, subset);
       }
-      grads.push(record.map((p) => Float32Array.from(readView(g[p.variable.name]))));
+      // a parameter the loss does not reach gets no gradient from tfjs: record zeros (the official
+      // ZiCo code would crash on its None gradient; zeros make the layer drop out of ZiCo instead)
+      grads.push(
+        record.map((p) =>
+          g[p.variable.name]
+            ? Float32Array.from(readView(g[p.variable.name]))
+            : new Float32Array(p.variable.size)
+        ),
+      );
       losses.push(value.dataSync()[0]);
       if (optimizer) {
         const forStep: NamedGrads = {};
-        for (const name of stepped) forStep[name] = g[name];
+        for (const name of stepped) if (g[name]) forStep[name] = g[name];
         optimizer.step(forStep, opts.lr?.(b));
       }
       tf.dispose([value, ...Object.values(g)]);

@@ -1,0 +1,49 @@
+/**
+ * The proxies by name, for the CLI, the experiments and user code.
+ *
+ * SiGeo's official variants are separate entries so a run's manifest names exactly which one was
+ * used (research notes sigeo-paper.md §6): `sigeo-cv` (zero-shot λ), `sigeo-cv-warm` (λ = 1, 50, 1),
+ * `sigeo-recsys` (NasRec-SiGeo, final layer), `sigeo-fisher` (textbook).
+ *
+ * @module
+ */
+import type { Batch, Net } from "../nn/net.ts";
+import type { ProxyScore } from "./proxy.ts";
+import { sigeoProxy } from "./sigeo.ts";
+import { zicoProxy } from "./zico.ts";
+
+/** A proxy function: network and batches to a score (higher = better). */
+export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
+
+/** Every registered proxy, with the options each name stands for. */
+export const PROXIES: Record<string, { fn: ProxyFn; options: Record<string, unknown>; description: string }> =
+  {
+    zico: { fn: (n, b) => zicoProxy(n, b), options: {}, description: "ZiCo (official code's definition)" },
+    "sigeo-cv": {
+      fn: (n, b) => sigeoProxy(n, b, { preset: "cv" }),
+      options: { preset: "cv", lambdas: [1, 1, 0] },
+      description: "SiGeo, NASLib-SiGeo variant, zero-shot λ",
+    },
+    "sigeo-cv-warm": {
+      fn: (n, b) => sigeoProxy(n, b, { preset: "cv", warmedUp: true }),
+      options: { preset: "cv", lambdas: [1, 50, 1] },
+      description: "SiGeo, NASLib-SiGeo variant, warmed-up λ",
+    },
+    "sigeo-recsys": {
+      fn: (n, b) => sigeoProxy(n, b, { preset: "recsys" }),
+      options: { preset: "recsys", lambdas: [1, 1, 0], finalLayerOnly: true, firstNonzeroOnly: false },
+      description: "SiGeo, NasRec-SiGeo variant (final layer, Adagrad steps)",
+    },
+    "sigeo-fisher": {
+      fn: (n, b) => sigeoProxy(n, b, { preset: "fisher" }),
+      options: { preset: "fisher", lambdas: [1, 1, 0] },
+      description: "SiGeo with the textbook empirical Fisher–Rao norm",
+    },
+  };
+
+/** The registered proxy called `name`; throws a clear error listing the names otherwise. */
+export function getProxy(name: string): ProxyFn {
+  const p = PROXIES[name];
+  if (!p) throw new RangeError(`Unknown proxy '${name}': expected one of ${Object.keys(PROXIES).join(", ")}`);
+  return p.fn;
+}
