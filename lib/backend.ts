@@ -17,6 +17,7 @@
 import * as tf from "./tf.ts";
 import { loadBlas } from "./kernels/blas.ts";
 import { loadNativeConv } from "./kernels/native.ts";
+import { loadNativeConv as loadDirectConv } from "./kernels/native_conv.ts";
 import { registerCpuSegmentSum, registerWasmKernels, type WasmKernelReport } from "./kernels/wasm.ts";
 
 /** The backends this library can run on. */
@@ -187,7 +188,8 @@ async function initWasm(
   }
   const native = await loadNativeConv();
   if (!native) notes.push("no C compiler found (or SIGEO_NATIVE=none): convolutions run on sgemm only");
-  const report: WasmKernelReport = registerWasmKernels(blas, native);
+  const direct = loadDirectConv();
+  const report: WasmKernelReport = registerWasmKernels(blas, native, direct);
   return {
     name: "wasm",
     requested,

@@ -14,6 +14,7 @@ import * as tf from "../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Blas } from "./blas.ts";
 import type { NativeConv } from "./native.ts";
+import type { NativeConv as DirectConv } from "./native_conv.ts";
 import type { Gemm } from "./gemm.ts";
 import {
   conv2dBackpropFilter,
@@ -194,7 +195,11 @@ export function restoreStockKernels(backendName: string): void {
  * gradient too at 32 and 64 output channels (and 16 with AVX-512); 1×1 convolutions stay on
  * sgemm, which is faster for them (measured on the reference machine).
  */
-export function registerWasmKernels(blas: Blas | null, native: NativeConv | null = null): WasmKernelReport {
+export function registerWasmKernels(
+  blas: Blas | null,
+  native: NativeConv | null = null,
+  direct: DirectConv | null = null,
+): WasmKernelReport {
   const backend = tf.findBackend("wasm") as BackendWasm | null;
   if (!backend) throw new Error("Cannot register wasm kernels before the wasm backend is initialised");
   restoreStockKernels("wasm");
@@ -286,6 +291,8 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
     return biasAndActivation(out, bias, preluActivationWeights, attrs);
   });
 
+  /** Every stride-1 conv goes to the direct kernels when they are built (3–4.7× faster than sgemm). */
+  const goDirect = (g: ConvGeometry) => direct !== null && g.strideH === 1 && g.strideW === 1;
   /** Stride-1 convs with a spatial kernel go native (measured faster); others to sgemm. */
   const goNative = (g: ConvGeometry) =>
     native !== null && g.strideH === 1 && g.strideW === 1 && g.kH * g.kW > 1;
@@ -295,7 +302,7 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
     ((g.outC === 32 && g.inC % 8 === 0) || (g.outC === 64 && g.inC % 4 === 0) ||
       (g.outC === 16 && g.inC % 16 === 0 && native!.fastFilter16));
 
-  if (blas || native) {
+  if (blas || native || direct) {
     const conv2d: tf.KernelFunc = ({ inputs, attrs }) => {
       const { x, filter } = inputs as { x: Info; filter: Info };
       requireFloat32("Conv2D", x, filter);
@@ -315,6 +322,11 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
         a.dimRoundingMode,
       );
       const g = geometryFromInfo(info);
+      if (goDirect(g)) {
+        const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
+        if (direct!.forward(heap(x), heap(filter), heap(out), g)) return out;
+        backend.disposeData(out.dataId);
+      }
       if (goNative(g)) {
         const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
         const ok = native!.forward(heap(x), heap(filter), heap(out), g);
@@ -357,6 +369,11 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
       a.dimRoundingMode,
     );
     const g = geometryFromInfo(info);
+    if (goDirect(g)) {
+      const out = backend.makeOutput(a.inputShape, "float32");
+      if (direct!.backpropInput(heap(dy), heap(filter), heap(out), g)) return out;
+      backend.disposeData(out.dataId);
+    }
     if (goNative(g)) {
       const out = backend.makeOutput(a.inputShape, "float32");
       const ok = native!.backpropInput(heap(dy), heap(filter), heap(out), g);
@@ -387,6 +404,11 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
       a.dimRoundingMode,
     );
     const g = geometryFromInfo(info);
+    if (goDirect(g)) {
+      const out = backend.makeOutput(a.filterShape, "float32");
+      if (direct!.backpropFilter(heap(x), heap(dy), heap(out), g)) return out;
+      backend.disposeData(out.dataId);
+    }
     if (goNativeFilter(g)) {
       const out = backend.makeOutput(a.filterShape, "float32");
       const ok = native!.backpropFilter(heap(x), heap(dy), heap(out), g);
@@ -493,7 +515,15 @@ export function registerWasmKernels(blas: Blas | null, native: NativeConv | null
   // Stock XNNPACK convolutions and matmuls cache packed weights by tensor id, so a weight updated
   // in place would go stale there: in-place updates are safe only when our kernels consume weights.
   inPlaceWeightUpdates = blas !== null;
-  return { gemm: gemm.name, kernels, native: native ? `${native.compiler} ${native.flags.join(" ")}` : null };
+  return {
+    gemm: gemm.name,
+    kernels,
+    native:
+      [native, direct].filter((n) => n !== null).map((n) => `${n!.compiler} ${n!.flags.join(" ")}`).join(
+        "; ",
+      ) ||
+      null,
+  };
 }
 
 /** Register the O(N) `UnsortedSegmentSum` on the pure-JS cpu backend (its own is O(segments·N)). */
