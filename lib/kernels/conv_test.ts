@@ -1,12 +1,5 @@
 import assert from "node:assert/strict";
-import { backend_util } from "../tf.ts";
-import {
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
-  conv2dForward,
-  type ConvGeometry,
-  geometryFromInfo,
-} from "./conv.ts";
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type ConvGeometry } from "./conv.ts";
 import { naiveGemm } from "./gemm.ts";
 import { loadBlas } from "./blas.ts";
 import { createRng } from "../rng.ts";
