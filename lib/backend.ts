@@ -16,8 +16,7 @@
  */
 import * as tf from "./tf.ts";
 import { loadBlas } from "./kernels/blas.ts";
-import { loadNativeConv } from "./kernels/native.ts";
-import { loadNativeConv as loadDirectConv } from "./kernels/native_conv.ts";
+import { loadNativeConv } from "./kernels/native_conv.ts";
 import { registerCpuSegmentSum, registerWasmKernels, type WasmKernelReport } from "./kernels/wasm.ts";
 
 /** The backends this library can run on. */
@@ -186,10 +185,9 @@ async function initWasm(
   if (useBlas && !blas) {
     notes.push("no system BLAS found (Debian: apt-get install libopenblas0-pthread); using the wasm matmul");
   }
-  const native = await loadNativeConv();
+  const native = loadNativeConv();
   if (!native) notes.push("no C compiler found (or SIGEO_NATIVE=none): convolutions run on sgemm only");
-  const direct = loadDirectConv();
-  const report: WasmKernelReport = registerWasmKernels(blas, native, direct);
+  const report: WasmKernelReport = registerWasmKernels(blas, native);
   return {
     name: "wasm",
     requested,

@@ -8,8 +8,7 @@ import * as tf from "../tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { loadBlas } from "./blas.ts";
-import { loadNativeConv } from "./native.ts";
-import { loadNativeConv as loadDirectConv } from "./native_conv.ts";
+import { loadNativeConv } from "./native_conv.ts";
 import { registerWasmKernels, restoreStockKernels } from "./wasm.ts";
 import { createRng } from "../rng.ts";
 import { batchNormTrain } from "../nn/batch_norm.ts";
@@ -215,27 +214,20 @@ for (const [i, c] of CASES.entries()) reference.set(c.name, evaluate(c, 100 + i)
 
 await tf.setBackend("wasm");
 const blas = loadBlas();
-const native = await loadNativeConv();
-const direct = loadDirectConv();
-type Mode = {
-  label: string;
-  blas: ReturnType<typeof loadBlas>;
-  native: typeof native;
-  direct: typeof direct;
-};
+const native = loadNativeConv();
+type Mode = { label: string; blas: ReturnType<typeof loadBlas>; native: typeof native };
 const modes: Mode[] = [
-  ...(blas && native && direct ? [{ label: "wasm+blas+native+direct", blas, native, direct }] : []),
-  ...(blas && native ? [{ label: "wasm+blas+native", blas, native, direct: null }] : []),
-  ...(blas ? [{ label: "wasm+blas", blas, native: null, direct: null }] : []),
-  ...(native && direct ? [{ label: "wasm+native+direct, no blas", blas: null, native, direct }] : []),
-  { label: "wasm, no blas", blas: null, native: null, direct: null },
+  ...(blas && native ? [{ label: "wasm+blas+native", blas, native }] : []),
+  ...(blas ? [{ label: "wasm+blas", blas, native: null }] : []),
+  ...(native ? [{ label: "wasm+native, no blas", blas: null, native }] : []),
+  { label: "wasm, no blas", blas: null, native: null },
 ];
 
 for (const mode of modes) {
   for (const [i, c] of CASES.entries()) {
     Deno.test(`${c.name}: ${mode.label} equals cpu within 1e-4`, async () => {
       await tf.setBackend("wasm");
-      registerWasmKernels(mode.blas, mode.native, mode.direct);
+      registerWasmKernels(mode.blas, mode.native);
       try {
         const got = evaluate(c, 100 + i);
         const want = reference.get(c.name)!;
@@ -303,7 +295,7 @@ Deno.test("repeated training steps on the fast path leak no tensors", async () =
 for (const mode of modes) {
   Deno.test(`${mode.label}: a weight updated by the optimizer is seen by the next conv and matmul`, async () => {
     await tf.setBackend("wasm");
-    registerWasmKernels(mode.blas, mode.native, mode.direct);
+    registerWasmKernels(mode.blas, mode.native);
     try {
       const x = tf.randomNormal([2, 6, 6, 4], 0, 1, "float32", 1) as tf.Tensor4D;
       const init = tf.randomNormal([3, 3, 4, 4], 0, 1, "float32", 2);

@@ -1,6 +1,6 @@
 /**
- * Direct stride-1 convolutions in C (`native/conv.c`), compiled on first use and called through
- * Deno FFI.
+ * The native kernels in C (`native/conv.c`): direct stride-1 convolutions and fused batch norm,
+ * compiled on first use and called through Deno FFI.
  *
  * Why: the BLAS path runs a stride-1 conv as KH·KW thin GEMMs with K = input channels, which are
  * memory-bound at NAS-Bench-201's 16–64 channels; the direct kernels keep a block of outputs in
@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import type { ConvGeometry } from "./conv.ts";
 
 /** ABI version of `native/conv.c` this module speaks. */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 const CONV_ARGS = ["buffer", "buffer", "buffer", ...new Array(13).fill("i32")] as const;
 const SYMBOLS = {
@@ -33,6 +33,26 @@ const SYMBOLS = {
   sgc_forward: { parameters: CONV_ARGS, result: "i32" },
   sgc_backprop_input: { parameters: CONV_ARGS, result: "i32" },
   sgc_backprop_filter: { parameters: CONV_ARGS, result: "i32" },
+  sgc_bn_forward: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "i32", "i32", "f32"],
+    result: "i32",
+  },
+  sgc_bn_backward: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "i32",
+      "i32",
+      "f32",
+    ],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Loaded native stride-1 convolution kernels (NHWC input, HWIO filter, float32). */
@@ -57,6 +77,33 @@ export interface NativeConv {
   backpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: ConvGeometry): boolean;
   /** dw [kH,kW,inC,outC] from x and dy; false as for forward. */
   backpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: ConvGeometry): boolean;
+  /**
+   * Batch norm over the rows of x [rows, channels] with batch statistics: y, and the batch mean and
+   * biased variance [channels]. False when channels > 1024.
+   */
+  bnForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    channels: number,
+    eps: number,
+  ): boolean;
+  /** dx, dγ, dβ of {@link NativeConv.bnForward} from dy and the forward's x, mean and variance. */
+  bnBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    channels: number,
+    eps: number,
+  ): boolean;
 }
 
 /** Options of {@linkcode loadNativeConv}; the defaults are what the kernels use (tests override). */
@@ -278,5 +325,21 @@ function open(path: string, compiler: string, flags: string[]): NativeConv | nul
     forward: (x, w, y, g) => call("forward", fwd, x, w, y, [nx(g), nw(g), ny(g)], g),
     backpropInput: (dy, w, dx, g) => call("backpropInput", bpi, dy, w, dx, [ny(g), nw(g), nx(g)], g),
     backpropFilter: (x, dy, dw, g) => call("backpropFilter", bpf, x, dy, dw, [nx(g), ny(g), nw(g)], g),
+    bnForward: (x, gamma, beta, y, mean, variance, channels, eps) =>
+      s.sgc_bn_forward(x, gamma, beta, y, mean, variance, x.length / channels, channels, eps) === 0,
+    bnBackward: (dy, x, mean, variance, gamma, dx, dgamma, dbeta, channels, eps) =>
+      s.sgc_bn_backward(
+        dy,
+        x,
+        mean,
+        variance,
+        gamma,
+        dx,
+        dgamma,
+        dbeta,
+        x.length / channels,
+        channels,
+        eps,
+      ) === 0,
   };
 }

@@ -13,8 +13,7 @@
 import * as tf from "../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Blas } from "./blas.ts";
-import type { NativeConv } from "./native.ts";
-import type { NativeConv as DirectConv } from "./native_conv.ts";
+import type { NativeConv } from "./native_conv.ts";
 import type { Gemm } from "./gemm.ts";
 import {
   conv2dBackpropFilter,
@@ -190,15 +189,13 @@ export function restoreStockKernels(backendName: string): void {
  * Register the training kernels on the wasm backend. Call after `tf.setBackend("wasm")` has
  * resolved (the stock kernels' setup must have run). With `blas`, matmuls and all convolutions
  * run on it; without, the wasm backend's matmul is the engine and forward `Conv2D` stays stock.
- * With `native`, stride-1 convolutions with a spatial kernel (3×3 and up) run their forward pass
- * and input gradient on the native direct kernels (~2× faster than thin GEMMs), and their filter
- * gradient too at 32 and 64 output channels (and 16 with AVX-512); 1×1 convolutions stay on
- * sgemm, which is faster for them (measured on the reference machine).
+ * With `native`, every stride-1 convolution (forward and both gradients) runs on the native direct
+ * kernels (3–4.7× faster than thin GEMMs on the reference machine) and batch norm on the fused
+ * native kernels.
  */
 export function registerWasmKernels(
   blas: Blas | null,
   native: NativeConv | null = null,
-  direct: DirectConv | null = null,
 ): WasmKernelReport {
   const backend = tf.findBackend("wasm") as BackendWasm | null;
   if (!backend) throw new Error("Cannot register wasm kernels before the wasm backend is initialised");
@@ -291,18 +288,10 @@ export function registerWasmKernels(
     return biasAndActivation(out, bias, preluActivationWeights, attrs);
   });
 
-  /** Every stride-1 conv goes to the direct kernels when they are built (3–4.7× faster than sgemm). */
-  const goDirect = (g: ConvGeometry) => direct !== null && g.strideH === 1 && g.strideW === 1;
-  /** Stride-1 convs with a spatial kernel go native (measured faster); others to sgemm. */
-  const goNative = (g: ConvGeometry) =>
-    native !== null && g.strideH === 1 && g.strideW === 1 && g.kH * g.kW > 1;
-  /** The native filter gradient wins at 32/64 output channels, and at 16 with AVX-512 (measured). */
-  const goNativeFilter = (g: ConvGeometry) =>
-    goNative(g) &&
-    ((g.outC === 32 && g.inC % 8 === 0) || (g.outC === 64 && g.inC % 4 === 0) ||
-      (g.outC === 16 && g.inC % 16 === 0 && native!.fastFilter16));
+  /** Every stride-1 conv goes to the native direct kernels (3–4.7× faster than sgemm, measured). */
+  const goNative = (g: ConvGeometry) => native !== null && g.strideH === 1 && g.strideW === 1;
 
-  if (blas || native || direct) {
+  if (blas || native) {
     const conv2d: tf.KernelFunc = ({ inputs, attrs }) => {
       const { x, filter } = inputs as { x: Info; filter: Info };
       requireFloat32("Conv2D", x, filter);
@@ -322,11 +311,6 @@ export function registerWasmKernels(
         a.dimRoundingMode,
       );
       const g = geometryFromInfo(info);
-      if (goDirect(g)) {
-        const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
-        if (direct!.forward(heap(x), heap(filter), heap(out), g)) return out;
-        backend.disposeData(out.dataId);
-      }
       if (goNative(g)) {
         const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
         const ok = native!.forward(heap(x), heap(filter), heap(out), g);
@@ -369,11 +353,6 @@ export function registerWasmKernels(
       a.dimRoundingMode,
     );
     const g = geometryFromInfo(info);
-    if (goDirect(g)) {
-      const out = backend.makeOutput(a.inputShape, "float32");
-      if (direct!.backpropInput(heap(dy), heap(filter), heap(out), g)) return out;
-      backend.disposeData(out.dataId);
-    }
     if (goNative(g)) {
       const out = backend.makeOutput(a.inputShape, "float32");
       const ok = native!.backpropInput(heap(dy), heap(filter), heap(out), g);
@@ -404,12 +383,7 @@ export function registerWasmKernels(
       a.dimRoundingMode,
     );
     const g = geometryFromInfo(info);
-    if (goDirect(g)) {
-      const out = backend.makeOutput(a.filterShape, "float32");
-      if (direct!.backpropFilter(heap(x), heap(dy), heap(out), g)) return out;
-      backend.disposeData(out.dataId);
-    }
-    if (goNativeFilter(g)) {
+    if (goNative(g)) {
       const out = backend.makeOutput(a.filterShape, "float32");
       const ok = native!.backpropFilter(heap(x), heap(dy), heap(out), g);
       if (ok) return out;
@@ -518,11 +492,7 @@ export function registerWasmKernels(
   return {
     gemm: gemm.name,
     kernels,
-    native:
-      [native, direct].filter((n) => n !== null).map((n) => `${n!.compiler} ${n!.flags.join(" ")}`).join(
-        "; ",
-      ) ||
-      null,
+    native: native ? `${native.compiler} ${native.flags.join(" ")}` : null,
   };
 }
 

@@ -32,6 +32,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <stdint.h>
 #include <unistd.h>
 #ifdef _OPENMP
@@ -44,7 +45,7 @@
 #error "conv.c needs the GNU C vector extension (gcc or clang)"
 #endif
 
-#define SGC_VERSION 1
+#define SGC_VERSION 2
 
 #if defined(__AVX512F__)
 #define VL 16
@@ -567,6 +568,159 @@ int sgc_backprop_filter(const float *x, const float *dy, float *dwout, int B, in
     const float *p = part + (size_t)(k - 1) * fsize;
     for (size_t i = 0; i < fsize; i++) dwout[i] += p[i];
   }
+  free(part);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * Batch normalisation with batch statistics over the rows of a row-major [R, C] matrix (NHWC
+ * activations flattened), forward and backward, two passes each. Sums are in double, over a fixed
+ * split into BN_PARTS row ranges added in order, so results do not depend on the thread count.
+ */
+#define BN_PARTS 16
+#define BN_MAX_C 1024
+
+struct bn_args {
+  const float *x, *gamma, *beta, *dy;
+  float *y, *dx;
+  const double *mean, *rstd, *gsum; /* gsum: [dbeta | dgamma] */
+  double *part;                       /* per-part partial sums: 2·C doubles each */
+  int R, C, parts;
+};
+
+static void bn_stats_parts(void *ctx, int p0, int p1, int worker) {
+  (void)worker;
+  const struct bn_args *a = ctx;
+  for (int p = p0; p < p1; p++) {
+    double *s = a->part + (size_t)p * 2 * a->C, *s2 = s + a->C;
+    const int r0 = (int)((long)a->R * p / a->parts), r1 = (int)((long)a->R * (p + 1) / a->parts);
+    for (int r = r0; r < r1; r++) {
+      const float *row = a->x + (size_t)r * a->C;
+      for (int c = 0; c < a->C; c++) {
+        const double v = row[c];
+        s[c] += v;
+        s2[c] += v * v;
+      }
+    }
+  }
+}
+
+static void bn_apply_range(void *ctx, int r0, int r1, int worker) {
+  (void)worker;
+  const struct bn_args *a = ctx;
+  const int C = a->C;
+  float sc[BN_MAX_C], sh[BN_MAX_C];
+  for (int c = 0; c < C; c++) {
+    sc[c] = (float)(a->gamma[c] * a->rstd[c]);
+    sh[c] = (float)(a->beta[c] - a->mean[c] * a->gamma[c] * a->rstd[c]);
+  }
+  for (int r = r0; r < r1; r++) {
+    const float *row = a->x + (size_t)r * C;
+    float *out = a->y + (size_t)r * C;
+    for (int c = 0; c < C; c++) out[c] = row[c] * sc[c] + sh[c];
+  }
+}
+
+/* Sum the per-part partials of one statistic pair into out0/out1 (in part order). */
+static void bn_reduce(const struct bn_args *a, double *out0, double *out1) {
+  for (int c = 0; c < a->C; c++) {
+    double s = 0, s2 = 0;
+    for (int k = 0; k < a->parts; k++) {
+      s += a->part[(size_t)k * 2 * a->C + c];
+      s2 += a->part[(size_t)k * 2 * a->C + a->C + c];
+    }
+    out0[c] = s;
+    out1[c] = s2;
+  }
+}
+
+/* y = γ(x−μ)/√(σ²+ε) + β; writes μ and the biased σ² (float) for running averages. 0 or -1. */
+int sgc_bn_forward(const float *x, const float *gamma, const float *beta, float *y, float *mean_out, float *var_out,
+                   int R, int C, float eps) {
+  if (C < 1 || C > BN_MAX_C || R < 1) return -1;
+  const int parts = R < BN_PARTS ? R : BN_PARTS;
+  double *part = calloc((size_t)parts * 2 * C + 4 * (size_t)C, sizeof(double));
+  if (!part) return -1;
+  double *mean = part + (size_t)parts * 2 * C, *rstd = mean + C, *s = rstd + C, *s2 = s + C;
+  struct bn_args a = {x, gamma, beta, NULL, y, NULL, mean, rstd, NULL, part, R, C, parts};
+  const int t = threads_for((double)R * C);
+  par_for(parts, t, bn_stats_parts, &a);
+  bn_reduce(&a, s, s2);
+  for (int c = 0; c < C; c++) {
+    const double m = s[c] / R;
+    double v = s2[c] / R - m * m;
+    if (v < 0) v = 0;
+    mean[c] = m;
+    rstd[c] = 1.0 / sqrt(v + eps);
+    mean_out[c] = (float)m;
+    var_out[c] = (float)v;
+  }
+  par_for(R, t, bn_apply_range, &a);
+  free(part);
+  return 0;
+}
+
+static void bn_gsum_parts(void *ctx, int p0, int p1, int worker) {
+  (void)worker;
+  const struct bn_args *a = ctx;
+  const int C = a->C;
+  for (int p = p0; p < p1; p++) {
+    double *db = a->part + (size_t)p * 2 * C, *dg = db + C;
+    const int r0 = (int)((long)a->R * p / a->parts), r1 = (int)((long)a->R * (p + 1) / a->parts);
+    for (int r = r0; r < r1; r++) {
+      const float *g = a->dy + (size_t)r * C, *row = a->x + (size_t)r * C;
+      for (int c = 0; c < C; c++) {
+        db[c] += g[c];
+        dg[c] += g[c] * ((row[c] - a->mean[c]) * a->rstd[c]);
+      }
+    }
+  }
+}
+
+static void bn_dx_range(void *ctx, int r0, int r1, int worker) {
+  (void)worker;
+  const struct bn_args *a = ctx;
+  const int C = a->C;
+  float k1[BN_MAX_C], k2[BN_MAX_C], k3[BN_MAX_C], mu[BN_MAX_C], rs[BN_MAX_C];
+  for (int c = 0; c < C; c++) {
+    k1[c] = (float)(a->gamma[c] * a->rstd[c]);
+    k2[c] = (float)(a->gsum[c] / a->R);
+    k3[c] = (float)(a->gsum[C + c] / a->R);
+    mu[c] = (float)a->mean[c];
+    rs[c] = (float)a->rstd[c];
+  }
+  for (int r = r0; r < r1; r++) {
+    const float *g = a->dy + (size_t)r * C, *row = a->x + (size_t)r * C;
+    float *out = a->dx + (size_t)r * C;
+    for (int c = 0; c < C; c++) {
+      const float xh = (row[c] - mu[c]) * rs[c];
+      out[c] = k1[c] * (g[c] - k2[c] - xh * k3[c]);
+    }
+  }
+}
+
+/* dx, dγ, dβ of sgc_bn_forward given dy and the forward's x, μ, σ². 0 or -1. */
+int sgc_bn_backward(const float *dy, const float *x, const float *mean_in, const float *var_in, const float *gamma,
+                    float *dx, float *dgamma, float *dbeta, int R, int C, float eps) {
+  if (C < 1 || C > BN_MAX_C || R < 1) return -1;
+  const int parts = R < BN_PARTS ? R : BN_PARTS;
+  double *part = calloc((size_t)parts * 2 * C + 4 * (size_t)C, sizeof(double));
+  if (!part) return -1;
+  double *mean = part + (size_t)parts * 2 * C, *rstd = mean + C, *gsum = rstd + C;
+  for (int c = 0; c < C; c++) {
+    mean[c] = mean_in[c];
+    rstd[c] = 1.0 / sqrt((double)var_in[c] + eps);
+  }
+  struct bn_args a = {x, gamma, NULL, dy, NULL, dx, mean, rstd, gsum, part, R, C, parts};
+  const int t = threads_for((double)R * C);
+  par_for(parts, t, bn_gsum_parts, &a);
+  bn_reduce(&a, gsum, gsum + C);
+  for (int c = 0; c < C; c++) {
+    dbeta[c] = (float)gsum[c];
+    dgamma[c] = (float)gsum[C + c];
+  }
+  par_for(R, t, bn_dx_range, &a);
   free(part);
   return 0;
 }
