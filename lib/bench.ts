@@ -18,6 +18,7 @@ import { ParamStore } from "./nn/param.ts";
 import { Nb201Network, Nb201Supernet } from "./spaces/nb201/network.ts";
 import { sampleArch } from "./spaces/nb201/space.ts";
 import { adam, type Optimizer, sgd } from "./train/optim.ts";
+import { zicoProxy } from "./proxies/zico.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -92,46 +93,12 @@ async function main() {
       print({ workload: "nb201-step", arch: REFERENCE_ARCH, params, ms: +ms.toFixed(3) });
     }
     if (want("nb201-zico")) {
-      const weights = net.params().filter((p) =>
-        p.role === "weight" && (p.kind === "conv" || p.kind === "linear")
-      );
       const batches = [0, 1, 2, 3].map((i) => ({
         x: tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 10 + i) as tf.Tensor4D,
         y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
       }));
       let score = 0;
-      const ms = await timeit(
-        () => {
-          const grads: Float32Array[][] = [];
-          for (const b of batches) {
-            const { grads: g } = tf.variableGrads(
-              () => net.loss(net.forward(b.x, { training: true }), b.y),
-              weights.map((p) => p.variable),
-            );
-            grads.push(weights.map((p) => g[p.variable.name].dataSync() as Float32Array));
-            tf.dispose(Object.values(g));
-          }
-          score = 0;
-          for (let l = 0; l < weights.length; l++) {
-            let s = 0;
-            const n = grads[0][l].length;
-            for (let i = 0; i < n; i++) {
-              let m = 0, sq = 0, ma = 0;
-              for (const g of grads) {
-                m += g[l][i];
-                sq += g[l][i] * g[l][i];
-                ma += Math.abs(g[l][i]);
-              }
-              m /= grads.length;
-              const std = Math.sqrt(Math.max(0, sq / grads.length - m * m));
-              if (std !== 0) s += ma / grads.length / std;
-            }
-            if (s > 0) score += Math.log(s);
-          }
-        },
-        5,
-        1,
-      );
+      const ms = await timeit(() => void (score = zicoProxy(net, batches).value), 5, 1);
       print({ workload: "nb201-zico", ms: +ms.toFixed(3), score: +score.toFixed(4) });
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     }
