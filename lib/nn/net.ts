@@ -10,10 +10,37 @@
 import type * as tf from "../tf.ts";
 import type { Param } from "./param.ts";
 
+/**
+ * A place in the forward pass where a proxy may look at (or replace) an intermediate tensor.
+ *
+ * - `layer-output`: the output of a conv/linear layer (before any BN), named by the layer's
+ *   `Param.layer`; Samsung's channel-level `fisher` hooks here.
+ * - `relu-input`: a tensor about to enter a ReLU; its signs are NASWOT's binary codes.
+ * - `features`: the final feature map before global pooling / the classifier; Zen-NAS reads it.
+ */
+export interface TapPoint {
+  kind: "layer-output" | "relu-input" | "features";
+  /** the layer (or a descriptive name for relu-input/features) */
+  name: string;
+}
+
+/**
+ * Called at each {@link TapPoint}; returns the tensor the forward pass continues with (return `t`
+ * to observe only, or e.g. `t + z` with a zero tensor `z` to get ∂L/∂t through `tf.grads`).
+ */
+export type Tap = (point: TapPoint, t: tf.Tensor) => tf.Tensor;
+
 /** Options of a forward pass. */
 export interface ForwardOptions {
   /** batch statistics in BN, running-stat updates, dropout @default {true} */
   training: boolean;
+  /** activation taps for proxies that need intermediate tensors (fisher, nwot, zen); optional */
+  tap?: Tap;
+  /**
+   * Bypass batch normalisation (identity) — synflow's convention of scoring the network without
+   * BN. Nets that cannot honour it must throw rather than ignore it.
+   */
+  bypassNorm?: boolean;
 }
 
 /** A network: parameters, forward pass and loss. */
@@ -29,6 +56,11 @@ export interface Net<X = tf.Tensor> {
    * that proxies can restore it after scoring. Optional: absent means none.
    */
   state?(): tf.Variable[];
+  /**
+   * Which forward options this net honours (`tap`, `bypassNorm`); proxies needing one the net
+   * lacks fail with a clear error instead of computing something else. Absent means none.
+   */
+  supports?: ReadonlyArray<"tap" | "bypassNorm">;
 }
 
 /** A batch: inputs and labels. */
