@@ -23,6 +23,39 @@ export interface Optimizer {
   step(grads: NamedGrads, lr?: number): void;
   /** Steps taken. */
   readonly steps: number;
+  /** A copy of the internal state (for checkpoints), slots by index into the optimizer's `vars`. */
+  saveState(): OptimizerState;
+  /** Restore a state from {@linkcode Optimizer.saveState} of an optimizer over the same variables. */
+  loadState(state: OptimizerState): void;
+}
+
+/** Optimizer state: step count and, per variable index, its slot arrays (momentum, sums, …). */
+export interface OptimizerState {
+  steps: number;
+  slots: Record<number, Float32Array[]>;
+}
+
+/** Save/load helpers over per-variable slot maps keyed by variable name. */
+function slotState(vars: tf.Variable[], maps: Map<string, Float32Array>[]) {
+  return {
+    save(): Record<number, Float32Array[]> {
+      const out: Record<number, Float32Array[]> = {};
+      vars.forEach((v, i) => {
+        if (maps.every((m) => m.has(v.name))) out[i] = maps.map((m) => m.get(v.name)!.slice());
+      });
+      return out;
+    },
+    load(slots: Record<number, Float32Array[]>): void {
+      for (const m of maps) m.clear();
+      for (const [k, arrs] of Object.entries(slots)) {
+        const v = vars[Number(k)];
+        if (!v || arrs.length !== maps.length || arrs.some((a) => a.length !== v.size)) {
+          throw new RangeError(`Cannot load optimizer state: slot ${k} does not match the variables`);
+        }
+        maps.forEach((m, j) => m.set(v.name, arrs[j].slice()));
+      }
+    },
+  };
 }
 
 /** Options of {@linkcode sgd}. */
@@ -40,10 +73,16 @@ export interface SgdOptions {
 export function sgd(vars: tf.Variable[], opts: SgdOptions): Optimizer {
   const { momentum = 0, nesterov = false, weightDecay = 0 } = opts;
   const bufs = new Map<string, Float32Array>();
+  const slots = slotState(vars, [bufs]);
   let steps = 0;
   return {
     get steps() {
       return steps;
+    },
+    saveState: () => ({ steps, slots: slots.save() }),
+    loadState(st) {
+      slots.load(st.slots);
+      steps = st.steps;
     },
     step(grads, lr = opts.lr) {
       for (const v of vars) {
@@ -88,10 +127,16 @@ export interface AdamOptions {
 export function adam(vars: tf.Variable[], opts: AdamOptions): Optimizer {
   const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = opts;
   const m = new Map<string, Float32Array>(), s = new Map<string, Float32Array>();
+  const slots = slotState(vars, [m, s]);
   let steps = 0;
   return {
     get steps() {
       return steps;
+    },
+    saveState: () => ({ steps, slots: slots.save() }),
+    loadState(st) {
+      slots.load(st.slots);
+      steps = st.steps;
     },
     step(grads, lr = opts.lr) {
       steps++;
@@ -133,10 +178,16 @@ export interface AdagradOptions {
 export function adagrad(vars: tf.Variable[], opts: AdagradOptions): Optimizer {
   const { eps = 1e-10, initialAccumulator = 0, weightDecay = 0 } = opts;
   const acc = new Map<string, Float32Array>();
+  const slots = slotState(vars, [acc]);
   let steps = 0;
   return {
     get steps() {
       return steps;
+    },
+    saveState: () => ({ steps, slots: slots.save() }),
+    loadState(st) {
+      slots.load(st.slots);
+      steps = st.steps;
     },
     step(grads, lr = opts.lr) {
       steps++;
