@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { resolveScale } from "./experiments/scale.ts";
 import { demoConfig, runDemo } from "./experiments/demo.ts";
-import { formatScoreTable, scoreNb201 } from "./experiments/score.ts";
+import { formatScoreTable, scoreLayersModel, scoreNb201 } from "./experiments/score.ts";
 import { PROXIES } from "./proxies/registry.ts";
 import { writeFileAtomic } from "./io.ts";
 
@@ -18,6 +18,7 @@ const USAGE = `Usage:
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
                   [--record AUDIT_DIR] [--json OUT.json] [--backend …]
+  deno task score --model path/to/model.json [--proxies a,b] [--data CIFAR10_DIR] [--batches 4] …
 Experiments: ${EXPERIMENTS.join(", ")}
 Proxies: ${Object.keys(PROXIES).join(", ")}`;
 
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: "string" },
       record: { type: "string" },
       json: { type: "string" },
+      model: { type: "string" },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -48,22 +50,33 @@ async function main(argv: string[]): Promise<number> {
   if (values.backend) Deno.env.set("SIGEO_BACKEND", values.backend);
   const [command, ...rest] = positionals;
   if (command === "score") {
-    if (!values.arch?.length) {
-      console.error(`score needs at least one --arch.\n${USAGE}`);
+    if (!values.arch?.length && !values.model) {
+      console.error(`score needs at least one --arch, or --model.\n${USAGE}`);
       return 2;
     }
     const int = (v: string | undefined, d: number) => (v === undefined ? d : Number.parseInt(v, 10));
-    const { rows, backend } = await scoreNb201({
-      archs: values.arch,
-      proxies: (values.proxies ?? "zico,sigeo-cv").split(",").filter(Boolean),
-      data: values.data,
-      batches: int(values.batches, 4),
-      batchSize: int(values["batch-size"], 64),
-      C: int(values.C, 16),
-      N: int(values.N, 5),
-      seed: int(values.seed, 0),
-      record: values.record,
-    });
+    const proxies = (values.proxies ?? "zico,sigeo-cv").split(",").filter(Boolean);
+    const { rows, backend } = values.model
+      ? await scoreLayersModel({
+        model: values.model,
+        proxies,
+        data: values.data,
+        batches: int(values.batches, 4),
+        batchSize: int(values["batch-size"], 64),
+        seed: int(values.seed, 0),
+        record: values.record,
+      })
+      : await scoreNb201({
+        archs: values.arch!,
+        proxies,
+        data: values.data,
+        batches: int(values.batches, 4),
+        batchSize: int(values["batch-size"], 64),
+        C: int(values.C, 16),
+        N: int(values.N, 5),
+        seed: int(values.seed, 0),
+        record: values.record,
+      });
     console.log(
       `backend: ${backend.name}${backend.gemm ? ` + ${backend.gemm}` : ""}; data: ${
         values.data ?? "generated"

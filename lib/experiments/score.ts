@@ -116,3 +116,89 @@ export function formatScoreTable(rows: ScoreRow[]): string {
   const fmt = (l: string[]) => l.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [fmt(head), ...lines.map(fmt)].join("\n");
 }
+
+/** Options of {@linkcode scoreLayersModel}. */
+export interface ScoreModelOptions {
+  /** path of a tfjs `model.json` */
+  model: string;
+  proxies: string[];
+  /** CIFAR-10 folder for 32×32×3 image models; generated data otherwise */
+  data?: string;
+  /** @default {4} */
+  batches?: number;
+  /** @default {64} */
+  batchSize?: number;
+  /** @default {0} */
+  seed?: number;
+  record?: string;
+}
+
+/**
+ * Score a saved `tf.LayersModel` with any registered proxies. Image models (input [h, w, 3]) get
+ * generated images of that size (or CIFAR-10 from `data` when 32×32); other models get standard
+ * normal inputs. Labels: random classes for a softmax output, random 0/1 for a single output.
+ */
+export async function scoreLayersModel(
+  opts: ScoreModelOptions,
+): Promise<{ rows: ScoreRow[]; backend: BackendInfo }> {
+  const backend = await initBackend();
+  const { batches: nb = 4, batchSize = 64, seed = 0 } = opts;
+  for (const p of opts.proxies) getProxy(p);
+  const { layersModelNet, loadLayersModelFile } = await import("../nn/layers_model.ts");
+  const model = await loadLayersModelFile(opts.model);
+  const net = layersModelNet(model);
+  const inShape = model.inputs[0].shape.slice(1) as number[];
+  const classes = (model.outputs[0].shape.at(-1) ?? 1) as number;
+  const rng = createRng(seed);
+  const batches: Batch[] = [];
+  const isImage = inShape.length === 3 && inShape[2] === 3;
+  if (isImage) {
+    const [h, w] = inShape;
+    const images = opts.data && h === 32 && w === 32
+      ? await loadCifar(opts.data, { dataset: "cifar10", split: "train" })
+      : generateImages({ n: nb * batchSize, classes: Math.max(2, classes), seed, height: h, width: w });
+    for (
+      const b of imageBatches(images, {
+        batchSize,
+        norm: NB201_NORMALIZATION.cifar10,
+        rng,
+        shuffle: true,
+        dropLast: true,
+      })
+    ) {
+      if (batches.length === nb) break;
+      const y = classes > 1
+        ? tf.tensor1d(b.y.map((v) => v % classes), "int32")
+        : tf.tensor2d(b.y.map((v) => v % 2), [b.n, 1]);
+      batches.push({ x: tf.tensor4d(b.x, b.shape), y });
+    }
+  } else {
+    for (let i = 0; i < nb; i++) {
+      const size = batchSize * inShape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), [batchSize, ...inShape]);
+      const y = classes > 1
+        ? tf.tensor1d(Array.from({ length: batchSize }, () => rng.int(classes)), "int32")
+        : tf.tensor2d(Array.from({ length: batchSize }, () => rng.int(2)), [batchSize, 1]);
+      batches.push({ x, y });
+    }
+  }
+  const rows: ScoreRow[] = [];
+  try {
+    for (const proxy of opts.proxies) {
+      const s = getProxy(proxy)(net, batches);
+      rows.push({ arch: opts.model, proxy, value: s.value, terms: s.terms ?? {}, seconds: s.seconds });
+      if (opts.record) {
+        await writeAuditBundle(`${opts.record}/${rows.length - 1}_${proxy}`, net, batches, {
+          proxy,
+          options: PROXIES[proxy].options,
+          score: s,
+          extra: { model: opts.model, seed, backend: backend.name, gemm: backend.gemm },
+        });
+      }
+    }
+  } finally {
+    tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+    model.dispose();
+  }
+  return { rows, backend };
+}

@@ -24,3 +24,37 @@ Deno.test("scoreNb201() scores every arch with every proxy, deterministically, o
   assert.equal(table.split("\n").length, 5);
   await assert.rejects(() => scoreNb201({ ...opts, proxies: ["nope"] }), /Unknown proxy 'nope'/);
 });
+
+Deno.test("scoreLayersModel() scores a saved tf.LayersModel; equals scoring the in-memory model", async () => {
+  const tfl = await import("@tensorflow/tfjs-layers");
+  const { layersModelNet, saveLayersModelFile } = await import("../nn/layers_model.ts");
+  const { scoreLayersModel } = await import("./score.ts");
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [6], units: 5, activation: "relu" }),
+      tfl.layers.dense({ units: 3 }),
+    ],
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveLayersModelFile(model, dir);
+    const { rows } = await scoreLayersModel({ model: `${dir}/model.json`, proxies: ["zico"], batchSize: 8, seed: 2 });
+    assert.equal(rows.length, 1);
+    // the same inputs by hand: 4 batches of 8 standard normals + random classes from createRng(2)
+    const tf = await import("../tf.ts");
+    const { createRng } = await import("../rng.ts");
+    const { zicoProxy } = await import("../proxies/zico.ts");
+    const rng = createRng(2);
+    const batches = [0, 1, 2, 3].map(() => {
+      const x = tf.tensor2d(Float32Array.from({ length: 48 }, () => rng.normal()), [8, 6]);
+      const y = tf.tensor1d(Array.from({ length: 8 }, () => rng.int(3)), "int32");
+      return { x, y };
+    });
+    const want = zicoProxy(layersModelNet(model), batches).value;
+    assert.ok(Math.abs(rows[0].value - want) < 1e-6 * Math.abs(want), `${rows[0].value} vs ${want}`);
+    tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+  } finally {
+    model.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

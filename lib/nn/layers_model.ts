@@ -67,3 +67,70 @@ export function layersModelNet(model: tfl.LayersModel, opts: LayersModelNetOptio
       }),
   };
 }
+
+/**
+ * Load a `tf.LayersModel` saved in the tfjs format (`model.json` + its weight files, as written by
+ * `model.save("file://…")` or `tensorflowjs_converter`) from the local disk. tfjs' own `file://`
+ * handler lives in tfjs-node, which may be absent; this reads the files with Deno.
+ */
+export async function loadLayersModelFile(modelJson: string): Promise<tfl.LayersModel> {
+  const tfLayers = await import("@tensorflow/tfjs-layers");
+  const dir = modelJson.replace(/[^/]*$/, "") || "./";
+  let json: {
+    modelTopology: unknown;
+    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  try {
+    json = JSON.parse(await Deno.readTextFile(modelJson));
+  } catch (e) {
+    throw new SyntaxError(`Cannot read ${modelJson}: expected a tfjs model.json (${(e as Error).message})`);
+  }
+  if (!json.modelTopology) {
+    throw new SyntaxError(`Cannot read ${modelJson}: no modelTopology (not a LayersModel)`);
+  }
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    specs.push(...group.weights);
+    for (const p of group.paths) parts.push(await Deno.readFile(`${dir}${p}`));
+  }
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const weightData = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    weightData.set(p, off);
+    off += p.length;
+  }
+  return await tfLayers.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as object,
+      weightSpecs: specs,
+      weightData: weightData.buffer,
+    }),
+  );
+}
+
+/** Save a `tf.LayersModel` as `dir/model.json` + `dir/weights.bin` (each written atomically). */
+export async function saveLayersModelFile(model: tfl.LayersModel, dir: string): Promise<void> {
+  const { writeFileAtomic } = await import("../io.ts");
+  await Deno.mkdir(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData;
+      const bytes = data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(await new Blob(data as ArrayBuffer[]).arrayBuffer());
+      await writeFileAtomic(`${dir}/weights.bin`, bytes);
+      await writeFileAtomic(
+        `${dir}/model.json`,
+        JSON.stringify({
+          modelTopology: artifacts.modelTopology,
+          format: "layers-model",
+          generatedBy: "sigeo-notebooks",
+          weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
+        }),
+      );
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
+}

@@ -50,3 +50,30 @@ Deno.test("layersModelNet() exposes a tf.LayersModel with metadata, and proxies 
   store.dispose();
   model.dispose();
 });
+
+Deno.test("saveLayersModelFile/loadLayersModelFile: a saved conv model loads back with equal weights and outputs", async () => {
+  const { loadLayersModelFile, saveLayersModelFile } = await import("./layers_model.ts");
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, activation: "relu" }),
+      tfl.layers.globalAveragePooling2d({}),
+      tfl.layers.dense({ units: 5 }),
+    ],
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveLayersModelFile(model, dir);
+    const back = await loadLayersModelFile(`${dir}/model.json`);
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 3);
+    const a = model.predict(x) as tf.Tensor, b = back.predict(x) as tf.Tensor;
+    assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+    assert.deepEqual(layersModelNet(back).params().map((p) => p.kind), ["conv", "conv", "linear", "linear"]);
+    tf.dispose([x, a, b]);
+    back.dispose();
+    await Deno.writeTextFile(`${dir}/bad.json`, "{}");
+    await assert.rejects(() => loadLayersModelFile(`${dir}/bad.json`), /no modelTopology/);
+  } finally {
+    model.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
