@@ -38,7 +38,12 @@ Deno.test("scoreLayersModel() scores a saved tf.LayersModel; equals scoring the 
   const dir = await Deno.makeTempDir();
   try {
     await saveLayersModelFile(model, dir);
-    const { rows } = await scoreLayersModel({ model: `${dir}/model.json`, proxies: ["zico"], batchSize: 8, seed: 2 });
+    const { rows } = await scoreLayersModel({
+      model: `${dir}/model.json`,
+      proxies: ["zico"],
+      batchSize: 8,
+      seed: 2,
+    });
     assert.equal(rows.length, 1);
     // the same inputs by hand: 4 batches of 8 standard normals + random classes from createRng(2)
     const tf = await import("../tf.ts");
