@@ -28,6 +28,7 @@ import { Nb201Network } from "../spaces/nb201/network.ts";
 import { formatArch, sampleArch } from "../spaces/nb201/space.ts";
 import { readTruth, type TruthRecord, writeTruth } from "../benchmarks/nb201_truth.ts";
 import { getProxy } from "../proxies/registry.ts";
+import { type SigeoOptions, sigeoProxy } from "../proxies/sigeo.ts";
 import { sgd } from "../train/optim.ts";
 import { evaluateClassifier, trainStep } from "../train/fit.ts";
 import { warmupPerArch } from "../train/warmup.ts";
@@ -60,6 +61,10 @@ export interface Nb201CorrelationConfig {
   proxies: string[];
   /** zero-cost baselines scored at level 0 only */
   baselines: string[];
+  /** scoring batches taken from the end of each level's samples (official: 4 × 64) */
+  scoring?: { batches: number; batchSize: number };
+  /** options passed to SiGeo for "sigeo" (λ, std convention, …; ablations) */
+  sigeo?: Omit<SigeoOptions, "preset" | "warmedUp">;
   C: number;
   N: number;
   /** image side of generated data (real data keeps its size) */
@@ -151,6 +156,8 @@ export interface Nb201CorrelationResult {
 export interface RunOptions {
   /** run folder: scores.jsonl, truth.csv (resume by reusing it) */
   dir: string;
+  /** where the trained ground truth is cached @default {`${dir}/truth.csv`} (share it between variants) */
+  truthFile?: string;
   log?: (line: string) => void;
   /** called after each (level, arch) with done/total */
   progress?: (done: number, total: number) => void;
@@ -282,7 +289,7 @@ export async function runNb201Correlation(
       );
     }
   } else {
-    const truthFile = `${opts.dir}/truth.csv`;
+    const truthFile = opts.truthFile ?? `${opts.dir}/truth.csv`;
     const cached = await Deno.stat(truthFile).then(() => true, () => false);
     const dataset = `generated-${cfg.dataset}`;
     if (cached) {
@@ -327,9 +334,11 @@ export async function runNb201Correlation(
       const n = sizes[li];
       const warm = n > 256;
       const x = tf.slice(pool.x, 0, n), y = tf.slice(pool.y, 0, n);
-      const batches: Batch[] = [0, 1, 2, 3].map((b) => ({
-        x: tf.slice(x, n - 256 + 64 * b, 64),
-        y: tf.slice(y, n - 256 + 64 * b, 64),
+      const { batches: nb, batchSize: bs } = cfg.scoring ?? { batches: 4, batchSize: 64 };
+      if (nb * bs > n) throw new RangeError(`Cannot take ${nb} scoring batches of ${bs} from ${n} samples`);
+      const batches: Batch[] = Array.from({ length: nb }, (_, b) => ({
+        x: tf.slice(x, n - nb * bs + bs * b, bs),
+        y: tf.slice(y, n - nb * bs + bs * b, bs),
       }));
       try {
         for (const [ai, arch] of archs.entries()) {
@@ -350,7 +359,9 @@ export async function runNb201Correlation(
             warmupSeconds += (performance.now() - tw) / 1000;
             const names = li === 0 ? [...cfg.proxies, ...cfg.baselines] : cfg.proxies;
             for (const name of names) {
-              const s = getProxy(proxyFor(name, warm))(net, batches);
+              const s = name === "sigeo" && cfg.sigeo
+                ? sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
+                : getProxy(proxyFor(name, warm))(net, batches);
               scoringSeconds += s.seconds;
               rows.push({ level, arch, proxy: name, value: s.value, terms: s.terms, seconds: s.seconds });
             }
