@@ -19,6 +19,7 @@ import { Nb201Network, Nb201Supernet } from "./spaces/nb201/network.ts";
 import { sampleArch } from "./spaces/nb201/space.ts";
 import { adam, type Optimizer, sgd } from "./train/optim.ts";
 import { zicoProxy } from "./proxies/zico.ts";
+import { sigeoProxy } from "./proxies/sigeo.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -80,7 +81,7 @@ async function main() {
     tf.dispose([x, y]);
   }
 
-  if (want("nb201-step") || want("nb201-zico")) {
+  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo")) {
     const net = new Nb201Network(REFERENCE_ARCH, { C: 16, N: 5, classes: 10 }, rng.fork());
     const params = net.params().reduce((s, p) => s + p.variable.size, 0);
     const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
@@ -100,6 +101,28 @@ async function main() {
       let score = 0;
       const ms = await timeit(() => void (score = zicoProxy(net, batches).value), 5, 1);
       print({ workload: "nb201-zico", ms: +ms.toFixed(3), score: +score.toFixed(4) });
+      tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+    }
+    if (want("nb201-sigeo")) {
+      // Beyond the PyTorch script: SiGeo's CV preset on the same batches (4 SGD steps on a copy,
+      // weights restored), to compare with nb201-zico's reference time.
+      const batches = [0, 1, 2, 3].map((i) => ({
+        x: tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 10 + i) as tf.Tensor4D,
+        y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
+      }));
+      for (const warmedUp of [false, true]) {
+        let score = 0;
+        const ms = await timeit(
+          () => void (score = sigeoProxy(net, batches, { preset: "cv", warmedUp }).value),
+          3,
+          1,
+        );
+        print({
+          workload: warmedUp ? "nb201-sigeo-warm" : "nb201-sigeo",
+          ms: +ms.toFixed(3),
+          score: +score.toFixed(4),
+        });
+      }
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     }
     net.dispose();
