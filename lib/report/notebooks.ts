@@ -1,0 +1,128 @@
+/**
+ * Running the project's notebooks headless, from Deno: the test suite, `deno task reproduce`
+ * and CI all go through {@linkcode runNotebook}.
+ *
+ * It drives `tools/run_notebook.py` (Debian's nbclient, subclassed to keep outputs the Deno kernel
+ * publishes after reporting idle; toolchain-findings.md §1.6) with a **project-pinned kernel**: a
+ * kernelspec written to a private `JUPYTER_PATH` that starts *this* Deno binary, so a run never
+ * depends on which `deno jupyter --install` a user did last. Users opening notebooks in
+ * JupyterLab/Notebook use the `deno` kernel that `deno jupyter --install` registers.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "../io.ts";
+
+/** Per-cell facts of one run. */
+export interface CellRun {
+  cell: number;
+  seconds: number;
+  outputs: number;
+  errors: number;
+}
+
+/** What a notebook run produced. */
+export interface NotebookRun {
+  notebook: string;
+  executed: string;
+  html: string | null;
+  seconds: number;
+  /** outputs that arrived after their cell's idle (kept; counted for the record) */
+  late_outputs: number;
+  cells: CellRun[];
+}
+
+const PYTHON = "/usr/bin/python3";
+const RUNNER = new URL("../../tools/run_notebook.py", import.meta.url).pathname;
+const KERNEL = "sigeo-deno";
+
+/** Whether Jupyter (Debian's nbclient + nbconvert) can run notebooks here. */
+export async function jupyterAvailable(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(PYTHON, {
+      args: ["-c", "import nbclient, nbconvert, nbformat"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** A private Jupyter data folder holding a kernelspec that runs this Deno binary. */
+export async function pinnedKernelPath(): Promise<string> {
+  const home = Deno.env.get("HOME") ?? "/tmp";
+  const root = `${home}/.cache/sigeo/jupyter`;
+  const dir = `${root}/kernels/${KERNEL}`;
+  await Deno.mkdir(dir, { recursive: true });
+  const spec = {
+    argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+    display_name: "Deno (SiGeo, pinned)",
+    language: "typescript",
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+  };
+  await writeFileAtomic(`${dir}/kernel.json`, JSON.stringify(spec, null, 1) + "\n");
+  return root;
+}
+
+/** Options of {@linkcode runNotebook}. */
+export interface RunNotebookOptions {
+  /** where the executed notebook and its HTML export go */
+  outDir: string;
+  /** extra environment (e.g. SIGEO_SCALE) */
+  env?: Record<string, string>;
+  /** seconds per cell @default {3600} */
+  cellTimeoutS?: number;
+  /** skip the HTML export @default {false} */
+  noHtml?: boolean;
+}
+
+/**
+ * Execute a notebook headless with every output kept; throws an Error naming the notebook and
+ * the failing cell when a cell raises.
+ */
+export async function runNotebook(path: string, opts: RunNotebookOptions): Promise<NotebookRun> {
+  const jupyterPath = await pinnedKernelPath();
+  const args = [
+    RUNNER,
+    path,
+    opts.outDir,
+    "--kernel",
+    KERNEL,
+    "--timeout",
+    String(opts.cellTimeoutS ?? 3600),
+    ...(opts.noHtml ? ["--no-html"] : []),
+  ];
+  const out = await new Deno.Command(PYTHON, {
+    args,
+    env: {
+      ...opts.env,
+      JUPYTER_PATH: jupyterPath,
+      NO_COLOR: "1",
+      PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout).trim();
+  const line = stdout.split("\n").filter((l) => l.startsWith("{")).at(-1);
+  if (!line) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-15).join("\n");
+    throw new Error(`Cannot run notebook ${path}: the runner printed no report\n${err}`);
+  }
+  const report = JSON.parse(line) as NotebookRun & { error: string | null };
+  if (!out.success || report.error) {
+    throw new Error(`Notebook ${path} failed at ${report.error ?? "an unknown cell"}`);
+  }
+  return report;
+}
+
+/** Code cells of a notebook file that carry outputs or execution counts (committed notebooks must not). */
+export async function cellsWithOutputs(path: string): Promise<number[]> {
+  const nb = JSON.parse(await Deno.readTextFile(path)) as {
+    cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[];
+  };
+  return nb.cells.flatMap((c, i) =>
+    c.cell_type === "code" && ((c.outputs?.length ?? 0) > 0 || c.execution_count != null) ? [i] : []
+  );
+}
