@@ -9,18 +9,42 @@ import { demoConfig, runDemo } from "./experiments/demo.ts";
 import { formatScoreTable, scoreLayersModel, scoreNb201 } from "./experiments/score.ts";
 import { PROXIES } from "./proxies/registry.ts";
 import { writeFileAtomic } from "./io.ts";
+import { EXPERIMENTS } from "./experiments/runs.ts";
 
-const EXPERIMENTS = ["demo"] as const;
+const NAMES = ["demo", ...Object.keys(EXPERIMENTS)];
 
 const USAGE = `Usage:
   deno task demo [--scale smoke|small|paper] [--backend auto|tensorflow|webgpu|wasm|cpu]
-  deno task reproduce <experiment|all> [--scale …] [--backend …]
+  deno task reproduce <experiment|notebook|all> [--scale smoke|small|paper] [--data DIR] [--truth FILE]
+                  [--run-id ID] [--results DIR] [--backend …]
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
                   [--record AUDIT_DIR] [--json OUT.json] [--backend …]
   deno task score --model path/to/model.json [--proxies a,b] [--data CIFAR10_DIR] [--batches 4] …
-Experiments: ${EXPERIMENTS.join(", ")}
+Experiments: ${NAMES.join(", ")} (or their notebooks, e.g. 02-nb201-correlation.ipynb)
 Proxies: ${Object.keys(PROXIES).join(", ")}`;
+
+/** A one-line progress bar with rate and ETA on stderr (a terminal), or nothing when piped. */
+function terminalProgress(label: string): (done: number, total: number) => void {
+  const start = performance.now();
+  const tty = Deno.stderr.isTerminal();
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - last < 200 && done < total) return;
+    last = now;
+    const secs = (now - start) / 1000;
+    const eta = done > 0 ? (secs / done) * (total - done) : NaN;
+    const width = 24, fill = Math.round((width * done) / total);
+    const line =
+      `  ${label} [${"█".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ${secs.toFixed(0)} s` +
+      (done < total && Number.isFinite(eta) ? `, ETA ${eta.toFixed(0)} s` : "");
+    if (tty) Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}${done === total ? "\n" : ""}`));
+    else if (done === total || Math.floor((10 * done) / total) !== Math.floor((10 * (done - 1)) / total)) {
+      console.error(line);
+    }
+  };
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -41,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
       record: { type: "string" },
       json: { type: "string" },
       model: { type: "string" },
+      truth: { type: "string" },
+      "run-id": { type: "string" },
+      results: { type: "string" },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -92,21 +119,42 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const names = targets.includes("all") ? [...EXPERIMENTS] : targets;
+  const byNotebook = new Map(
+    Object.values(EXPERIMENTS).map((e) => [e.notebook.replace(/\.ipynb$/, ""), e.name]),
+  );
+  const names = targets.includes("all")
+    ? Object.keys(EXPERIMENTS)
+    : targets.map((t) => byNotebook.get(t.replace(/^.*\//, "").replace(/\.ipynb$/, "")) ?? t);
   for (const name of names) {
-    if (!(EXPERIMENTS as readonly string[]).includes(name)) {
+    if (!NAMES.includes(name)) {
       console.error(`Unknown experiment '${name}'.\n${USAGE}`);
       return 2;
     }
+  }
+  for (const name of names) {
     console.log(
       `== ${name} (scale: ${scale}${scale === "smoke" ? ", generated data: numbers are a smoke test" : ""})`,
     );
-    const r = await runDemo(demoConfig(scale));
-    console.log(
-      `done in ${r.seconds.toFixed(1)} s; ${
-        r.samplesPerSecond.toFixed(0)
-      } training samples/s; final test accuracy ${(100 * r.testAccuracy.at(-1)!).toFixed(1)}% (chance 10%)`,
-    );
+    if (name === "demo") {
+      const r = await runDemo(demoConfig(scale));
+      console.log(
+        `done in ${r.seconds.toFixed(1)} s; ${
+          r.samplesPerSecond.toFixed(0)
+        } training samples/s; final test accuracy ${(100 * r.testAccuracy.at(-1)!).toFixed(1)}% (chance 10%)`,
+      );
+      continue;
+    }
+    const out = await EXPERIMENTS[name].run({
+      scale,
+      dataDir: values.data,
+      truthPath: values.truth,
+      runId: values["run-id"],
+      resultsRoot: values.results,
+      log: (line) => console.log(`  ${line}`),
+      progress: terminalProgress(name),
+    });
+    for (const line of out.summary) console.log(`  ${line}`);
+    console.log(`done in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);
   }
   return 0;
 }

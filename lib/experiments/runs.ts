@@ -1,0 +1,271 @@
+/**
+ * Every experiment as one function that runs it at a scale and writes its run folder
+ * (`results/<experiment>/<scale>/<run-id>/`: manifest.json, tables as CSV/Markdown/LaTeX, figures
+ * as standalone HTML). The notebooks and `deno task reproduce` both call these, so a notebook and
+ * the terminal produce the same files; notebooks additionally display the returned tables and
+ * figures inline.
+ *
+ * @module
+ */
+import { initBackend } from "../backend.ts";
+import type { Figure } from "../report/plotly.ts";
+import { lineChart, scatterChart, writeFigureHtml } from "../report/plotly.ts";
+import { type Cell, writeTable } from "../report/table.ts";
+import { createRunDir, finishManifest, startManifest, writeManifest } from "../report/manifest.ts";
+import type { Scale } from "./scale.ts";
+import { quickstartConfig, runQuickstart } from "./quickstart.ts";
+import { runTheoryCheck, theoryCheckConfig } from "./theory_check.ts";
+import { nb201CorrelationConfig, type Nb201ImageDataset, runNb201Correlation } from "./nb201_correlation.ts";
+import { cvAblationConfig, runCvAblations } from "./cv_ablations.ts";
+import { type CorrelationRow, flattenCorrelation } from "./correlation_study.ts";
+
+/** How an experiment is run. */
+export interface RunContext {
+  scale: Scale;
+  /** folder with the experiment's real data (dataset files); generated data when absent */
+  dataDir?: string;
+  /** ground-truth file for the CV study (NATS-Bench / NAS-Bench-Suite-Zero / CSV) */
+  truthPath?: string;
+  /** results root @default {"results" next to the project} */
+  resultsRoot?: string;
+  /** reuse a run folder to resume */
+  runId?: string;
+  log?: (line: string) => void;
+  progress?: (done: number, total: number) => void;
+}
+
+/** What a run returns (and wrote). */
+export interface ExperimentOutput {
+  experiment: string;
+  scale: Scale;
+  dir: string;
+  /** named tables (records), also written as CSV/Markdown/LaTeX */
+  tables: Record<string, Record<string, Cell>[]>;
+  /** named figures, also written as HTML */
+  figures: Record<string, Figure>;
+  /** lines a terminal prints at the end */
+  summary: string[];
+  seconds: number;
+}
+
+/** One experiment of the registry. */
+export interface Experiment {
+  name: string;
+  notebook: string;
+  title: string;
+  run(ctx: RunContext): Promise<ExperimentOutput>;
+}
+
+const RESULTS = new URL("../../results", import.meta.url).pathname;
+
+async function withRun(
+  name: string,
+  ctx: RunContext,
+  config: unknown,
+  body: (dir: string) => Promise<
+    Omit<ExperimentOutput, "experiment" | "scale" | "dir" | "seconds"> & {
+      seconds: Record<string, number>;
+      evaluations?: number;
+    }
+  >,
+): Promise<ExperimentOutput> {
+  const t0 = performance.now();
+  await initBackend({ quiet: true });
+  const dir = await createRunDir(ctx.resultsRoot ?? RESULTS, name, ctx.scale, ctx.runId);
+  const manifest = await startManifest({
+    experiment: name,
+    scale: ctx.scale,
+    runId: dir.split("/").at(-1)!,
+    config,
+    notes: ctx.scale === "smoke"
+      ? ["smoke scale: generated data, small budgets; numbers are a smoke test"]
+      : [],
+  });
+  await writeManifest(dir, manifest);
+  const out = await body(dir);
+  for (const [k, rows] of Object.entries(out.tables)) {
+    await writeTable(dir, k, rows, {
+      caption: `${name}: ${k} (${ctx.scale} scale)`,
+      label: `tab:${name}-${k}`,
+    });
+  }
+  for (const [k, fig] of Object.entries(out.figures)) await writeFigureHtml(`${dir}/${k}.html`, fig);
+  const seconds = (performance.now() - t0) / 1000;
+  await finishManifest(dir, manifest, { ...out.seconds, total: seconds }, out.evaluations ?? null);
+  return {
+    experiment: name,
+    scale: ctx.scale,
+    dir,
+    tables: out.tables,
+    figures: out.figures,
+    summary: out.summary,
+    seconds,
+  };
+}
+
+/** Spearman (with its interval) per level, one series per proxy. */
+export function correlationFigure(
+  rows: readonly CorrelationRow[],
+  title: string,
+  proxies?: string[],
+): Figure {
+  const levels = [...new Set(rows.map((r) => r.level))];
+  const names = proxies ?? [...new Set(rows.map((r) => r.proxy))];
+  return lineChart({
+    x: levels,
+    series: names.map((p) => {
+      const get = (l: string) => rows.find((r) => r.proxy === p && r.level === l);
+      return {
+        name: p,
+        y: levels.map((l) => get(l)?.spearman.value ?? NaN),
+        error: {
+          low: levels.map((l) => get(l)?.spearman.low ?? NaN),
+          high: levels.map((l) => get(l)?.spearman.high ?? NaN),
+        },
+      };
+    }),
+    title,
+    xTitle: "warm-up level",
+    yTitle: "Spearman ρ with ground truth",
+  });
+}
+
+const round = (v: number, d = 4) => (Number.isFinite(v) ? +v.toFixed(d) : v);
+
+/** The experiments, by name. */
+export const EXPERIMENTS: Record<string, Experiment> = {
+  quickstart: {
+    name: "quickstart",
+    notebook: "00-quickstart.ipynb",
+    title: "Score a handful of NB201 cells; ranking quality vs warm-up",
+    run: (ctx) => {
+      const cfg = quickstartConfig(ctx.scale);
+      return withRun("quickstart", ctx, cfg, async (dir) => {
+        const r = await runQuickstart(cfg, { dir, log: ctx.log, progress: ctx.progress });
+        const scores = r.scores.map((s) => ({
+          cell: s.note,
+          proxy: s.proxy,
+          score: round(s.value),
+          zico: round(s.terms.zico ?? NaN),
+          fr: round(s.terms.fr ?? NaN),
+          loss: round(s.terms.loss ?? NaN),
+          seconds: round(s.seconds, 2),
+        }));
+        const corr = flattenCorrelation(r.study.table);
+        return {
+          tables: { scores, correlation: corr },
+          figures: {
+            correlation: correlationFigure(r.study.table, "Ranking quality vs warm-up (quickstart)"),
+          },
+          summary: r.study.table.map((t) =>
+            `${t.proxy.padEnd(8)} warm-up ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)}`
+          ),
+          seconds: { scoring: r.seconds },
+        };
+      });
+    },
+  },
+  "theory-check": {
+    name: "theory-check",
+    notebook: "01-theory-check.ipynb",
+    title: "Paper §5.2: loss, Fisher–Rao norm and mean |gradient| vs final test loss",
+    run: (ctx) => {
+      const cfg = { ...theoryCheckConfig(ctx.scale), dataDir: ctx.dataDir };
+      return withRun("theory-check", ctx, cfg, async () => {
+        const r = await runTheoryCheck(cfg, { log: ctx.log, progress: ctx.progress });
+        const runs = r.runs.flatMap((run) =>
+          Object.entries(run.measures).map(([level, m]) => ({
+            run: run.run,
+            width: run.width,
+            level,
+            loss: round(m.loss),
+            fr: round(m.fr),
+            mag: round(m.mag),
+            test_loss: round(run.testLoss),
+          }))
+        );
+        return {
+          tables: { correlation: flattenCorrelation(r.table), runs },
+          figures: { correlation: correlationFigure(r.table, "Correlation with final test loss vs warm-up") },
+          summary: r.table.filter((t) => t.level === "100%" || t.level === "10%").map((t) =>
+            `${t.proxy.padEnd(16)} at ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)}`
+          ),
+          seconds: { training: r.seconds },
+        };
+      });
+    },
+  },
+  "nb201-correlation": {
+    name: "nb201-correlation",
+    notebook: "02-nb201-correlation.ipynb",
+    title: "Paper §5.3: ZiCo vs SiGeo rank correlation vs warm-up on NAS-Bench-201",
+    run: (ctx) => {
+      const dataset: Nb201ImageDataset = "cifar10";
+      const cfg = {
+        ...nb201CorrelationConfig(ctx.scale, dataset),
+        dataDir: ctx.dataDir,
+        truthPath: ctx.truthPath,
+      };
+      return withRun("nb201-correlation", ctx, cfg, async (dir) => {
+        const r = await runNb201Correlation(cfg, { dir, log: ctx.log, progress: ctx.progress });
+        return {
+          tables: { correlation: flattenCorrelation(r.table) },
+          figures: {
+            correlation: correlationFigure(
+              r.table.filter((t) => cfg.proxies.includes(t.proxy)),
+              `ZiCo vs SiGeo on NB201-${dataset} (${ctx.scale})`,
+            ),
+          },
+          summary: [
+            `ground truth: ${r.truthSource}`,
+            ...r.table.map((t) =>
+              `${t.proxy.padEnd(10)} ${t.level.padStart(4)}: Spearman ${
+                t.spearman.value.toFixed(2)
+              } Kendall ${t.kendall.value.toFixed(2)}`
+            ),
+          ],
+          seconds: { truth: r.seconds.truth, warmup: r.seconds.warmup, scoring: r.seconds.scoring },
+          evaluations: r.scores.length,
+        };
+      });
+    },
+  },
+  ablations: {
+    name: "ablations",
+    notebook: "04-ablations.ipynb",
+    title: "Beyond the paper: λ, scoring batches, std convention",
+    run: (ctx) => {
+      const cfg = cvAblationConfig(ctx.scale);
+      return withRun("ablations", ctx, cfg, async (dir) => {
+        const r = await runCvAblations(cfg, { dir, log: ctx.log });
+        const flat = <T extends CorrelationRow>(rows: T[], extra: (r: T) => Record<string, Cell>) =>
+          rows.map((row) => ({ ...extra(row), ...flattenCorrelation([row])[0] }));
+        const lambda = flat(r.lambda, (x) => ({ lambdas: x.lambdas }));
+        const batches = flat(r.batches, (x) => ({ batches: x.batches, batch_size: x.batchSize }));
+        const std = flat(r.std, (x) => ({ ddof: x.ddof }));
+        const best = [...r.lambda].filter((x) =>
+          Number.isFinite(x.spearman.value)
+        ).sort((a, b) => b.spearman.value - a.spearman.value)[0];
+        return {
+          tables: { lambda, batches, std },
+          figures: {
+            lambda: scatterChart({
+              points: r.lambda.map((x) => ({
+                x: Number.parseFloat(x.level),
+                y: x.spearman.value,
+                group: x.lambdas,
+              })),
+              title: "SiGeo λ ablation: Spearman vs warm-up",
+              xTitle: "warm-up (%)",
+              yTitle: "Spearman ρ",
+            }),
+          },
+          summary: [
+            `best λ: (${best?.lambdas}) at ${best?.level}: Spearman ${best?.spearman.value.toFixed(2)}`,
+          ],
+          seconds: { total: r.seconds },
+        };
+      });
+    },
+  },
+};
