@@ -10,11 +10,16 @@ import { formatScoreTable, scoreLayersModel, scoreNb201 } from "./experiments/sc
 import { PROXIES } from "./proxies/registry.ts";
 import { writeFileAtomic } from "./io.ts";
 import { EXPERIMENTS } from "./experiments/runs.ts";
+import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
+import { jupyterAvailable } from "./report/notebooks.ts";
 
-const NAMES = ["demo", ...Object.keys(EXPERIMENTS)];
+const NAMES = ["train-demo", ...Object.keys(EXPERIMENTS)];
 
 const USAGE = `Usage:
   deno task demo [--scale smoke|small|paper] [--backend auto|tensorflow|webgpu|wasm|cpu]
+      the main job: runs notebooks/00-quickstart.ipynb headless (Jupyter + Deno kernel) into results/,
+      or the same experiment without Jupyter when Jupyter is not installed
+  deno task notebooks <notebook|experiment|all> [--scale …] [--data DIR] [--truth FILE]
   deno task reproduce <experiment|notebook|all> [--scale smoke|small|paper] [--data DIR] [--truth FILE]
                   [--run-id ID] [--results DIR] [--backend …]
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
@@ -114,6 +119,39 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const scale = resolveScale(values.scale);
+  if (command === "demo" || command === "notebooks") {
+    const targets = command === "demo" ? ["00-quickstart"] : rest;
+    if (targets.length === 0) {
+      console.error(USAGE);
+      return 2;
+    }
+    const names = targets.includes("all") ? Object.values(EXPERIMENTS).map((e) => e.notebook) : targets;
+    if (!(await jupyterAvailable())) {
+      if (command === "notebooks") {
+        console.error(
+          "Jupyter is not installed (apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient); " +
+            "`deno task reproduce` runs the same experiments without it",
+        );
+        return 1;
+      }
+      console.log("Jupyter not found: running the quickstart experiment without it (same code, no notebook)");
+      return await main(["reproduce", "quickstart", "--scale", scale]);
+    }
+    for (const nb of names) {
+      console.log(`== ${nb} (scale: ${scale}) through Jupyter with the Deno kernel`);
+      const { run, dir } = await runNotebookExperiment(nb, {
+        scale,
+        dataDir: values.data,
+        truthPath: values.truth,
+        resultsRoot: values.results,
+        runId: values["run-id"],
+      });
+      const outputs = run.cells.reduce((s, c) => s + c.outputs, 0);
+      console.log(`  ${run.cells.length} code cells, ${outputs} outputs, ${run.seconds.toFixed(1)} s`);
+      console.log(`  results: ${dir}\n  rendered notebook: ${run.html}`);
+    }
+    return 0;
+  }
   const targets = command === "reproduce" ? rest : [command];
   if (targets.length === 0) {
     console.error(USAGE);
@@ -135,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       `== ${name} (scale: ${scale}${scale === "smoke" ? ", generated data: numbers are a smoke test" : ""})`,
     );
-    if (name === "demo") {
+    if (name === "train-demo") {
       const r = await runDemo(demoConfig(scale));
       console.log(
         `done in ${r.seconds.toFixed(1)} s; ${

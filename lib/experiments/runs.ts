@@ -58,6 +58,26 @@ export interface Experiment {
 
 const RESULTS = new URL("../../results", import.meta.url).pathname;
 
+/**
+ * Progress as plain lines (every 10 % with elapsed time and ETA): what a notebook cell or a log
+ * file shows well, where a redrawn terminal bar would not.
+ */
+export function lineProgress(
+  label: string,
+  print: (line: string) => void = console.log,
+): (done: number, total: number) => void {
+  const start = performance.now();
+  let shown = -1;
+  return (done, total) => {
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth === shown && done < total) return;
+    shown = tenth;
+    const secs = (performance.now() - start) / 1000;
+    const eta = done > 0 && done < total ? `, ETA ${((secs / done) * (total - done)).toFixed(0)} s` : "";
+    print(`${label}: ${done}/${total} (${Math.round((100 * done) / total)} %), ${secs.toFixed(0)} s${eta}`);
+  };
+}
+
 async function withRun(
   name: string,
   ctx: RunContext,
@@ -71,7 +91,20 @@ async function withRun(
 ): Promise<ExperimentOutput> {
   const t0 = performance.now();
   await initBackend({ quiet: true });
-  const dir = await createRunDir(ctx.resultsRoot ?? RESULTS, name, ctx.scale, ctx.runId);
+  // A notebook run fixes its folder up front (notebook_runs.ts) through the environment.
+  const env = (k: string) => {
+    try {
+      return Deno.env.get(k) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const dir = await createRunDir(
+    ctx.resultsRoot ?? env("SIGEO_RESULTS") ?? RESULTS,
+    name,
+    ctx.scale,
+    ctx.runId ?? env("SIGEO_RUN_ID"),
+  );
   const manifest = await startManifest({
     experiment: name,
     scale: ctx.scale,
