@@ -31,22 +31,37 @@ export interface NotebookRun {
   cells: CellRun[];
 }
 
-const PYTHON = "/usr/bin/python3";
 const RUNNER = new URL("../../tools/run_notebook.py", import.meta.url).pathname;
 const KERNEL = "sigeo-deno";
+let python: Promise<string | null> | null = null;
 
-/** Whether Jupyter (Debian's nbclient + nbconvert) can run notebooks here. */
+/**
+ * The Python that has nbclient, nbconvert and nbformat: `SIGEO_PYTHON` when set, else Debian's
+ * `/usr/bin/python3` (a pyenv/venv `python3` earlier on PATH usually lacks them), else `python3`.
+ */
+export function findPython(): Promise<string | null> {
+  python ??= (async () => {
+    const forced = Deno.env.get("SIGEO_PYTHON");
+    for (const bin of forced ? [forced] : ["/usr/bin/python3", "python3"]) {
+      try {
+        const out = await new Deno.Command(bin, {
+          args: ["-c", "import nbclient, nbconvert, nbformat"],
+          stdout: "null",
+          stderr: "null",
+        }).output();
+        if (out.success) return bin;
+      } catch {
+        // not installed
+      }
+    }
+    return null;
+  })();
+  return python;
+}
+
+/** Whether Jupyter (nbclient + nbconvert) can run notebooks here. */
 export async function jupyterAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(PYTHON, {
-      args: ["-c", "import nbclient, nbconvert, nbformat"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
+  return (await findPython()) !== null;
 }
 
 /** A private Jupyter data folder holding a kernelspec that runs this Deno binary. */
@@ -75,6 +90,11 @@ export interface RunNotebookOptions {
   cellTimeoutS?: number;
   /** skip the HTML export @default {false} */
   noHtml?: boolean;
+  /**
+   * seconds for the whole run; past it the runner gets SIGTERM (nbclient then shuts the kernel
+   * down) and, 10 s later, SIGKILL @default {no limit}
+   */
+  timeoutS?: number;
 }
 
 /**
@@ -82,6 +102,12 @@ export interface RunNotebookOptions {
  * the failing cell when a cell raises.
  */
 export async function runNotebook(path: string, opts: RunNotebookOptions): Promise<NotebookRun> {
+  const py = await findPython();
+  if (!py) {
+    throw new Error(
+      `Cannot run notebook ${path}: no python3 with nbclient, nbconvert and nbformat (Debian: apt-get install python3-nbclient jupyter-nbconvert; or set SIGEO_PYTHON)`,
+    );
+  }
   const jupyterPath = await pinnedKernelPath();
   const args = [
     RUNNER,
@@ -93,7 +119,7 @@ export async function runNotebook(path: string, opts: RunNotebookOptions): Promi
     String(opts.cellTimeoutS ?? 3600),
     ...(opts.noHtml ? ["--no-html"] : []),
   ];
-  const out = await new Deno.Command(PYTHON, {
+  const child = new Deno.Command(py, {
     args,
     env: {
       ...opts.env,
@@ -103,7 +129,25 @@ export async function runNotebook(path: string, opts: RunNotebookOptions): Promi
     },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  let timedOut = false;
+  let hardKill: ReturnType<typeof setTimeout> | undefined;
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already exited
+    }
+  };
+  const timer = opts.timeoutS === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    kill("SIGTERM");
+    hardKill = setTimeout(() => kill("SIGKILL"), 10_000);
+  }, opts.timeoutS * 1000);
+  const out = await child.output();
+  clearTimeout(timer);
+  clearTimeout(hardKill);
+  if (timedOut) throw new Error(`Notebook ${path} did not finish within ${opts.timeoutS} s: stopped`);
   const stdout = new TextDecoder().decode(out.stdout).trim();
   const line = stdout.split("\n").filter((l) => l.startsWith("{")).at(-1);
   if (!line) {

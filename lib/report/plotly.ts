@@ -1,15 +1,31 @@
 /**
  * Plotly figures as plain JSON, shown inline in Jupyter and written as standalone HTML.
  *
- * Figures stay data (`{data, layout}`): no DOM on the server side (toolchain-findings.md §3).
- * - In Jupyter, {@linkcode show} publishes a bundle with `application/vnd.plotly.v1+json`
- *   (JupyterLab, VS Code) *and* `text/html` (classic notebook, nbconvert's HTML export, which has
- *   no Plotly renderer). The `text/html` of the first figure of a notebook session carries the
- *   plotly.js library inline (4.8 MB, from the pinned `plotly.js-dist-min` package); later figures
- *   only call `Plotly.newPlot`, so the library is loaded once per notebook.
- * - {@linkcode writeFigureHtml} writes a self-contained page (library inlined; opens offline).
- * - {@linkcode exportStatic} renders PNG/SVG through headless Chromium when it is installed
- *   (an optional dependency): a clear error says how to get it otherwise.
+ * Figures stay data (`{data, layout}`): plotly.js needs a DOM, so it never runs on the server
+ * side (toolchain-findings.md §3); the browser (or headless Chromium) draws them.
+ *
+ * **In Jupyter**, {@linkcode display} (alias {@linkcode show}) publishes one bundle with
+ * - `application/vnd.plotly.v1+json`: the figure JSON, drawn by JupyterLab/VS Code's own Plotly
+ *   renderer when they have one;
+ * - `text/html`: a `<div>` plus a script calling `Plotly.newPlot`, for the classic notebook and for
+ *   nbconvert's HTML export, which have no Plotly renderer;
+ * - `text/plain`: the title, for terminals.
+ *
+ * How plotly.js gets into the page, once per notebook: the `text/html` of the **first** figure
+ * shown in a kernel session starts with a `<script>` holding the whole library (4.8 MB, read from
+ * the pinned `plotly.js-dist-min` package under `node_modules`, so it works offline and the saved
+ * notebook / its HTML export are self-contained). Every later figure only *references* the
+ * library: its script waits (up to 10 s) for `window.Plotly`, set by that first output, and then
+ * draws. If the first figure's output is gone from the page (cleared, or the notebook reopened with
+ * only later outputs), the later figures say so in place of the chart; call
+ * {@linkcode resetPlotlyLibrary} and show a figure again to re-embed the library. A kernel restart
+ * resets this automatically (module state).
+ *
+ * **Files**: {@linkcode writeFigureHtml} writes a self-contained page (library inlined).
+ * **Static images**: {@linkcode exportImage} renders exact-size SVG/PNG with Plotly's own
+ * `toImage` in headless Chromium, and {@linkcode exportStatic} screenshots an HTML page, when a
+ * Chromium is installed (optional; {@linkcode findChromium}); otherwise they throw an Error that
+ * says how to install one.
  *
  * @module
  */
@@ -53,20 +69,28 @@ function title(fig: Figure): string {
   return "figure";
 }
 
-/** JSON safe inside a `<script>` element. */
+/** JSON safe inside a `<script>` element (NaN/±Inf become null, as Plotly expects gaps). */
 function scriptJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x))
     .replaceAll("<", "\\u003c");
 }
 
-/** The `<div>` + `Plotly.newPlot` call of a figure (expects `window.Plotly`). */
+/**
+ * The `<div>` + script drawing a figure with `window.Plotly`. The script waits for the library
+ * (loaded by an earlier output or the page head) and says so in the div if it never comes.
+ */
 export function figureDiv(fig: Figure, id = `sigeo-fig-${++figureCount}`): string {
   const config = { responsive: true, displaylogo: false, ...fig.config };
-  return `<div id="${id}" style="width:100%;max-width:900px;height:${
-    Number(fig.layout?.height ?? 420)
-  }px"></div>\n<script>Plotly.newPlot(${JSON.stringify(id)}, ${scriptJson(fig.data)}, ${
-    scriptJson(fig.layout ?? {})
-  }, ${scriptJson(config)});</script>`;
+  const height = Number(fig.layout?.height ?? 420);
+  const sid = JSON.stringify(id);
+  return `<div id="${id}" style="width:100%;max-width:900px;height:${height}px"></div>
+<script>(function draw(tries) {
+  if (window.Plotly) { Plotly.newPlot(${sid}, ${scriptJson(fig.data)}, ${scriptJson(fig.layout ?? {})}, ${
+    scriptJson(config)
+  }); return; }
+  if (tries < 200) { setTimeout(function () { draw(tries + 1); }, 50); return; }
+  document.getElementById(${sid}).textContent = "plotly.js is not loaded on this page: re-run the notebook, or call resetPlotlyLibrary() and show the figure again";
+})(0);</script>`;
 }
 
 /**
@@ -92,11 +116,17 @@ export function inJupyter(): boolean {
   }
 }
 
+/** Make the next displayed figure embed plotly.js again (e.g. after clearing its outputs). */
+export function resetPlotlyLibrary(): void {
+  libraryShown = false;
+}
+
 /**
- * Show a figure inline when running in Jupyter (no-op elsewhere). Waits briefly after publishing:
- * the Deno kernel may report idle before its last outputs (toolchain-findings.md §1.6).
+ * Show a figure inline when running in Jupyter (a no-op elsewhere, so experiment code can call it
+ * unconditionally). Waits briefly after publishing: the Deno kernel may report idle before its
+ * last outputs, and plain `nbconvert --execute` would drop them (toolchain-findings.md §1.6).
  */
-export async function show(fig: Figure): Promise<void> {
+export async function display(fig: Figure): Promise<void> {
   if (!inJupyter()) return;
   const bundle = await plotlyBundle(fig, !libraryShown);
   libraryShown = true;
@@ -104,6 +134,9 @@ export async function show(fig: Figure): Promise<void> {
   await (Deno as any).jupyter.display(bundle, { raw: true });
   await new Promise((r) => setTimeout(r, 30));
 }
+
+/** Same as {@linkcode display} (the notebooks' name for it). */
+export const show: (fig: Figure) => Promise<void> = display;
 
 /** A self-contained HTML page of one or more figures (library inlined), written atomically. */
 export async function writeFigureHtml(
@@ -123,17 +156,66 @@ ${list.map((f, i) => figureDiv(f, `fig-${i + 1}`)).join("\n")}
   await writeFileAtomic(path, html);
 }
 
-/** The Chromium binary on PATH, or null. */
-export async function findChromium(): Promise<string | null> {
-  for (const name of ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]) {
-    try {
-      const out = await new Deno.Command("which", { args: [name], stdout: "piped", stderr: "null" }).output();
-      if (out.success) return new TextDecoder().decode(out.stdout).trim();
-    } catch {
-      return null;
+/** Browser names looked up on PATH, in order. */
+export const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+/**
+ * The Chromium binary to use for static export, or null: `SIGEO_CHROMIUM` when set, else the first
+ * of {@linkcode CHROMIUM_NAMES} that is an executable file on `path` (default: `$PATH`).
+ */
+export async function findChromium(path?: string): Promise<string | null> {
+  const forced = path === undefined ? Deno.env.get("SIGEO_CHROMIUM") : undefined;
+  if (forced) return forced;
+  const dirs = (path ?? Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "");
+  for (const name of CHROMIUM_NAMES) {
+    for (const dir of dirs) {
+      try {
+        const st = await Deno.stat(`${dir}/${name}`);
+        if (st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0) return `${dir}/${name}`;
+      } catch {
+        // not in this folder
+      }
     }
   }
   return null;
+}
+
+const NO_CHROMIUM =
+  "no Chromium found on PATH (optional; `apt-get install chromium` on Debian/Ubuntu, or set SIGEO_CHROMIUM to a Chrome/Chromium binary). The HTML figure is written regardless";
+
+/** Flags for a quiet, stateless headless Chromium (root needs --no-sandbox). */
+function chromiumArgs(profile: string): string[] {
+  return [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    `--user-data-dir=${profile}`,
+    "--hide-scrollbars",
+  ];
+}
+
+async function runChromium(bin: string, args: string[], what: string): Promise<string> {
+  const profile = await Deno.makeTempDir({ prefix: "sigeo-chromium-" });
+  try {
+    const out = await new Deno.Command(bin, {
+      args: [...chromiumArgs(profile), ...args],
+      stdout: "piped",
+      stderr: "piped",
+      env: { XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        `Chromium (${bin}) failed to render ${what}: ${new TextDecoder().decode(out.stderr).slice(-500)}`,
+      );
+    }
+    return new TextDecoder().decode(out.stdout);
+  } finally {
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+  }
 }
 
 /**
@@ -146,41 +228,89 @@ export async function exportStatic(
   opts: { width?: number; height?: number; chromium?: string | null } = {},
 ): Promise<void> {
   const bin = opts.chromium === undefined ? await findChromium() : opts.chromium;
-  if (!bin) {
-    throw new Error(
-      "Cannot export a static image: no Chromium found on PATH (optional; `apt-get install chromium` on Debian/Ubuntu). The HTML figure is written regardless",
-    );
+  if (!bin) throw new Error(`Cannot export a static image: ${NO_CHROMIUM}`);
+  const abs = await Deno.realPath(htmlPath);
+  const tmp = `${pngPath}.tmp-${Deno.pid}.png`;
+  await runChromium(bin, [
+    `--window-size=${opts.width ?? 900},${opts.height ?? 500}`,
+    "--virtual-time-budget=5000",
+    `--screenshot=${tmp}`,
+    `file://${abs}`,
+  ], htmlPath);
+  await Deno.rename(tmp, pngPath);
+}
+
+/** Options of {@linkcode exportImage}. */
+export interface ImageOptions {
+  /** @default {"svg"} */
+  format?: "svg" | "png";
+  /** pixels @default {700} */
+  width?: number;
+  /** pixels @default {450} */
+  height?: number;
+  /** PNG pixel ratio @default {1} */
+  scale?: number;
+  /** a Chromium binary, or null for "none" (default: {@linkcode findChromium}) */
+  chromium?: string | null;
+}
+
+/**
+ * The page {@linkcode exportImage} loads: draws the figure as a static plot, renders it with
+ * `Plotly.toImage`, and writes the data URL (or "ERROR …") into `<pre id="out">` for `--dump-dom`.
+ */
+export function imagePage(
+  fig: Figure,
+  library: string,
+  opts: Required<Pick<ImageOptions, "format" | "width" | "height" | "scale">>,
+): string {
+  const image = { format: opts.format, width: opts.width, height: opts.height, scale: opts.scale };
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><script>${library}</script></head>
+<body><div id="fig" style="width:${opts.width}px;height:${opts.height}px"></div><pre id="out"></pre>
+<script>
+Plotly.newPlot("fig", ${scriptJson(fig.data)}, ${
+    scriptJson({ ...fig.layout, width: opts.width, height: opts.height })
+  }, { staticPlot: true })
+  .then(function (gd) { return Plotly.toImage(gd, ${scriptJson(image)}); })
+  .then(function (url) { document.getElementById("out").textContent = url; })
+  .catch(function (e) { document.getElementById("out").textContent = "ERROR " + e; });
+</script></body></html>
+`;
+}
+
+/** The image bytes in the `<pre id="out">` of a dumped {@linkcode imagePage}. */
+export function imageFromDom(dom: string, format: "svg" | "png"): Uint8Array {
+  const m = /<pre id="out">([^<]*)<\/pre>/.exec(dom);
+  const text = (m?.[1] ?? "").replaceAll("&amp;", "&");
+  if (format === "svg" && text.startsWith("data:image/svg+xml,")) {
+    return new TextEncoder().encode(decodeURIComponent(text.slice("data:image/svg+xml,".length)));
   }
-  const profile = await Deno.makeTempDir({ prefix: "sigeo-chromium-" });
+  const b64 = `data:image/${format};base64,`;
+  if (text.startsWith(b64)) return Uint8Array.from(atob(text.slice(b64.length)), (c) => c.charCodeAt(0));
+  throw new Error(
+    `Chromium did not render the ${format.toUpperCase()}: ${
+      text ? text.slice(0, 200) : "no image in its output"
+    }`,
+  );
+}
+
+/**
+ * Write a figure as an exact-size SVG or PNG, rendered by Plotly itself in headless Chromium
+ * (`--dump-dom`; about 3–4 s). Throws an Error saying how to get Chromium when none is found.
+ */
+export async function exportImage(fig: Figure, path: string, opts: ImageOptions = {}): Promise<void> {
+  const format = opts.format ?? "svg";
+  const bin = opts.chromium === undefined ? await findChromium() : opts.chromium;
+  if (!bin) throw new Error(`Cannot export ${path} as ${format.toUpperCase()}: ${NO_CHROMIUM}`);
+  const dir = await Deno.makeTempDir({ prefix: "sigeo-image-" });
   try {
-    const abs = await Deno.realPath(htmlPath);
-    const tmp = `${pngPath}.tmp-${Deno.pid}.png`;
-    const out = await new Deno.Command(bin, {
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        `--user-data-dir=${profile}`,
-        `--window-size=${opts.width ?? 900},${opts.height ?? 500}`,
-        "--hide-scrollbars",
-        "--virtual-time-budget=5000",
-        `--screenshot=${tmp}`,
-        `file://${abs}`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-      env: { XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `Chromium failed to render ${htmlPath}: ${new TextDecoder().decode(out.stderr).slice(-500)}`,
-      );
-    }
-    await Deno.rename(tmp, pngPath);
+    const page = `${dir}/figure.html`;
+    const size = { format, width: opts.width ?? 700, height: opts.height ?? 450, scale: opts.scale ?? 1 };
+    await Deno.writeTextFile(page, imagePage(fig, await plotlyLibrary(), size));
+    const dom = await runChromium(bin, ["--virtual-time-budget=10000", "--dump-dom", `file://${page}`], path);
+    await writeFileAtomic(path, imageFromDom(dom, format));
   } finally {
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 
@@ -188,14 +318,16 @@ export async function exportStatic(
 export interface Series {
   name: string;
   y: number[];
+  /** x values of this series (default: the chart's shared `x`) */
+  x?: (number | string)[];
   /** symmetric error bars, or [low, high] bounds */
   error?: number[] | { low: number[]; high: number[] };
   dash?: "solid" | "dash" | "dot";
 }
 
-/** A line chart of several series over shared x values (categories or numbers). */
+/** A line chart of several series over shared x values (categories or numbers) or their own. */
 export function lineChart(opts: {
-  x: (number | string)[];
+  x?: (number | string)[];
   series: Series[];
   title: string;
   xTitle: string;
@@ -204,11 +336,22 @@ export function lineChart(opts: {
 }): Figure {
   return {
     data: opts.series.map((s) => {
+      const x = s.x ?? opts.x;
+      if (!x) {
+        throw new TypeError(
+          `Cannot draw series "${s.name}": no x values (give the chart's x or the series' x)`,
+        );
+      }
+      if (x.length !== s.y.length) {
+        throw new RangeError(
+          `Cannot draw series "${s.name}": ${x.length} x values but ${s.y.length} y values`,
+        );
+      }
       const trace: Record<string, unknown> = {
         type: "scatter",
         mode: "lines+markers",
         name: s.name,
-        x: opts.x,
+        x,
         y: s.y,
         line: { dash: s.dash ?? "solid" },
       };

@@ -8,17 +8,26 @@
 import pl from "nodejs-polars";
 import { writeFileAtomic } from "../io.ts";
 
-/** A value of a table cell. */
-export type Cell = string | number | boolean | null | undefined;
+/** A value of a table cell (Polars Int64 columns may give bigints). */
+export type Cell = string | number | bigint | boolean | null | undefined;
+
+/** Horizontal alignment of a column. */
+export type Align = "left" | "right" | "center";
 
 /** Formatting of a table. */
 export interface TableFormat {
   /** decimals per column (numbers only) @default {4 for non-integers} */
   decimals?: Record<string, number>;
+  /** a formatter per column; wins over `decimals` (e.g. {@linkcode signedFormat} for differences) */
+  format?: Record<string, (v: Cell) => string>;
+  /** alignment per column (default: numeric columns right, others left) */
+  align?: Record<string, Align>;
   /** header text per column (default: the column name) */
   headers?: Record<string, string>;
   /** columns to show, in order (default: all) */
   columns?: string[];
+  /** text of a missing (null) cell, e.g. "–" @default {""} */
+  missing?: string;
 }
 
 /** Records of a DataFrame (or records as given). */
@@ -37,6 +46,7 @@ function columnsOf(rows: Record<string, Cell>[], fmt: TableFormat): string[] {
 /** The text of one cell. */
 export function formatCell(v: Cell, decimals?: number): string {
   if (v === null || v === undefined) return "";
+  if (typeof v === "bigint") return String(v);
   if (typeof v === "number") {
     if (Number.isNaN(v)) return "NaN";
     if (!Number.isFinite(v)) return v > 0 ? "Inf" : "-Inf";
@@ -46,12 +56,42 @@ export function formatCell(v: Cell, decimals?: number): string {
   return String(v);
 }
 
-function isNumericColumn(rows: Record<string, Cell>[], c: string): boolean {
-  return rows.some((r) => typeof r[c] === "number") &&
-    rows.every((r) => r[c] == null || typeof r[c] === "number");
+/**
+ * A formatter writing an explicit sign ("+0.0012", "-0.0300"), for differences; a value that
+ * rounds to zero is written unsigned ("0.0000"), NaN and missing cells as {@linkcode formatCell}
+ * writes them.
+ */
+export function signedFormat(decimals: number): (v: Cell) => string {
+  return (v) => {
+    const text = formatCell(v, decimals);
+    if (typeof v !== "number" || !Number.isFinite(v) || !/[1-9]/.test(text)) {
+      return text.replace(/^-(?=[0.]+$)/, "");
+    }
+    return v > 0 ? `+${text}` : text;
+  };
 }
 
-/** A GitHub-flavoured Markdown table; numeric columns right-aligned. */
+const isNum = (v: Cell) => typeof v === "number" || typeof v === "bigint";
+
+function isNumericColumn(rows: Record<string, Cell>[], c: string): boolean {
+  return rows.some((r) => isNum(r[c])) && rows.every((r) => r[c] == null || isNum(r[c]));
+}
+
+function alignments(rows: Record<string, Cell>[], cols: string[], fmt: TableFormat): Align[] {
+  return cols.map((c) => fmt.align?.[c] ?? (isNumericColumn(rows, c) ? "right" : "left"));
+}
+
+function cellText(r: Record<string, Cell>, c: string, fmt: TableFormat): string {
+  const v = r[c];
+  if (v === null || v === undefined) return fmt.missing ?? "";
+  const custom = fmt.format?.[c];
+  return custom ? custom(v) : formatCell(v, fmt.decimals?.[c]);
+}
+
+/**
+ * A GitHub-flavoured Markdown table, padded so that the text reads as a table too; numeric
+ * columns right-aligned unless `align` says otherwise.
+ */
 export function toMarkdown(
   data: pl.DataFrame | readonly Record<string, Cell>[],
   fmt: TableFormat = {},
@@ -60,14 +100,18 @@ export function toMarkdown(
   const cols = columnsOf(rows, fmt);
   const esc = (s: string) => s.replaceAll("|", "\\|");
   const head = cols.map((c) => esc(fmt.headers?.[c] ?? c));
-  const body = rows.map((r) => cols.map((c) => esc(formatCell(r[c], fmt.decimals?.[c]))));
-  const numeric = cols.map((c) => isNumericColumn(rows, c));
+  const body = rows.map((r) => cols.map((c) => esc(cellText(r, c, fmt))));
+  const align = alignments(rows, cols, fmt);
   const widths = cols.map((_, i) => Math.max(3, head[i].length, ...body.map((b) => b[i].length)));
-  const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]));
+  const pad = (s: string, i: number) => {
+    if (align[i] === "right") return s.padStart(widths[i]);
+    if (align[i] === "left") return s.padEnd(widths[i]);
+    return s.padStart(s.length + Math.floor((widths[i] - s.length) / 2)).padEnd(widths[i]);
+  };
   const line = (cells: string[]) => `| ${cells.map(pad).join(" | ")} |`;
-  const rule = `| ${
-    widths.map((w, i) => (numeric[i] ? "-".repeat(w - 1) + ":" : "-".repeat(w))).join(" | ")
-  } |`;
+  const ruleOf = (w: number, a: Align) =>
+    a === "right" ? "-".repeat(w - 1) + ":" : a === "center" ? ":" + "-".repeat(w - 2) + ":" : "-".repeat(w);
+  const rule = `| ${widths.map((w, i) => ruleOf(w, align[i])).join(" | ")} |`;
   return [line(head), rule, ...body.map(line)].join("\n") + "\n";
 }
 
@@ -93,14 +137,17 @@ export interface LatexOptions extends TableFormat {
   label?: string;
 }
 
-/** A booktabs `table` environment (\toprule, \midrule, \bottomrule); numeric columns `r`. */
+/**
+ * A booktabs `table` environment (\toprule, \midrule, \bottomrule; needs `\usepackage{booktabs}`);
+ * numeric columns `r` unless `align` says otherwise. Text is escaped, the label is not.
+ */
 export function toLatex(
   data: pl.DataFrame | readonly Record<string, Cell>[],
   opts: LatexOptions = {},
 ): string {
   const rows = toRecords(data);
   const cols = columnsOf(rows, opts);
-  const align = cols.map((c) => (isNumericColumn(rows, c) ? "r" : "l")).join("");
+  const align = alignments(rows, cols, opts).map((a) => a[0]).join("");
   const line = (cells: string[]) => `    ${cells.join(" & ")} \\\\`;
   const out = ["\\begin{table}[t]", "  \\centering"];
   if (opts.caption) out.push(`  \\caption{${latexEscape(opts.caption)}}`);
@@ -108,41 +155,88 @@ export function toLatex(
   out.push(`  \\begin{tabular}{${align}}`, "    \\toprule");
   out.push(line(cols.map((c) => latexEscape(opts.headers?.[c] ?? c))));
   out.push("    \\midrule");
-  for (const r of rows) out.push(line(cols.map((c) => latexEscape(formatCell(r[c], opts.decimals?.[c])))));
+  for (const r of rows) out.push(line(cols.map((c) => latexEscape(cellText(r, c, opts)))));
   out.push("    \\bottomrule", "  \\end{tabular}", "\\end{table}");
   return out.join("\n") + "\n";
 }
 
 /**
- * Paper vs ours: joins the paper's values to ours on `on` columns and adds `diff = ours − paper`.
- * Rows of either side without a partner are kept (with NaN), so nothing silently disappears; the
- * `scale` column says which scale produced "ours".
+ * Paper vs ours: the paper's value and ours side by side, joined on the `on` columns, with
+ * `diff = ours − paper` and a `scale` column saying which scale produced "ours" (smoke-scale
+ * numbers come from generated data and must never pass for a reproduction). `value` names the
+ * value column of both sides, or `{paper, ours}` when they differ. A `digitised` column of the
+ * paper (read off a figure, so approximate) is carried over. Rows without a partner are kept,
+ * with a missing (null) value: nothing silently disappears, and a missing value never looks like
+ * a failed (NaN) score. Paper rows come first, in the paper's order.
  */
 export function paperVsOurs(
-  paper: readonly Record<string, Cell>[],
-  ours: readonly Record<string, Cell>[],
+  paper: pl.DataFrame | readonly Record<string, Cell>[],
+  ours: pl.DataFrame | readonly Record<string, Cell>[],
   on: string[],
-  value: { paper: string; ours: string },
+  value: string | { paper: string; ours: string },
   scale: string,
 ): Record<string, Cell>[] {
+  const v = typeof value === "string" ? { paper: value, ours: value } : value;
+  const P = toRecords(paper), O = toRecords(ours);
+  for (const [side, rows, col] of [["paper", P, v.paper], ["ours", O, v.ours]] as const) {
+    for (const c of [...on, col]) {
+      if (rows.length > 0 && !(c in rows[0])) {
+        throw new TypeError(`Cannot compare paper with ours: the ${side} table has no column "${c}"`);
+      }
+    }
+  }
   const key = (r: Record<string, Cell>) => on.map((k) => String(r[k])).join("\u0000");
-  const mine = new Map(ours.map((r) => [key(r), r]));
+  const index = (rows: Record<string, Cell>[], side: string) => {
+    const m = new Map<string, Record<string, Cell>>();
+    for (const r of rows) {
+      const k = key(r);
+      if (m.has(k)) {
+        throw new RangeError(
+          `Cannot compare paper with ours: the ${side} table has two rows for ${
+            on.map((c) => `${c}=${r[c]}`).join(", ")
+          }`,
+        );
+      }
+      m.set(k, r);
+    }
+    return m;
+  };
+  index(P, "paper");
+  const mine = index(O, "ours");
+  const withDigitised = P.length > 0 && "digitised" in P[0];
+  const num = (x: Cell) => (typeof x === "number" ? x : typeof x === "bigint" ? Number(x) : null);
+  const row = (
+    keys: Record<string, Cell>,
+    p: Record<string, Cell> | undefined,
+    o: Record<string, Cell> | undefined,
+  ) => {
+    const pv = p ? num(p[v.paper]) : null, ov = o ? num(o[v.ours]) : null;
+    const out: Record<string, Cell> = Object.fromEntries(on.map((c) => [c, keys[c]]));
+    out.paper = pv;
+    out.ours = ov;
+    out.diff = pv === null || ov === null ? null : ov - pv;
+    if (withDigitised) out.digitised = p ? (p.digitised as Cell) ?? null : null;
+    out.scale = scale;
+    return out;
+  };
   const seen = new Set<string>();
-  const out: Record<string, Cell>[] = [];
-  const num = (v: Cell) => (typeof v === "number" ? v : NaN);
-  for (const p of paper) {
-    const k = key(p);
-    seen.add(k);
-    const o = mine.get(k);
-    const pv = num(p[value.paper]), ov = num(o?.[value.ours]);
-    out.push({ ...Object.fromEntries(on.map((c) => [c, p[c]])), paper: pv, ours: ov, diff: ov - pv, scale });
-  }
-  for (const o of ours) {
-    if (seen.has(key(o))) continue;
-    const ov = num(o[value.ours]);
-    out.push({ ...Object.fromEntries(on.map((c) => [c, o[c]])), paper: NaN, ours: ov, diff: NaN, scale });
-  }
+  const out = P.map((p) => {
+    seen.add(key(p));
+    return row(p, p, mine.get(key(p)));
+  });
+  for (const o of O) if (!seen.has(key(o))) out.push(row(o, undefined, o));
   return out;
+}
+
+/**
+ * The caption of a paper-vs-ours table: what it shows, at which scale "ours" was run, and what
+ * `diff` means; a smoke-scale run says it checks the pipeline, not the paper.
+ */
+export function paperVsOursCaption(what: string, scale: string): string {
+  const note = scale === "smoke"
+    ? ", generated data: a check of the pipeline, not of the paper's numbers"
+    : "";
+  return `${what}: paper vs ours (ours at ${scale} scale${note}); diff = ours - paper`;
 }
 
 /** Write `name.csv`, `name.md` and `name.tex` of a table into `dir` (each atomically). */

@@ -4,7 +4,9 @@ import {
   formatCell,
   latexEscape,
   paperVsOurs,
+  paperVsOursCaption,
   recordsToFrame,
+  signedFormat,
   toLatex,
   toMarkdown,
   writeTable,
@@ -69,14 +71,97 @@ Deno.test("formatCell and Polars frames", () => {
   assert.equal(toMarkdown(df), "|      a | b   |\n| -----: | --- |\n| 1.5000 | x   |\n| 2.2500 | y   |\n");
 });
 
-Deno.test("paperVsOurs: joined, differences, unmatched rows kept", () => {
+Deno.test("paperVsOurs: joined, differences, unmatched rows kept as missing (not NaN)", () => {
   const paper = [{ ds: "c10", m: "SiGeo", v: 0.83 }, { ds: "c100", m: "SiGeo", v: 0.85 }];
-  const ours = [{ ds: "c10", m: "SiGeo", s: 0.8 }, { ds: "in16", m: "SiGeo", s: 0.5 }];
+  const ours = [{ ds: "c10", m: "SiGeo", s: 0.8 }, { ds: "in16", m: "SiGeo", s: NaN }];
   const t = paperVsOurs(paper, ours, ["ds", "m"], { paper: "v", ours: "s" }, "smoke");
-  assert.equal(t.length, 3);
-  assert.deepEqual(t[0], { ds: "c10", m: "SiGeo", paper: 0.83, ours: 0.8, diff: 0.8 - 0.83, scale: "smoke" });
-  assert.ok(Number.isNaN(t[1].ours as number));
-  assert.equal(t[2].ds, "in16");
+  assert.deepEqual(t, [
+    { ds: "c10", m: "SiGeo", paper: 0.83, ours: 0.8, diff: 0.8 - 0.83, scale: "smoke" },
+    { ds: "c100", m: "SiGeo", paper: 0.85, ours: null, diff: null, scale: "smoke" },
+    { ds: "in16", m: "SiGeo", paper: null, ours: NaN, diff: null, scale: "smoke" },
+  ]);
+  assert.throws(() => paperVsOurs(paper, ours, ["ds"], "v", "smoke"), {
+    name: "TypeError",
+    message: 'Cannot compare paper with ours: the ours table has no column "v"',
+  });
+  assert.throws(
+    () => paperVsOurs(paper, [...ours, ours[0]], ["ds", "m"], { paper: "v", ours: "s" }, "smoke"),
+    /the ours table has two rows for ds=c10, m=SiGeo/,
+  );
+});
+
+Deno.test("paperVsOurs on Polars frames: digitised carried over; Markdown and LaTeX of the result", () => {
+  const paper = pl.DataFrame({
+    method: ["SiGeo", "ZiCo", "DNAS"],
+    logloss: [0.4396, 0.4408, 0.4442],
+    source: ["fig", "fig", "fig"],
+    digitised: [true, true, true],
+  });
+  const ours = pl.DataFrame({ method: ["ZiCo", "SiGeo"], logloss: [0.45, 0.43958] });
+  const t = paperVsOurs(paper, ours, ["method"], "logloss", "small");
+  assert.deepEqual(t.map((r) => r.method), ["SiGeo", "ZiCo", "DNAS"]);
+  assert.deepEqual(Object.keys(t[0]), ["method", "paper", "ours", "diff", "digitised", "scale"]);
+  const fmt = {
+    decimals: { paper: 4, ours: 4 },
+    format: { diff: signedFormat(4) },
+    align: { digitised: "center" as const },
+    missing: "–",
+  };
+  assert.equal(
+    toMarkdown(t, fmt),
+    [
+      "| method |  paper |   ours |    diff | digitised | scale |",
+      "| ------ | -----: | -----: | ------: | :-------: | ----- |",
+      "| SiGeo  | 0.4396 | 0.4396 |  0.0000 |   true    | small |",
+      "| ZiCo   | 0.4408 | 0.4500 | +0.0092 |   true    | small |",
+      "| DNAS   | 0.4442 |      – |       – |   true    | small |",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(
+    toLatex(t, {
+      ...fmt,
+      columns: ["method", "paper", "ours", "diff"],
+      caption: paperVsOursCaption("Log loss", "small"),
+    }),
+    [
+      "\\begin{table}[t]",
+      "  \\centering",
+      "  \\caption{Log loss: paper vs ours (ours at small scale); diff = ours - paper}",
+      "  \\begin{tabular}{lrrr}",
+      "    \\toprule",
+      "    method & paper & ours & diff \\\\",
+      "    \\midrule",
+      "    SiGeo & 0.4396 & 0.4396 & 0.0000 \\\\",
+      "    ZiCo & 0.4408 & 0.4500 & +0.0092 \\\\",
+      "    DNAS & 0.4442 & – & – \\\\",
+      "    \\bottomrule",
+      "  \\end{tabular}",
+      "\\end{table}",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(
+    paperVsOursCaption("Spearman", "smoke"),
+    "Spearman: paper vs ours (ours at smoke scale, generated data: a check of the pipeline, not of the paper's numbers); diff = ours - paper",
+  );
+});
+
+Deno.test("signedFormat, bigint cells and alignment overrides", () => {
+  const f = signedFormat(2);
+  assert.deepEqual([f(0.004), f(0.1), f(-0.1), f(0), f(NaN), f(null)], [
+    "0.00",
+    "+0.10",
+    "-0.10",
+    "0.00",
+    "NaN",
+    "",
+  ]);
+  assert.equal(formatCell(12345678901234567890n), "12345678901234567890");
+  assert.equal(
+    toMarkdown([{ k: "a", n: 1n }, { k: "bb", n: 22n }], { align: { k: "right", n: "left" } }),
+    "|   k | n   |\n| --: | --- |\n|   a | 1   |\n|  bb | 22  |\n",
+  );
 });
 
 Deno.test("writeTable: csv, md and tex files", async () => {
