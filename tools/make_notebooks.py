@@ -98,13 +98,13 @@ increasingly so with warm-up (0.30 → 0.85 Spearman); the Fisher–Rao norm and
 correlate *negatively*. Without an MNIST folder (`SIGEO_DATA` holding the four IDX files, plain or
 `.gz`) generated digit-like images stand in."""),
         ("code", PARAMS),
-        ("code", IMPORTS + '\nimport { readPaperTable } from "../lib/report/paper.ts";'),
+        ("code", IMPORTS),
         ("code", run_cell("theory-check")),
         ("md", "## Correlation with the final test loss, per warm-up level"),
         ("code", "recordsToFrame(out.tables.correlation)"),
         ("code", "await show(out.figures.correlation);"),
-        ("md", "## The paper's numbers, for comparison"),
-        ("code", 'readPaperTable("theory_check")'),
+        ("md", "## Paper vs ours (Spearman; `diff` = ours − paper; `scale` says what produced ours)"),
+        ("code", "recordsToFrame(out.tables.vs_paper)"),
         ("md", """At `smoke` scale each width runs once on generated data, so only the signs and the trend are
 comparable. `small` scale repeats each width four times; `paper` scale 25 times on full MNIST."""),
     ],
@@ -126,13 +126,13 @@ At `smoke` scale there is no benchmark file: a dozen sampled cells are trained b
 images to make a ground truth, and the warm-up runs one pass. The numbers show the pipeline, not the
 paper's values; `small`/`paper` scale with real CIFAR data and the benchmark file reproduce the table."""),
         ("code", PARAMS + '\nconst truthPath: string | undefined = Deno.env.get("SIGEO_TRUTH") || undefined; // benchmark file'),
-        ("code", IMPORTS + '\nimport { readPaperTable } from "../lib/report/paper.ts";'),
+        ("code", IMPORTS),
         ("code", run_cell("nb201-correlation", ", truthPath")),
         ("md", "## Our correlations (Spearman and Kendall with 95 % bootstrap intervals, top-10 % precision)"),
         ("code", "recordsToFrame(out.tables.correlation)"),
         ("code", "await show(out.figures.correlation);"),
-        ("md", "## The paper's table (NB201 columns), for comparison"),
-        ("code", 'readPaperTable("cv_correlation")'),
+        ("md", "## Paper vs ours (NB201-CIFAR-10 Spearman; `diff` = ours − paper; `scale` says what produced ours)"),
+        ("code", "recordsToFrame(out.tables.vs_paper)"),
     ],
     "04-ablations": [
         ("md", """# Ablations beyond the paper

@@ -10,7 +10,8 @@
 import { initBackend } from "../backend.ts";
 import type { Figure } from "../report/plotly.ts";
 import { lineChart, scatterChart, writeFigureHtml } from "../report/plotly.ts";
-import { type Cell, writeTable } from "../report/table.ts";
+import { type Cell, paperVsOurs, writeTable } from "../report/table.ts";
+import { readPaperTable } from "../report/paper.ts";
 import { createRunDir, finishManifest, startManifest, writeManifest } from "../report/manifest.ts";
 import type { Scale } from "./scale.ts";
 import { quickstartConfig, runQuickstart } from "./quickstart.ts";
@@ -217,8 +218,16 @@ export const EXPERIMENTS: Record<string, Experiment> = {
             test_loss: round(run.testLoss),
           }))
         );
+        const ours = flattenCorrelation(r.table).map((x) => ({ ...x, quantity: x.proxy }));
+        const vsPaper = paperVsOurs(
+          readPaperTable("theory_check"),
+          ours,
+          ["quantity", "level"],
+          "spearman",
+          ctx.scale,
+        );
         return {
-          tables: { correlation: flattenCorrelation(r.table), runs },
+          tables: { correlation: flattenCorrelation(r.table), vs_paper: vsPaper, runs },
           figures: { correlation: correlationFigure(r.table, "Correlation with final test loss vs warm-up") },
           summary: r.table.filter((t) => t.level === "100%" || t.level === "10%").map((t) =>
             `${t.proxy.padEnd(16)} at ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)}`
@@ -241,8 +250,12 @@ export const EXPERIMENTS: Record<string, Experiment> = {
       };
       return withRun("nb201-correlation", ctx, cfg, async (dir) => {
         const r = await runNb201Correlation(cfg, { dir, log: ctx.log, progress: ctx.progress });
+        const paper = (readPaperTable("cv_correlation").toRecords() as Record<string, Cell>[])
+          .filter((x) => x.space === "nb201" && x.dataset === dataset);
+        const ours = flattenCorrelation(r.table).filter((x) => cfg.proxies.includes(String(x.proxy)));
+        const vsPaper = paperVsOurs(paper, ours, ["proxy", "level"], "spearman", ctx.scale);
         return {
-          tables: { correlation: flattenCorrelation(r.table) },
+          tables: { correlation: flattenCorrelation(r.table), vs_paper: vsPaper },
           figures: {
             correlation: correlationFigure(
               r.table.filter((t) => cfg.proxies.includes(t.proxy)),
