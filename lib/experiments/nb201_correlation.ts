@@ -163,7 +163,8 @@ export interface RunOptions {
   progress?: (done: number, total: number) => void;
 }
 
-async function loadImages(
+/** The study's images: the dataset's official files, or generated ones. */
+export async function loadImages(
   cfg: Nb201CorrelationConfig,
 ): Promise<{ train: ImageSet; test: ImageSet; source: string }> {
   if (cfg.dataDir) {
@@ -186,7 +187,8 @@ async function loadImages(
   return { train: gen(cfg.trainN, cfg.seed), test: gen(cfg.testN, cfg.seed + 1), source: "generated" };
 }
 
-function sampleArchs(count: number, seed: number): string[] {
+/** `count` distinct connected architectures, seeded. */
+export function sampleArchs(count: number, seed: number): string[] {
   const rng = createRng(seed, 0xa4c);
   const seen = new Set<string>();
   while (seen.size < count) seen.add(formatArch(sampleArch(rng, { connectedOnly: true })));
@@ -258,6 +260,55 @@ function proxyFor(name: string, warmedUp: boolean): string {
   return name;
 }
 
+/**
+ * The ground truth of `archs`: a benchmark file's metric, or (no file) each architecture trained
+ * briefly on the same data, cached in `truthFile` so a resumed or repeated study reuses it.
+ */
+export async function groundTruth(
+  cfg: Nb201CorrelationConfig,
+  archs: string[],
+  train: ImageSet,
+  test: ImageSet,
+  source: string,
+  opts: { truthFile: string; log?: (line: string) => void },
+): Promise<{ truth: Map<string, number>; truthSource: string }> {
+  const log = opts.log ?? (() => {});
+  let truth: Map<string, number>;
+  let truthSource: string;
+  if (cfg.truthPath) {
+    const t = await readTruth(cfg.truthPath);
+    truth = t.values(cfg.truthDataset ?? cfg.dataset, cfg.truthMetric);
+    truthSource = `benchmark file ${cfg.truthPath} (${cfg.truthDataset ?? cfg.dataset} ${cfg.truthMetric})`;
+    const missing = archs.filter((a) => !truth.has(a)).length;
+    if (missing === archs.length) {
+      throw new RangeError(
+        `Ground truth ${cfg.truthPath} has no ${cfg.truthMetric} for any sampled architecture`,
+      );
+    }
+    return { truth, truthSource };
+  }
+  const truthFile = opts.truthFile;
+  const cached = await Deno.stat(truthFile).then(() => true, () => false);
+  const dataset = `generated-${cfg.dataset}`;
+  truth = cached ? (await readTruth(truthFile)).values(dataset, "test_accuracy") : new Map();
+  const missing = archs.filter((a) => !truth.has(a));
+  if (missing.length > 0) {
+    for (const a of missing) {
+      truth.set(a, trainForTruth(a, archs.indexOf(a), cfg, train, test));
+      log(`truth ${truth.size}/${archs.length}: ${(100 * truth.get(a)!).toFixed(1)}%  ${a}`);
+    }
+    const records: TruthRecord[] = [...truth].map(([arch, value]) => ({
+      arch,
+      dataset,
+      metric: "test_accuracy",
+      value,
+    }));
+    await writeTruth(truthFile, records);
+  }
+  truthSource = `${cfg.truthTraining.epochs}-epoch training of each architecture on ${source} data`;
+  return { truth, truthSource };
+}
+
 /** Run the study (or resume it from `opts.dir`). */
 export async function runNb201Correlation(
   cfg: Nb201CorrelationConfig,
@@ -274,42 +325,11 @@ export async function runNb201Correlation(
   );
   const archs = sampleArchs(cfg.archs, cfg.seed);
 
-  // Ground truth: a benchmark file, or short training (cached in the run folder).
   const tTruth = performance.now();
-  let truth: Map<string, number>;
-  let truthSource: string;
-  if (cfg.truthPath) {
-    const t = await readTruth(cfg.truthPath);
-    truth = t.values(cfg.truthDataset ?? cfg.dataset, cfg.truthMetric);
-    truthSource = `benchmark file ${cfg.truthPath} (${cfg.truthDataset ?? cfg.dataset} ${cfg.truthMetric})`;
-    const missing = archs.filter((a) => !truth.has(a)).length;
-    if (missing === archs.length) {
-      throw new RangeError(
-        `Ground truth ${cfg.truthPath} has no ${cfg.truthMetric} for any sampled architecture`,
-      );
-    }
-  } else {
-    const truthFile = opts.truthFile ?? `${opts.dir}/truth.csv`;
-    const cached = await Deno.stat(truthFile).then(() => true, () => false);
-    const dataset = `generated-${cfg.dataset}`;
-    if (cached) {
-      truth = (await readTruth(truthFile)).values(dataset, "test_accuracy");
-    } else {
-      truth = new Map();
-      archs.forEach((a, i) => {
-        truth.set(a, trainForTruth(a, i, cfg, train, test));
-        log(`truth ${i + 1}/${archs.length}: ${(100 * truth.get(a)!).toFixed(1)}%  ${a}`);
-      });
-      const records: TruthRecord[] = [...truth].map(([arch, value]) => ({
-        arch,
-        dataset,
-        metric: "test_accuracy",
-        value,
-      }));
-      await writeTruth(truthFile, records);
-    }
-    truthSource = `${cfg.truthTraining.epochs}-epoch training of each architecture on ${source} data`;
-  }
+  const { truth, truthSource } = await groundTruth(cfg, archs, train, test, source, {
+    truthFile: opts.truthFile ?? `${opts.dir}/truth.csv`,
+    log,
+  });
   const truthSeconds = (performance.now() - tTruth) / 1000;
 
   // One augmented draw of the largest pool; level p uses its first N_p samples.
