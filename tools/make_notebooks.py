@@ -133,6 +133,14 @@ paper's values; `small`/`paper` scale with real CIFAR data and the benchmark fil
         ("code", "await show(out.figures.correlation);"),
         ("md", "## Paper vs ours (NB201-CIFAR-10 Spearman; `diff` = ours − paper; `scale` says what produced ours)"),
         ("code", "recordsToFrame(out.tables.vs_paper)"),
+        ("md", """## Part 2: the same candidates on one weight-sharing supernet
+
+The sub-one-shot pipeline as the recommender experiments run it: a single NB201 supernet is trained
+with a uniformly sampled path per step; at each warm-up level p (a fraction of the one-shot training
+budget) every candidate is scored on the *shared* weights — with ZiCo, SiGeo, and the **one-shot
+baseline** (the path's validation accuracy). One warm-up run serves all levels."""),
+        ("code", "recordsToFrame(out.tables.supernet_correlation)"),
+        ("code", "await show(out.figures.supernet);"),
     ],
     "04-ablations": [
         ("md", """# Ablations beyond the paper

@@ -18,6 +18,7 @@ import { quickstartConfig, runQuickstart } from "./quickstart.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./theory_check.ts";
 import { nb201CorrelationConfig, type Nb201ImageDataset, runNb201Correlation } from "./nb201_correlation.ts";
 import { cvAblationConfig, runCvAblations } from "./cv_ablations.ts";
+import { runNb201SupernetStudy, supernetStudyConfig } from "./nb201_supernet_study.ts";
 import { type CorrelationRow, flattenCorrelation } from "./correlation_study.ts";
 
 /** How an experiment is run. */
@@ -254,13 +255,24 @@ export const EXPERIMENTS: Record<string, Experiment> = {
           .filter((x) => x.space === "nb201" && x.dataset === dataset);
         const ours = flattenCorrelation(r.table).filter((x) => cfg.proxies.includes(String(x.proxy)));
         const vsPaper = paperVsOurs(paper, ours, ["proxy", "level"], "spearman", ctx.scale);
+        // Part 2: the same candidates on one warmed-up weight-sharing supernet, with the one-shot baseline.
+        const sn = await runNb201SupernetStudy(supernetStudyConfig(cfg, ctx.scale), {
+          dir: `${dir}/supernet`,
+          truthFile: cfg.truthPath ? undefined : `${dir}/truth.csv`,
+          log: ctx.log,
+        });
         return {
-          tables: { correlation: flattenCorrelation(r.table), vs_paper: vsPaper },
+          tables: {
+            correlation: flattenCorrelation(r.table),
+            vs_paper: vsPaper,
+            supernet_correlation: flattenCorrelation(sn.table),
+          },
           figures: {
             correlation: correlationFigure(
               r.table.filter((t) => cfg.proxies.includes(t.proxy)),
               `ZiCo vs SiGeo on NB201-${dataset} (${ctx.scale})`,
             ),
+            supernet: correlationFigure(sn.table, `Supernet warm-up: proxies vs one-shot (${ctx.scale})`),
           },
           summary: [
             `ground truth: ${r.truthSource}`,
@@ -270,8 +282,14 @@ export const EXPERIMENTS: Record<string, Experiment> = {
               } Kendall ${t.kendall.value.toFixed(2)}`
             ),
           ],
-          seconds: { truth: r.seconds.truth, warmup: r.seconds.warmup, scoring: r.seconds.scoring },
-          evaluations: r.scores.length,
+          seconds: {
+            truth: r.seconds.truth,
+            warmup: r.seconds.warmup,
+            scoring: r.seconds.scoring,
+            supernet_warmup: sn.seconds.warmup,
+            supernet_scoring: sn.seconds.scoring,
+          },
+          evaluations: r.scores.length + sn.scores.length,
         };
       });
     },
