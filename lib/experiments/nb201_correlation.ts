@@ -90,7 +90,7 @@ export function nb201CorrelationConfig(
     truthMetric: "val_accuracy",
     fractions: [0, 0.1, 0.2, 0.4, 0.6, 1],
     proxies: ["zico", "sigeo"],
-    baselines: ["grad_norm", "snip", "synflow", "nwot", "jacov", "params", "flops"],
+    baselines: ["grad_norm", "snip", "plain", "l2_norm", "params"],
     seed: 9000,
   };
   if (scale === "smoke") {

@@ -5,109 +5,12 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
-import { createRng } from "../rng.ts";
-import { BatchNorm, Conv2d, Linear } from "../nn/layers.ts";
-import { ParamStore } from "../nn/param.ts";
-import type { Batch, Net } from "../nn/net.ts";
 import { sigeoProxy } from "./sigeo.ts";
 import { zicoProxy } from "./zico.ts";
-import { initParams, type RefBatch, type RefParam, type TinyNetSpec } from "./reference/tiny_nets.ts";
+import { buildNet, close, CONV, makeBatches, MLP, MLP1, scaledParams, toTf } from "./reference/tf_twins.ts";
 import { sigeoCvRef, sigeoFisherRef, sigeoRecsysRef, zicoRef } from "./reference/proxies_ref.ts";
 
 await initBackend({ quiet: true });
-
-type Loss = "softmax-ce" | "sigmoid-bce";
-
-/** A tfjs network with the reference's layout and values. */
-function buildNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { dispose(): void } {
-  const store = new ParamStore(createRng(0));
-  let forward: (x: tf.Tensor, training: boolean) => tf.Tensor;
-  if (spec.arch === "mlp") {
-    const fc1 = new Linear(store, "fc1", spec.inputs, spec.hidden);
-    const fc2 = new Linear(store, "fc2", spec.hidden, spec.hidden);
-    const fc3 = new Linear(store, "fc3", spec.hidden, spec.outputs);
-    forward = (x) => fc3.apply(tf.relu(fc2.apply(tf.relu(fc1.apply(x)))));
-  } else {
-    const conv1 = new Conv2d(store, "conv1", spec.channels, spec.filters1, 3, 1, false);
-    const bn1 = new BatchNorm(store, "bn1", spec.filters1, { trackRunningStats: false });
-    const conv2 = new Conv2d(store, "conv2", spec.filters1, spec.filters2, 3, 2, false);
-    const fc = new Linear(store, "fc", spec.filters2, spec.outputs);
-    forward = (x, training) => {
-      const h = tf.relu(bn1.apply(conv1.apply(x as tf.Tensor4D), training));
-      return fc.apply(tf.mean(tf.relu(conv2.apply(h)), [1, 2]));
-    };
-  }
-  const params = store.params();
-  assert.equal(params.length, ref.length);
-  params.forEach((p, i) => {
-    assert.deepEqual(p.variable.shape, [...ref[i].shape], `${p.name} vs ${ref[i].name}`);
-    const t = tf.tensor(Float32Array.from(ref[i].value), p.variable.shape);
-    p.variable.assign(t);
-    t.dispose();
-  });
-  return {
-    params: () => store.params(),
-    forward: (x, opts) => forward(x, opts.training),
-    loss: (logits, y) =>
-      tf.tidy(() =>
-        loss === "softmax-ce"
-          ? tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, logits.shape[1]!),
-            logits,
-          ) as tf.Scalar
-          : tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar
-      ),
-    dispose: () => store.dispose(),
-  };
-}
-
-function makeBatches(spec: TinyNetSpec, loss: Loss, n: number, count: number, seed: number): RefBatch[] {
-  const rng = createRng(seed);
-  const size = spec.arch === "mlp" ? spec.inputs : spec.height * spec.width * spec.channels;
-  return Array.from({ length: count }, () => ({
-    n,
-    x: Float64Array.from({ length: n * size }, () => Math.fround(rng.normal())),
-    y: loss === "softmax-ce"
-      ? Float64Array.from({ length: n }, () => rng.int(spec.outputs))
-      : Float64Array.from({ length: n * spec.outputs }, () => rng.int(2)),
-  }));
-}
-
-function toTf(spec: TinyNetSpec, b: RefBatch, loss: Loss): Batch {
-  const shape = spec.arch === "mlp" ? [b.n, spec.inputs] : [b.n, spec.height, spec.width, spec.channels];
-  return {
-    x: tf.tensor(Float32Array.from(b.x), shape),
-    y: loss === "softmax-ce"
-      ? tf.tensor1d(Float32Array.from(b.y))
-      : tf.tensor2d(Float32Array.from(b.y), [b.n, spec.outputs]),
-  };
-}
-
-function close(got: number, want: number, what: string, tol = 1e-4): void {
-  assert.ok(
-    Math.abs(got - want) <= tol * Math.max(1, Math.abs(want)),
-    `${what}: tfjs ${got} vs float64 ${want}`,
-  );
-}
-
-const MLP: TinyNetSpec = { arch: "mlp", inputs: 6, hidden: 8, outputs: 3 };
-const CONV: TinyNetSpec = {
-  arch: "conv",
-  height: 6,
-  width: 6,
-  channels: 2,
-  filters1: 4,
-  filters2: 5,
-  outputs: 3,
-  padding: "symmetric",
-};
-const MLP1: TinyNetSpec = { arch: "mlp", inputs: 6, hidden: 8, outputs: 1 };
-
-function scaledParams(spec: TinyNetSpec, seed: number, scale = 1): RefParam[] {
-  const p = initParams(spec, createRng(seed));
-  for (const q of p) for (let i = 0; i < q.value.length; i++) q.value[i] = Math.fround(q.value[i] * scale);
-  return p;
-}
 
 for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
   Deno.test(`zicoProxy() equals the float64 reference on the tiny ${label}`, () => {

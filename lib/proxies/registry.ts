@@ -11,6 +11,11 @@ import type { Batch, Net } from "../nn/net.ts";
 import type { ProxyScore } from "./proxy.ts";
 import { sigeoProxy } from "./sigeo.ts";
 import { zicoProxy } from "./zico.ts";
+import { gradNormProxy } from "./grad_norm.ts";
+import { plainProxy } from "./plain.ts";
+import { snipProxy } from "./snip.ts";
+import { l2NormProxy } from "./l2_norm.ts";
+import { paramsProxy } from "./params.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
 export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
@@ -39,6 +44,15 @@ export const PROXIES: Record<string, { fn: ProxyFn; options: Record<string, unkn
       options: { preset: "fisher", lambdas: [1, 1, 0] },
       description: "SiGeo with the textbook empirical Fisher–Rao norm",
     },
+    grad_norm: {
+      fn: gradNormProxy,
+      options: { batches: 1 },
+      description: "Σ of per-layer gradient norms (Samsung/NASLib)",
+    },
+    plain: { fn: plainProxy, options: { batches: 1 }, description: "Σ ∇W ⊙ W (Samsung/NASLib)" },
+    snip: { fn: snipProxy, options: { batches: 1 }, description: "Σ |W ⊙ ∇W| (SNIP, Samsung/NASLib)" },
+    l2_norm: { fn: l2NormProxy, options: {}, description: "Σ of per-layer weight norms (data-free)" },
+    params: { fn: paramsProxy, options: {}, description: "trainable parameters, millions (data-free)" },
   };
 
 /** The registered proxy called `name`; throws a clear error listing the names otherwise. */

@@ -1,0 +1,24 @@
+/**
+ * grad_norm (Samsung `grad_norm.py`, NASLib): Σ_l ‖∇_{W_l} L‖_F over conv/linear weights on one
+ * batch — a *sum of per-layer* Frobenius norms, not the global norm.
+ *
+ * @module
+ */
+import type { Batch, Net } from "../nn/net.ts";
+import type { Proxy, ProxyScore } from "./proxy.ts";
+import { oneBatchGradients, sumOverLayers } from "./one_batch.ts";
+
+/** The grad_norm score of `net` on the first batch. */
+export function gradNormProxy(net: Net, batches: Batch[]): ProxyScore {
+  const t0 = performance.now();
+  const { theta, grads } = oneBatchGradients(net, batches);
+  const value = sumOverLayers(theta, grads, (_w, g) => {
+    let s = 0;
+    for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+    return Math.sqrt(s);
+  });
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** grad_norm as a registry entry. */
+export const gradNorm: Proxy = { name: "grad_norm", score: gradNormProxy };

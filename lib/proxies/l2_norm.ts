@@ -1,0 +1,23 @@
+/**
+ * l2_norm (Samsung `l2_norm.py`): Σ_l ‖W_l‖_F over conv/linear weights. Data-free.
+ *
+ * @module
+ */
+import type { Batch, Net } from "../nn/net.ts";
+import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+
+/** The l2_norm score of `net` (batches unused). */
+export function l2NormProxy(net: Net, _batches: Batch[] = []): ProxyScore {
+  const t0 = performance.now();
+  let value = 0;
+  for (const p of selectParams(net, "conv-linear-weights")) {
+    const w = p.variable.dataSync() as Float32Array;
+    let s = 0;
+    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
+    value += Math.sqrt(s);
+  }
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** l2_norm as a registry entry. */
+export const l2Norm: Proxy = { name: "l2_norm", score: l2NormProxy };

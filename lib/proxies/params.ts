@@ -1,0 +1,18 @@
+/**
+ * params (NASLib via tensorwatch): the number of trainable parameters, in millions. For a
+ * supernet path, the parameters the path uses. Data-free.
+ *
+ * @module
+ */
+import type { Batch, Net } from "../nn/net.ts";
+import type { Proxy, ProxyScore } from "./proxy.ts";
+
+/** The parameter count of `net` in millions (batches unused). */
+export function paramsProxy(net: Net, _batches: Batch[] = []): ProxyScore {
+  const t0 = performance.now();
+  const value = net.params().reduce((s, p) => s + p.variable.size, 0) / 1e6;
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** params as a registry entry. */
+export const params: Proxy = { name: "params", score: paramsProxy };
