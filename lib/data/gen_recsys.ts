@@ -13,13 +13,15 @@ import { writeFileAtomic } from "../io.ts";
 export interface GenCriteoOptions {
   rows: number;
   seed: number;
-  /** distinct values per categorical field @default {40} */
+  /** distinct values of the noise fields (6 … 25) @default {40} */
   vocab?: number;
+  /** distinct values of the six signal fields (0 … 5): small, so their pairs are learnable @default {8} */
+  signalVocab?: number;
 }
 
 /** The text of a generated Criteo `train.txt` (40 tab-separated fields per line). */
 export function generateCriteoText(opts: GenCriteoOptions): string {
-  const vocab = opts.vocab ?? 40;
+  const vocab = opts.vocab ?? 40, sv = opts.signalVocab ?? 8;
   const world = createRng(1234, 0xc41);
   // Hidden per-value effects of the first 6 fields; fields 6.. are noise.
   const effect = Array.from({ length: 6 }, () => Array.from({ length: vocab }, () => world.normal()));
@@ -35,7 +37,7 @@ export function generateCriteoText(opts: GenCriteoOptions): string {
       const v = Math.floor(Math.exp(2.5 * rng.next())) - (j === 1 ? 2 : 0);
       return String(v);
     });
-    const cats = Array.from({ length: 26 }, () => rng.int(vocab));
+    const cats = Array.from({ length: 26 }, (_, f) => rng.int(f < 6 ? sv : vocab));
     const i0 = ints[0] === "" ? 0 : Math.log(Math.max(Number(ints[0]), 0) + 1);
     const z = -1.1 + 0.5 * (i0 - 1) + 0.6 * effect[0][cats[0]] +
       1.2 * effect[1][cats[1]] * effect[2][cats[2]] + 1.0 * effect[3][cats[3]] * effect[4][cats[4]] +
