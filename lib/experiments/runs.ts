@@ -20,6 +20,7 @@ import { nb201CorrelationConfig, type Nb201ImageDataset, runNb201Correlation } f
 import { cvAblationConfig, runCvAblations } from "./cv_ablations.ts";
 import { runNb201SupernetStudy, supernetStudyConfig } from "./nb201_supernet_study.ts";
 import { type CorrelationRow, flattenCorrelation } from "./correlation_study.ts";
+import { recsysSearchConfig, runRecsysSearch } from "./recsys_search.ts";
 
 /** How an experiment is run. */
 export interface RunContext {
@@ -290,6 +291,83 @@ export const EXPERIMENTS: Record<string, Experiment> = {
             supernet_scoring: sn.seconds.scoring,
           },
           evaluations: r.scores.length + sn.scores.length,
+        };
+      });
+    },
+  },
+  "recsys-search": {
+    name: "recsys-search",
+    notebook: "03-recsys-search.ipynb",
+    title: "Paper §5.4: sub-one-shot search on Criteo (NASRec-Small): log loss vs search cost",
+    run: (ctx) => {
+      const cfg = {
+        ...recsysSearchConfig(ctx.scale),
+        dataFile: ctx.dataDir ? `${ctx.dataDir}/train.txt` : undefined,
+      };
+      return withRun("recsys-search", ctx, cfg, async (dir) => {
+        const r = await runRecsysSearch(cfg, { dir, log: ctx.log, progress: ctx.progress });
+        const results = r.methods.map((m) => ({
+          method: m.method,
+          warmup: m.warmup,
+          evaluations: m.evaluations,
+          search_seconds: round(m.searchSeconds, 1),
+          final_seconds: round(m.finalSeconds, 1),
+          val_logloss: round(m.val_logloss),
+          test_logloss: round(m.test_logloss),
+          test_auc: round(m.test_auc),
+        }));
+        const paperName: Record<string, string> = {
+          sigeo: "SiGeo",
+          zico: "ZiCo",
+          "one-shot": "NASRecNet",
+          random: "Random Search",
+        };
+        const paper = (readPaperTable("recsys_logloss").toRecords() as Record<string, Cell>[])
+          .filter((x) => x.dataset === "criteo" && x.search_space === "NASRec-Small");
+        const ours = results.map((x) => ({ method: paperName[x.method], test_logloss: x.test_logloss }));
+        const vsPaper = paperVsOurs(paper, ours, ["method"], "test_logloss", ctx.scale);
+        return {
+          tables: { results, vs_paper: vsPaper },
+          figures: {
+            cost: scatterChart({
+              points: r.methods.map((m) => ({
+                x: m.searchSeconds,
+                y: m.test_logloss,
+                label: m.method,
+                group: m.method,
+              })),
+              title: `Test log loss vs search cost (${ctx.scale}; constant-CTR ${
+                r.constantLogloss.toFixed(4)
+              })`,
+              xTitle: "search cost (seconds: warm-up to the method's level + search)",
+              yTitle: "test log loss",
+            }),
+            paper: scatterChart({
+              points: paper.map((x) => ({
+                x: Number(x.gpu_days),
+                y: Number(x.test_logloss),
+                label: String(x.method),
+                group: String(x.method),
+              })),
+              title: "The paper's Criteo panel (digitised): test log loss vs GPU days",
+              xTitle: "GPU days",
+              yTitle: "test log loss",
+            }),
+          },
+          summary: [
+            `data: ${r.data}; constant-CTR test log loss ${r.constantLogloss.toFixed(4)}`,
+            ...r.methods.map((m) =>
+              `${m.method.padEnd(9)} (${m.warmup.padStart(4)}): test log loss ${
+                m.test_logloss.toFixed(4)
+              }, AUC ${m.test_auc.toFixed(4)}, search ${m.searchSeconds.toFixed(1)} s`
+            ),
+          ],
+          seconds: Object.fromEntries(
+            r.methods.flatMap((
+              m,
+            ) => [[`search_${m.method}`, m.searchSeconds], [`final_${m.method}`, m.finalSeconds]]),
+          ),
+          evaluations: r.methods.reduce((a, m) => a + m.evaluations, 0),
         };
       });
     },

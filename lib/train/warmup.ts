@@ -72,6 +72,12 @@ export interface SupernetWarmupOptions {
   checkpointEvery?: number;
   /** receives (step, loss) after each step */
   onStep?(step: number, loss: number): void;
+  /**
+   * A custom training step (e.g. recommender nets with sparse embeddings) replacing
+   * `netAt`/`batchAt`/`optimizer.step`; returns the step's loss. The optimizer is still saved in
+   * checkpoints. State it updates outside `params`/`state` is not checkpointed.
+   */
+  stepAt?(step: number, lr: number): number;
 }
 
 /** What a warm-up run did. */
@@ -170,12 +176,16 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
   for (const level of levels) {
     const segment = `${prevStep}-${level.step}`;
     while (step < level.step) {
-      const batch = opts.batchAt(step);
-      const loss = trainStep(opts.netAt(step), batch, opts.optimizer, vars, {
-        lr: opts.lr(step),
-        clipNorm: opts.clipNorm,
-      });
-      if (!opts.keepBatch) tf.dispose([batch.x as tf.Tensor, batch.y]);
+      let loss: number;
+      if (opts.stepAt) loss = opts.stepAt(step, opts.lr(step));
+      else {
+        const batch = opts.batchAt(step);
+        loss = trainStep(opts.netAt(step), batch, opts.optimizer, vars, {
+          lr: opts.lr(step),
+          clipNorm: opts.clipNorm,
+        });
+        if (!opts.keepBatch) tf.dispose([batch.x as tf.Tensor, batch.y]);
+      }
       lossSums[segment] = (lossSums[segment] ?? 0) + loss;
       opts.onStep?.(step, loss);
       step++;
