@@ -81,7 +81,7 @@ export function recsysSearchConfig(scale: Scale): RecsysSearchConfig {
       evolution: { population: 6, sample: 3, children: 3, generations: 3 },
       oneShot: { finetuneSteps: 5, valRows: 600 },
       topK: 2,
-      finalEpochs: 1,
+      finalEpochs: 2,
     };
   }
   if (scale === "small") {
