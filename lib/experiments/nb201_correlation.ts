@@ -112,7 +112,7 @@ export function nb201CorrelationConfig(
   if (scale === "small") {
     return {
       ...common,
-      archs: 40,
+      archs: 24,
       nominalPool: 6000,
       C: 8,
       N: 1,
@@ -120,8 +120,8 @@ export function nb201CorrelationConfig(
       trainN: 6000,
       testN: 1000,
       noise: 300,
-      warmup: { epochs: 2, batchSize: 128, lr: 1 },
-      truthTraining: { epochs: 4, batchSize: 64, lr: 0.1 },
+      warmup: { epochs: 1, batchSize: 128, lr: 1 },
+      truthTraining: { epochs: 3, batchSize: 64, lr: 0.1 },
     };
   }
   return {

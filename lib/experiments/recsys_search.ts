@@ -270,6 +270,9 @@ export async function runRecsysSearch(
       optimizer,
       lr,
       levels,
+      checkpointDir: `${opts.dir}/checkpoints`,
+      checkpointEvery: 100,
+      extraState: { save: () => emb.saveState(), load: (a) => emb.loadState(a) },
       onLevel: async (level) => {
         warmSeconds = (performance.now() - tWarm) / 1000 - scoringSecondsTotal;
         log(
@@ -339,6 +342,16 @@ export async function runRecsysSearch(
         }
       },
     });
+    // A resumed run skips levels finished before the kill: their searches are complete in their
+    // history files, so replaying them evaluates nothing (the evaluator would throw if it did).
+    const replayOnly = () => {
+      throw new Error("Cannot resume: a finished level's search history is incomplete");
+    };
+    for (
+      const [method, label] of [["zico", levels[0].label], ["sigeo", levels[1].label], ["one-shot", "100%"]]
+    ) {
+      if (!searches.some((s) => s.method === method)) await evolve(method, label, replayOnly);
+    }
     // Random search: no proxy and no warm-up; its candidates are sampled architectures.
     const tr = performance.now();
     const budget = cfg.evolution.population + cfg.evolution.generations * cfg.evolution.children;
@@ -348,6 +361,8 @@ export async function runRecsysSearch(
       historyPath: `${opts.dir}/history-random.jsonl`,
     });
     searches.push({ method: "random", level: "—", result: rnd, seconds: (performance.now() - tr) / 1000 });
+    const rank = ["zico", "sigeo", "one-shot", "random"];
+    searches.sort((x, y) => rank.indexOf(x.method) - rank.indexOf(y.method));
   } finally {
     supernet.dispose();
   }

@@ -28,13 +28,33 @@ Deno.test("runRecsysSearch: warm-up → four searches → final training end to 
       assert.ok(m.test_auc > 0 && m.test_auc < 1, m.method);
     }
     assert.equal(a.methods[1].warmup, "20%");
-    // The same seed reproduces the searches exactly: the rerun finds every candidate in its history.
-    const h1 = await History.open(`${dir}/history-sigeo.jsonl`);
-    await Deno.remove(`${dir}/history-sigeo.jsonl`);
-    const b = await runRecsysSearch(tiny, { dir });
-    const h2 = await History.open(`${dir}/history-sigeo.jsonl`);
-    assert.deepEqual(h2.records.map((r) => [r.key, r.score]), h1.records.map((r) => [r.key, r.score]));
-    assert.deepEqual(b.methods.map((m) => m.test_logloss), a.methods.map((m) => m.test_logloss));
+    // Killed when the one-shot level is reached, then resumed: warm-up from its checkpoint,
+    // the finished searches replayed from their histories, nothing evaluated twice.
+    const dir2 = await Deno.makeTempDir();
+    try {
+      await assert.rejects(
+        () =>
+          runRecsysSearch(tiny, {
+            dir: dir2,
+            log: (line) => {
+              if (line.startsWith("warm-up level 100%")) throw new Error("killed");
+            },
+          }),
+        /killed/,
+      );
+      const lines: string[] = [];
+      const b = await runRecsysSearch(tiny, { dir: dir2, log: (l) => lines.push(l) });
+      assert.ok(lines.some((l) => /^sigeo: 7 candidates \(7 from history\)/.test(l)), lines.join("\n"));
+      assert.ok(lines.some((l) => /^one-shot: 7 candidates \(0 from history\)/.test(l)));
+      for (const m of ["zico", "sigeo", "one-shot"]) {
+        const h1 = await History.open(`${dir}/history-${m}.jsonl`),
+          h2 = await History.open(`${dir2}/history-${m}.jsonl`);
+        assert.deepEqual(h2.records.map((r) => [r.key, r.score]), h1.records.map((r) => [r.key, r.score]), m);
+      }
+      assert.deepEqual(b.methods.map((m) => m.test_logloss), a.methods.map((m) => m.test_logloss));
+    } finally {
+      await Deno.remove(dir2, { recursive: true });
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -115,6 +115,32 @@ export class SparseEmbedding {
     g.index.dispose();
   }
 
+  /** Tables and allocated Adagrad accumulators as named arrays (for checkpoints). */
+  saveState(): { name: string; shape: number[]; data: Float32Array }[] {
+    const out = this.tables.map((t, f) => ({
+      name: `table${f}`,
+      shape: [t.length / this.dim, this.dim],
+      data: t,
+    }));
+    this.#acc.forEach((a, f) => {
+      if (a) out.push({ name: `acc${f}`, shape: [a.length / this.dim, this.dim], data: a });
+    });
+    return out;
+  }
+
+  /** Restore {@linkcode SparseEmbedding.saveState}'s arrays (same table sizes). */
+  loadState(arrays: { name: string; data: Float32Array }[]): void {
+    for (const a of arrays) {
+      const m = /^(table|acc)(\d+)$/.exec(a.name);
+      const f = m ? Number(m[2]) : -1;
+      if (!m || f >= this.tables.length || a.data.length !== this.tables[f].length) {
+        throw new RangeError(`Cannot load embedding state '${a.name}': no table of that size`);
+      }
+      if (m[1] === "table") this.tables[f].set(a.data);
+      else this.#acc[f] = Float32Array.from(a.data);
+    }
+  }
+
   /** A copy of the tables (to snapshot or share weights). */
   copyTablesFrom(other: SparseEmbedding): void {
     other.tables.forEach((t, f) => this.tables[f].set(t));

@@ -78,6 +78,8 @@ export interface SupernetWarmupOptions {
    * checkpoints. State it updates outside `params`/`state` is not checkpointed.
    */
   stepAt?(step: number, lr: number): number;
+  /** state outside tfjs variables (e.g. embedding tables) saved and restored with each checkpoint */
+  extraState?: { save(): NamedArray[]; load(arrays: NamedArray[]): void };
 }
 
 /** What a warm-up run did. */
@@ -111,6 +113,7 @@ async function writeRolling(
 ) {
   const st = opts.optimizer.saveState();
   const arrays: NamedArray[] = snapshotVariables(variablesOf(opts));
+  for (const a of opts.extraState?.save() ?? []) arrays.push({ ...a, name: `extra:${a.name}` });
   const slots: Record<string, string[]> = {};
   for (const [i, arrs] of Object.entries(st.slots)) {
     slots[i] = arrs.map((a, j) => {
@@ -132,7 +135,16 @@ async function readRolling(dir: string, opts: SupernetWarmupOptions): Promise<Ch
   const { meta, arrays } = await loadCheckpoint(path);
   const m = meta as CheckpointMeta;
   const vars = variablesOf(opts);
-  restoreVariables(vars, arrays.filter((a) => !a.name.startsWith("optimizer:")), { file: path });
+  restoreVariables(
+    vars,
+    arrays.filter((a) => !a.name.startsWith("optimizer:") && !a.name.startsWith("extra:")),
+    {
+      file: path,
+    },
+  );
+  opts.extraState?.load(
+    arrays.filter((a) => a.name.startsWith("extra:")).map((a) => ({ ...a, name: a.name.slice(6) })),
+  );
   const byName = new Map(arrays.map((a) => [a.name, a.data]));
   const slots: OptimizerState["slots"] = {};
   for (const [i, names] of Object.entries(m.optimizer.slots)) {
