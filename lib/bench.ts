@@ -20,6 +20,7 @@ import { sampleArch } from "./spaces/nb201/space.ts";
 import { adam, type Optimizer, sgd } from "./train/optim.ts";
 import { zicoProxy } from "./proxies/zico.ts";
 import { sigeoProxy } from "./proxies/sigeo.ts";
+import { PROXIES } from "./proxies/registry.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -81,7 +82,7 @@ async function main() {
     tf.dispose([x, y]);
   }
 
-  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo")) {
+  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo") || want("nb201-proxies")) {
     const net = new Nb201Network(REFERENCE_ARCH, { C: 16, N: 5, classes: 10 }, rng.fork());
     const params = net.params().reduce((s, p) => s + p.variable.size, 0);
     const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
@@ -121,6 +122,25 @@ async function main() {
           workload: warmedUp ? "nb201-sigeo-warm" : "nb201-sigeo",
           ms: +ms.toFixed(3),
           score: +score.toFixed(4),
+        });
+      }
+      tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+    }
+    if (want("nb201-proxies")) {
+      // Every registered proxy on the reference arch and 4 random batches of 64 (one timing each).
+      const batches = [0, 1, 2, 3].map((i) => ({
+        x: tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 10 + i) as tf.Tensor4D,
+        y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
+      }));
+      for (const [name, p] of Object.entries(PROXIES)) {
+        p.fn(net, batches); // warm-up call
+        const t = performance.now();
+        const v = p.fn(net, batches).value;
+        print({
+          workload: "nb201-proxies",
+          proxy: name,
+          ms: +(performance.now() - t).toFixed(1),
+          value: +v.toFixed(6),
         });
       }
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
