@@ -9,10 +9,10 @@
  */
 import * as tf from "../tf.ts";
 import { type BackendInfo, initBackend } from "../backend.ts";
-import { createRng } from "../rng.ts";
+import { createRng, type Rng } from "../rng.ts";
 import { generateImages } from "../data/gen_images.ts";
 import { loadCifar } from "../data/cifar.ts";
-import { imageBatches, NB201_NORMALIZATION } from "../data/images.ts";
+import { imageBatches, type ImageSet, NB201_NORMALIZATION } from "../data/images.ts";
 import { Nb201Network } from "../spaces/nb201/network.ts";
 import { formatArch, parseArch } from "../spaces/nb201/space.ts";
 import { getProxy, PROXIES } from "../proxies/registry.ts";
@@ -39,6 +39,30 @@ export interface ScoreOptions {
   record?: string;
 }
 
+/** The first `nb` shuffled, normalized image batches (NB201's CIFAR-10 constants) as tensors. */
+function scoringBatches(
+  images: ImageSet,
+  nb: number,
+  batchSize: number,
+  rng: Rng,
+  labels: (y: Int32Array) => tf.Tensor,
+): Batch[] {
+  const out: Batch[] = [];
+  for (
+    const b of imageBatches(images, {
+      batchSize,
+      norm: NB201_NORMALIZATION.cifar10,
+      rng,
+      shuffle: true,
+      dropLast: true,
+    })
+  ) {
+    if (out.length === nb) break;
+    out.push({ x: tf.tensor4d(b.x, b.shape), y: labels(b.y) });
+  }
+  return out;
+}
+
 /** One score. */
 export interface ScoreRow {
   arch: string;
@@ -57,20 +81,7 @@ export async function scoreNb201(opts: ScoreOptions): Promise<{ rows: ScoreRow[]
   const images = opts.data
     ? await loadCifar(opts.data, { dataset: "cifar10", split: "train" })
     : generateImages({ n: nb * batchSize, classes: 10, seed });
-  const rng = createRng(seed);
-  const batches: Batch[] = [];
-  for (
-    const b of imageBatches(images, {
-      batchSize,
-      norm: NB201_NORMALIZATION.cifar10,
-      rng,
-      shuffle: true,
-      dropLast: true,
-    })
-  ) {
-    if (batches.length === nb) break;
-    batches.push({ x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") });
-  }
+  const batches = scoringBatches(images, nb, batchSize, createRng(seed), (y) => tf.tensor1d(y, "int32"));
   if (batches.length < nb) {
     throw new RangeError(`Cannot make ${nb} batches of ${batchSize} from ${images.n} images`);
   }
@@ -157,21 +168,18 @@ export async function scoreLayersModel(
     const images = opts.data && h === 32 && w === 32
       ? await loadCifar(opts.data, { dataset: "cifar10", split: "train" })
       : generateImages({ n: nb * batchSize, classes: Math.max(2, classes), seed, height: h, width: w });
-    for (
-      const b of imageBatches(images, {
+    batches.push(
+      ...scoringBatches(
+        images,
+        nb,
         batchSize,
-        norm: NB201_NORMALIZATION.cifar10,
         rng,
-        shuffle: true,
-        dropLast: true,
-      })
-    ) {
-      if (batches.length === nb) break;
-      const y = classes > 1
-        ? tf.tensor1d(b.y.map((v) => v % classes), "int32")
-        : tf.tensor2d(b.y.map((v) => v % 2), [b.n, 1]);
-      batches.push({ x: tf.tensor4d(b.x, b.shape), y });
-    }
+        (labels) =>
+          classes > 1
+            ? tf.tensor1d(labels.map((v) => v % classes), "int32")
+            : tf.tensor2d(labels.map((v) => v % 2), [labels.length, 1]),
+      ),
+    );
   } else {
     for (let i = 0; i < nb; i++) {
       const size = batchSize * inShape.reduce((a, b) => a * b, 1);
