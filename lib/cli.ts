@@ -125,7 +125,9 @@ async function main(argv: string[]): Promise<number> {
       console.error(USAGE);
       return 2;
     }
-    const names = targets.includes("all") ? Object.values(EXPERIMENTS).map((e) => e.notebook) : targets;
+    const names = targets.includes("all")
+      ? Object.values(EXPERIMENTS).flatMap((e) => e.notebook ?? [])
+      : targets;
     if (!(await jupyterAvailable())) {
       if (command === "notebooks") {
         console.error(
@@ -158,7 +160,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const byNotebook = new Map(
-    Object.values(EXPERIMENTS).map((e) => [e.notebook.replace(/\.ipynb$/, ""), e.name]),
+    Object.values(EXPERIMENTS).flatMap((
+      e,
+    ) => (e.notebook ? [[e.notebook.replace(/\.ipynb$/, ""), e.name] as const] : [])),
   );
   const names = targets.includes("all")
     ? Object.keys(EXPERIMENTS)

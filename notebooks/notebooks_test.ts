@@ -20,6 +20,7 @@ interface Cell {
 
 Deno.test("committed notebooks carry no outputs and use the Deno kernel", async () => {
   for (const e of Object.values(EXPERIMENTS)) {
+    if (!e.notebook) continue;
     const path = `${dir}${e.notebook}`;
     assert.deepEqual(await cellsWithOutputs(path), [], `${e.notebook} has outputs`);
     const nb = JSON.parse(await Deno.readTextFile(path));
@@ -28,30 +29,32 @@ Deno.test("committed notebooks carry no outputs and use the Deno kernel", async 
 });
 
 for (const e of Object.values(EXPERIMENTS)) {
+  if (!e.notebook) continue;
+  const notebook = e.notebook;
   Deno.test({
-    name: `notebook ${e.notebook} runs headless at smoke scale with every output`,
+    name: `notebook ${notebook} runs headless at smoke scale with every output`,
     ignore: !available,
     fn: async () => {
       const root = await Deno.makeTempDir({ prefix: "sigeo-nb-" });
       try {
-        const { run, dir: out } = await runNotebookExperiment(e.notebook, { scale: "smoke", resultsRoot: root });
+        const { run, dir: out } = await runNotebookExperiment(notebook, { scale: "smoke", resultsRoot: root });
         const nb = JSON.parse(await Deno.readTextFile(run.executed)) as { cells: Cell[] };
         nb.cells.forEach((c, i) => {
           if (c.cell_type !== "code") return;
           const src = [c.source].flat().join("");
           const importsOnly = src.split("\n").every((l) => !l.trim() || l.startsWith("import ") || l.startsWith("//"));
-          if (!importsOnly) assert.ok((c.outputs ?? []).length > 0, `${e.notebook} cell ${i} has no output`);
+          if (!importsOnly) assert.ok((c.outputs ?? []).length > 0, `${notebook} cell ${i} has no output`);
           if (/await show\(/.test(src)) {
             const kinds = (c.outputs ?? []).flatMap((o) => Object.keys(o.data ?? {}));
             assert.ok(kinds.includes("application/vnd.plotly.v1+json") && kinds.includes("text/html"), `cell ${i}`);
           }
-          for (const o of c.outputs ?? []) assert.notEqual(o.output_type, "error", `${e.notebook} cell ${i}`);
+          for (const o of c.outputs ?? []) assert.notEqual(o.output_type, "error", `${notebook} cell ${i}`);
         });
         const manifest = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
         assert.equal(manifest.status, "completed");
         assert.equal(manifest.scale, "smoke");
-        assert.ok((await Deno.stat(`${out}/${e.notebook.replace(".ipynb", ".html")}`)).size > 10_000);
-        console.log(`${e.notebook}: ${run.seconds.toFixed(1)} s, ${run.cells.reduce((s, c) => s + c.outputs, 0)} outputs`);
+        assert.ok((await Deno.stat(`${out}/${notebook.replace(".ipynb", ".html")}`)).size > 10_000);
+        console.log(`${notebook}: ${run.seconds.toFixed(1)} s, ${run.cells.reduce((s, c) => s + c.outputs, 0)} outputs`);
       } finally {
         await Deno.remove(root, { recursive: true });
       }

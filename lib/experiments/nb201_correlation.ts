@@ -213,8 +213,8 @@ function toTensors(
   return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
 }
 
-/** Train one architecture from scratch and return its test accuracy (the smoke ground truth). */
-function trainForTruth(
+/** Train one architecture from scratch on `train` and return its accuracy on `test` (also the final stage of searches). */
+export function trainForTruth(
   arch: string,
   index: number,
   cfg: Nb201CorrelationConfig,

@@ -19,12 +19,12 @@ const RESULTS = new URL("../../results", import.meta.url).pathname;
 export function experimentOfNotebook(name: string): string {
   const base = name.replace(/^.*\//, "").replace(/\.ipynb$/, "");
   const e = Object.values(EXPERIMENTS).find((x) =>
-    x.name === base || x.notebook.replace(/\.ipynb$/, "") === base
+    x.notebook !== undefined && (x.name === base || x.notebook.replace(/\.ipynb$/, "") === base)
   );
   if (!e) {
     throw new RangeError(
       `Unknown notebook '${name}': expected one of ${
-        Object.values(EXPERIMENTS).map((x) => x.notebook).join(", ")
+        Object.values(EXPERIMENTS).flatMap((x) => x.notebook ?? []).join(", ")
       }`,
     );
   }
@@ -54,6 +54,6 @@ export async function runNotebookExperiment(
   if (opts.dataDir) env.SIGEO_DATA = opts.dataDir;
   if (opts.truthPath) env.SIGEO_TRUTH = opts.truthPath;
   if (opts.resultsRoot) env.SIGEO_RESULTS = opts.resultsRoot;
-  const run = await runNotebook(`${NOTEBOOK_DIR}${EXPERIMENTS[experiment].notebook}`, { outDir: dir, env });
+  const run = await runNotebook(`${NOTEBOOK_DIR}${EXPERIMENTS[experiment].notebook!}`, { outDir: dir, env });
   return { run, dir };
 }

@@ -21,6 +21,7 @@ import { cvAblationConfig, runCvAblations } from "./cv_ablations.ts";
 import { runNb201SupernetStudy, supernetStudyConfig } from "./nb201_supernet_study.ts";
 import { type CorrelationRow, flattenCorrelation } from "./correlation_study.ts";
 import { recsysSearchConfig, runRecsysSearch } from "./recsys_search.ts";
+import { nb201SearchConfig, runNb201Search } from "./nb201_search.ts";
 
 /** How an experiment is run. */
 export interface RunContext {
@@ -54,7 +55,8 @@ export interface ExperimentOutput {
 /** One experiment of the registry. */
 export interface Experiment {
   name: string;
-  notebook: string;
+  /** the notebook that runs it (absent: terminal only) */
+  notebook?: string;
   title: string;
   run(ctx: RunContext): Promise<ExperimentOutput>;
 }
@@ -291,6 +293,42 @@ export const EXPERIMENTS: Record<string, Experiment> = {
             supernet_scoring: sn.seconds.scoring,
           },
           evaluations: r.scores.length + sn.scores.length,
+        };
+      });
+    },
+  },
+  "nb201-search": {
+    name: "nb201-search",
+    title:
+      "The full sub-one-shot pipeline on NB201: supernet warm-up, SiGeo evolution, top-k retrained, test accuracy",
+    run: (ctx) => {
+      const cfg = { ...nb201SearchConfig(ctx.scale), dataDir: ctx.dataDir };
+      return withRun("nb201-search", ctx, cfg, async (dir) => {
+        const r = await runNb201Search(cfg, { dir, log: ctx.log });
+        const history = r.history.history.records.map((h) => ({
+          index: h.index,
+          arch: String(h.arch),
+          sigeo: round(h.score),
+          generation: h.generation,
+        }));
+        return {
+          tables: {
+            result: [{
+              best: r.best,
+              val_accuracy: round(r.valAccuracy),
+              test_accuracy: round(r.testAccuracy),
+              evaluations: history.length,
+            }],
+            history,
+          },
+          figures: {},
+          summary: [
+            `best ${r.best}: validation ${(100 * r.valAccuracy).toFixed(1)}%, test ${
+              (100 * r.testAccuracy).toFixed(1)
+            }%`,
+          ],
+          seconds: { warmup: r.seconds.warmup, search: r.seconds.search, final: r.seconds.final },
+          evaluations: history.length,
         };
       });
     },

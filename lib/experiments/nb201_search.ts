@@ -1,0 +1,175 @@
+/**
+ * The whole sub-one-shot pipeline on NAS-Bench-201: warm a weight-sharing supernet up on a fraction
+ * p of the training split, search with regularized evolution scoring supernet paths with SiGeo
+ * (CV preset, warmed-up λ), train the top-k from scratch, pick the best on a validation split,
+ * retrain it on train + validation and report its test accuracy. Warm-up and search are resumable
+ * (checkpoint + history file). The CV counterpart of the RecSys search (recsys_search.ts).
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import { initBackend } from "../backend.ts";
+import { createRng } from "../rng.ts";
+import { concatImages, imageBatches, NB201_NORMALIZATION, subsetImages } from "../data/images.ts";
+import { Nb201Supernet } from "../spaces/nb201/network.ts";
+import { formatArch, sampleArch } from "../spaces/nb201/space.ts";
+import { sigeoProxy } from "../proxies/sigeo.ts";
+import { sgd } from "../train/optim.ts";
+import { levelsForFractions, warmupSupernet } from "../train/warmup.ts";
+import type { Batch } from "../nn/net.ts";
+import { regularizedEvolution, type SearchResult } from "../search/evolution.ts";
+import { nb201SearchSpace } from "../search/spaces.ts";
+import {
+  loadImages,
+  type Nb201CorrelationConfig,
+  nb201CorrelationConfig,
+  trainForTruth,
+} from "./nb201_correlation.ts";
+import type { Scale } from "./scale.ts";
+
+/** Settings of the NB201 search. */
+export interface Nb201SearchConfig extends Nb201CorrelationConfig {
+  /** warm-up fraction of one supernet epoch budget */
+  warmupFraction: number;
+  supernet: { epochs: number; batchSize: number; lr: number };
+  evolution: { population: number; sample: number; children: number; generations: number };
+  topK: number;
+}
+
+/** Settings per scale. */
+export function nb201SearchConfig(scale: Scale): Nb201SearchConfig {
+  const base = nb201CorrelationConfig(scale);
+  if (scale === "smoke") {
+    return {
+      ...base,
+      warmupFraction: 0.5,
+      supernet: { epochs: 2, batchSize: 64, lr: 0.05 },
+      evolution: { population: 6, sample: 3, children: 3, generations: 3 },
+      topK: 2,
+    };
+  }
+  return {
+    ...base,
+    warmupFraction: 0.1,
+    supernet: { epochs: scale === "small" ? 10 : 100, batchSize: 64, lr: 0.05 },
+    evolution: scale === "small"
+      ? { population: 32, sample: 16, children: 8, generations: 16 }
+      : { population: 128, sample: 64, children: 8, generations: 240 },
+    topK: scale === "small" ? 5 : 15,
+  };
+}
+
+/** What the search produced. */
+export interface Nb201SearchResult {
+  history: SearchResult<number[]>;
+  best: string;
+  valAccuracy: number;
+  testAccuracy: number;
+  seconds: { warmup: number; search: number; final: number; total: number };
+}
+
+/** Run (or resume) the search in `opts.dir`. */
+export async function runNb201Search(
+  cfg: Nb201SearchConfig,
+  opts: { dir: string; log?: (line: string) => void },
+): Promise<Nb201SearchResult> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => {});
+  await initBackend({ quiet: true });
+  await Deno.mkdir(opts.dir, { recursive: true });
+  const { train: all, test } = await loadImages(cfg);
+  const perm = createRng(cfg.seed, 21).shuffle(Array.from({ length: all.n }, (_, i) => i));
+  const nVal = Math.floor(all.n / 10);
+  const val = subsetImages(all, perm.slice(0, nVal)), train = subsetImages(all, perm.slice(nVal));
+  const norm = NB201_NORMALIZATION[cfg.dataset];
+  const { epochs, batchSize, lr } = cfg.supernet;
+  const perEpoch = Math.floor(train.n / batchSize);
+  const [level] = levelsForFractions([cfg.warmupFraction], epochs * perEpoch * batchSize, batchSize);
+  const orderOf = (e: number) =>
+    createRng(cfg.seed, 300 + e).shuffle(Array.from({ length: train.n }, (_, i) => i));
+  const batchAt = (step: number): Batch => {
+    const k = step % perEpoch;
+    const idx = orderOf(Math.floor(step / perEpoch)).slice(k * batchSize, (k + 1) * batchSize);
+    const b = imageBatches(train, {
+      batchSize,
+      norm,
+      indices: idx,
+      rng: createRng(cfg.seed, 100_000 + step),
+      augmentPad: 2,
+    })
+      .next().value!;
+    return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
+  };
+  const scoring: Batch[] = [0, 1, 2, 3].map((i) => {
+    const b = imageBatches(train, {
+      batchSize: 64,
+      norm,
+      indices: Array.from({ length: 64 }, (_, j) => 64 * i + j),
+    })
+      .next().value!;
+    return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
+  });
+  const supernet = new Nb201Supernet({ C: cfg.C, N: cfg.N, classes: train.classes }, createRng(cfg.seed, 1));
+  const params = supernet.allParams();
+  const optimizer = sgd(params.map((p) => p.variable), {
+    lr,
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 5e-4,
+  });
+  let history: SearchResult<number[]> | null = null;
+  let searchSeconds = 0;
+  try {
+    const warm = await warmupSupernet({
+      params,
+      netAt: (step) =>
+        supernet.path(sampleArch(createRng(cfg.seed, 200_000 + step), { connectedOnly: true })),
+      batchAt,
+      optimizer,
+      lr: (step) => 0.5 * lr * (1 + Math.cos((Math.PI * step) / Math.max(1, level.step))),
+      levels: [level],
+      checkpointDir: `${opts.dir}/checkpoints`,
+      onLevel: async () => {
+        const t = performance.now();
+        history = await regularizedEvolution(nb201SearchSpace, (a) => {
+          const s = sigeoProxy(supernet.path(a), scoring, { preset: "cv", warmedUp: cfg.warmupFraction > 0 });
+          return { score: s.value, terms: s.terms, seconds: s.seconds };
+        }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
+        searchSeconds = (performance.now() - t) / 1000;
+        log(`search: ${history.history.records.length} candidates (${history.replayed} from history)`);
+      },
+    });
+    if (!history) {
+      // resumed after the level had finished: the complete history replays without evaluating
+      history = await regularizedEvolution(nb201SearchSpace, () => {
+        throw new Error("Cannot resume: the search history is incomplete");
+      }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
+    }
+    const tf0 = performance.now();
+    const top = history!.history.top(cfg.topK);
+    let best = { arch: "", acc: -1 };
+    top.forEach((r, i) => {
+      const arch = formatArch(history!.archs.get(r.key)!);
+      const acc = trainForTruth(arch, i, cfg, train, val);
+      log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
+      if (acc > best.acc) best = { arch, acc };
+    });
+    const testAccuracy = trainForTruth(best.arch, 999, cfg, concatImages([train, val]), test);
+    const finalSeconds = (performance.now() - tf0) / 1000;
+    return {
+      history: history!,
+      best: best.arch,
+      valAccuracy: best.acc,
+      testAccuracy,
+      seconds: {
+        warmup: warm.seconds - searchSeconds,
+        search: searchSeconds,
+        final: finalSeconds,
+        total: (performance.now() - t0) / 1000,
+      },
+    };
+  } finally {
+    supernet.dispose();
+    tf.dispose(scoring.flatMap((b) => [b.x, b.y]));
+  }
+}
