@@ -12,7 +12,14 @@ import type { Figure } from "../report/plotly.ts";
 import { lineChart, scatterChart, writeFigureHtml } from "../report/plotly.ts";
 import { type Cell, paperVsOurs, writeTable } from "../report/table.ts";
 import { readPaperTable } from "../report/paper.ts";
-import { createRunDir, finishManifest, startManifest, writeManifest } from "../report/manifest.ts";
+import {
+  createRunDir,
+  finishManifest,
+  type Manifest,
+  sha256File,
+  startManifest,
+  writeManifest,
+} from "../report/manifest.ts";
 import type { Scale } from "./scale.ts";
 import { quickstartConfig, runQuickstart } from "./quickstart.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./theory_check.ts";
@@ -87,7 +94,7 @@ async function withRun(
   name: string,
   ctx: RunContext,
   config: unknown,
-  body: (dir: string) => Promise<
+  body: (dir: string, manifest: Manifest) => Promise<
     Omit<ExperimentOutput, "experiment" | "scale" | "dir" | "seconds"> & {
       seconds: Record<string, number>;
       evaluations?: number;
@@ -120,7 +127,7 @@ async function withRun(
       : [],
   });
   await writeManifest(dir, manifest);
-  const out = await body(dir);
+  const out = await body(dir, manifest);
   for (const [k, rows] of Object.entries(out.tables)) {
     await writeTable(dir, k, rows, {
       caption: `${name}: ${k} (${ctx.scale} scale)`,
@@ -342,8 +349,9 @@ export const EXPERIMENTS: Record<string, Experiment> = {
         ...recsysSearchConfig(ctx.scale),
         dataFile: ctx.dataDir ? `${ctx.dataDir}/train.txt` : undefined,
       };
-      return withRun("recsys-search", ctx, cfg, async (dir) => {
+      return withRun("recsys-search", ctx, cfg, async (dir, manifest) => {
         const r = await runRecsysSearch(cfg, { dir, log: ctx.log, progress: ctx.progress });
+        manifest.data.push(await sha256File(cfg.dataFile ?? `${dir}/criteo-generated.txt`));
         const results = r.methods.map((m) => ({
           method: m.method,
           warmup: m.warmup,
