@@ -1,128 +1,100 @@
 /**
  * Criteo Kaggle display-advertising `train.txt` with NASRec's preprocessing
- * (reference-implementations.md §4.3): 40 tab-separated fields — label, 13 integers I1–I13 (empty
- * allowed, negatives occur), 26 categoricals C1–C26 (empty or hex). Dense: empty → 0, then
- * log(max(x, 0) + 1). Categorical: the hex string as an integer v (empty → −1), index =
- * fmod(v, N_f − 1) + 1, so missing → 0; N_f = NASRec's full cardinality of field f, optionally
- * capped (`maxRows`) for CPU runs. Streamed: the 11 GB file is never held in memory as text.
+ * (reference-implementations.md §4.3; NASRec `utils/data_pipes.py`): 40 tab-separated fields —
+ * label, 13 integers I1–I13 (empty allowed, negatives occur), 26 categoricals C1–C26 (empty or
+ * hex). Dense: empty → 0, then log(max(x, 0) + 1) (stored as float32, as torch computes it).
+ * Categorical: the hex string as an integer v, index = v mod (N_f − 1) + 1; empty → 0 (NASRec maps
+ * it to −1, and fmod(−1, ·) + 1 = 0). N_f = NASRec's full cardinality of field f
+ * ({@link NASREC_CRITEO}), optionally capped (`maxRows`) for CPU runs. The hex value is reduced
+ * digit by digit, so it is exact for any length.
+ *
+ * Chosen here, where NASRec is silent or crashes: a label other than 0/1, a non-integer dense
+ * field, a non-hex categorical or a wrong field count is a malformed row (NASRec's reader would
+ * turn a bad integer into 0 silently); blank lines are ignored. NASRec's split script also drops
+ * the file's first row (a skip-header line on a file without header); this reader keeps it.
+ *
+ * Streamed: the 11 GB file is never held in memory as text.
  *
  * @module
  */
 import { NASREC_CRITEO } from "../spaces/nasrec/cost.ts";
-import { readLines, type RecsysData } from "./recsys.ts";
+import {
+  cappedSizes,
+  collectRows,
+  countFields,
+  denseLog,
+  denseValue,
+  fieldText,
+  hashHex,
+  hexModBytes,
+  parseIntBytes,
+  type PreparedScan,
+  type RecsysReadOptions,
+  type RecsysReadResult,
+  resolveTableSizes,
+  type RowParser,
+} from "./recsys.ts";
 
-/** Options of {@linkcode readCriteo}. */
-export interface RecsysReadOptions {
-  /** cap every table at this many rows (e.g. 500 000 on a CPU) */
-  maxRows?: number;
-  /** stop after this many rows */
-  limit?: number;
-  /** malformed rows: throw (default) or skip and count them */
-  onBadRow?: "error" | "skip";
-}
+export { cappedSizes, denseValue, hashHex };
+export type { RecsysReadOptions, RecsysReadResult };
 
-/** A read dataset and what was skipped. */
-export interface RecsysReadResult {
-  data: RecsysData;
-  skipped: number;
-  /** rows per second of parsing */
-  rate: number;
-}
+const FORMAT = "40 tab-separated fields: label 0/1, 13 integers or empty, 26 hexadecimal or empty";
 
-/** Table sizes of a layout under a cap. */
-export function cappedSizes(sizes: readonly number[], maxRows?: number): number[] {
-  return sizes.map((n) => (maxRows ? Math.min(n, maxRows) : n));
-}
-
-/** NASRec's hashing of one categorical value (hex string; "" = missing) into a table of `size` rows. */
-export function hashHex(value: string, size: number): number {
-  if (value === "") return 0;
-  if (!/^[0-9a-fA-F]+$/.test(value)) return -1;
-  const v = Number.parseInt(value, 16);
-  return (v % (size - 1)) + 1;
-}
-
-/** NASRec's dense transform: log(max(x, 0) + 1), empty = 0. */
-export function denseValue(text: string): number {
-  if (text === "") return 0;
-  const x = Number(text);
-  return Math.log(Math.max(x, 0) + 1);
-}
-
-class Growing {
-  dense: Float32Array;
-  sparse: Int32Array;
-  labels: Float32Array;
-  n = 0;
-  constructor(readonly nd: number, readonly ns: number) {
-    this.dense = new Float32Array(1024 * nd);
-    this.sparse = new Int32Array(1024 * ns);
-    this.labels = new Float32Array(1024);
-  }
-  push(dense: number[], sparse: number[], label: number): void {
-    if (this.n === this.labels.length) {
-      const grow = <T extends Float32Array | Int32Array>(a: T, w: number): T => {
-        const b = new (a.constructor as new (n: number) => T)(2 * this.labels.length * w);
-        b.set(a);
-        return b;
-      };
-      this.dense = grow(this.dense, this.nd);
-      this.sparse = grow(this.sparse, this.ns);
-      this.labels = grow(this.labels, 1);
-    }
-    this.dense.set(dense, this.n * this.nd);
-    this.sparse.set(sparse, this.n * this.ns);
-    this.labels[this.n++] = label;
-  }
-  data(dataset: string, tableSizes: number[]): RecsysData {
-    return {
-      dataset,
-      n: this.n,
-      numDense: this.nd,
-      numSparse: this.ns,
-      dense: this.dense.slice(0, this.n * this.nd),
-      sparse: this.sparse.slice(0, this.n * this.ns),
-      labels: this.labels.slice(0, this.n),
-      tableSizes,
-    };
-  }
-}
-
-/** Read a Criteo `train.txt` (or a sample in its format). */
-export async function readCriteo(path: string, opts: RecsysReadOptions = {}): Promise<RecsysReadResult> {
-  const t0 = performance.now();
-  const sizes = cappedSizes(NASREC_CRITEO.tableSizes, opts.maxRows);
-  const out = new Growing(13, 26);
-  let skipped = 0;
-  const dense = new Array<number>(13), sparse = new Array<number>(26);
-  for await (const [line, no] of readLines(path)) {
-    if (opts.limit !== undefined && out.n >= opts.limit) break;
-    if (line === "") continue;
-    const f = line.split("\t");
-    let problem: string | null = null;
-    if (f.length !== 40) problem = `expected 40 tab-separated fields, got ${f.length}`;
-    else if (f[0] !== "0" && f[0] !== "1") problem = `expected label 0 or 1, got '${f[0]}'`;
-    else {
-      for (let j = 0; j < 13 && !problem; j++) {
-        const v = f[1 + j];
-        if (v !== "" && !/^-?\d+$/.test(v)) problem = `field I${j + 1}: expected an integer, got '${v}'`;
-        else dense[j] = denseValue(v);
+/** The row parser for Criteo lines hashing into `sizes` (26 tables). */
+export function criteoParser(sizes: readonly number[]): RowParser {
+  const mods = sizes.map((n) => n - 1);
+  return {
+    numDense: 13,
+    numSparse: 26,
+    format: FORMAT,
+    parse(buf, s, e, dense, dOff, sparse, sOff) {
+      // label
+      let q = s;
+      while (q < e && buf[q] !== 9) q++;
+      if (q === e) return `expected 40 tab-separated fields, got ${countFields(buf, s, e, 9)}`;
+      if (q - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) {
+        return `expected label 0 or 1, got '${fieldText(buf, s, q)}'`;
       }
-      for (let j = 0; j < 26 && !problem; j++) {
-        const h = hashHex(f[14 + j], sizes[j]);
-        if (h < 0) problem = `field C${j + 1}: expected hexadecimal digits, got '${f[14 + j]}'`;
-        else sparse[j] = h;
+      const label = buf[s] - 48;
+      let p = q + 1;
+      for (let j = 0; j < 39; j++) {
+        q = p;
+        while (q < e && buf[q] !== 9) q++;
+        if (q === e && j < 38) return `expected 40 tab-separated fields, got ${countFields(buf, s, e, 9)}`;
+        if (j === 38 && q !== e) return `expected 40 tab-separated fields, got ${countFields(buf, s, e, 9)}`;
+        if (j < 13) {
+          const x = parseIntBytes(buf, p, q);
+          if (Number.isNaN(x)) return `field I${j + 1}: expected an integer, got '${fieldText(buf, p, q)}'`;
+          dense[dOff + j] = denseLog(x);
+        } else {
+          const f = j - 13;
+          if (p === q) sparse[sOff + f] = 0;
+          else {
+            const r = hexModBytes(buf, p, q, mods[f]);
+            if (r < 0) return `field C${f + 1}: expected hexadecimal digits, got '${fieldText(buf, p, q)}'`;
+            sparse[sOff + f] = r + 1;
+          }
+        }
+        p = q + 1;
       }
-    }
-    if (problem) {
-      if (opts.onBadRow === "skip") {
-        skipped++;
-        continue;
-      }
-      throw new SyntaxError(`Cannot read Criteo ${path} line ${no}: ${problem}`);
-    }
-    out.push(dense, sparse, f[0] === "1" ? 1 : 0);
-  }
-  const secs = (performance.now() - t0) / 1000;
-  return { data: out.data("criteo", sizes), skipped, rate: out.n / Math.max(secs, 1e-9) };
+      return label;
+    },
+  };
+}
+
+/** How to stream a Criteo file (for {@link readCriteo} and the cache). */
+export function prepareCriteo(path: string, opts: RecsysReadOptions = {}): PreparedScan {
+  const tableSizes = resolveTableSizes(NASREC_CRITEO.tableSizes, opts, "Criteo");
+  return {
+    dataset: "criteo",
+    path,
+    parser: criteoParser(tableSizes),
+    tableSizes,
+    scan: { ...opts, what: "Criteo file" },
+  };
+}
+
+/** Read a Criteo `train.txt` (or a sample in its format) into memory. */
+export function readCriteo(path: string, opts: RecsysReadOptions = {}): Promise<RecsysReadResult> {
+  return collectRows(prepareCriteo(path, opts));
 }

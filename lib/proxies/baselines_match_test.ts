@@ -1,76 +1,272 @@
 /**
  * The zero-cost baselines in tfjs against the independent float64 reference (./reference/), on the
- * tiny MLP and conv net with fixed weights and batches: within 1e-4 relative. Plus the edge cases
- * every proxy must handle: weights restored, no leaked tensors, a dead layer, a NaN loss.
+ * tiny MLP and conv net with fixed weights and batches, both losses where the loss matters: within
+ * 1e-4 relative. The tfjs twins here honour taps and BN bypass (fisher, nwot, zen, synflow, flops)
+ * and keep BN running statistics (zen's BN term). Plus: a dead layer, synflow beyond float32, and
+ * the float64 linear algebra of jacov/nwot against the reference's.
  */
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
+import { createRng } from "../rng.ts";
+import { BatchNorm, Conv2d, Linear } from "../nn/layers.ts";
+import { ParamStore } from "../nn/param.ts";
+import type { ForwardOptions, Net, TapPoint } from "../nn/net.ts";
 import { gradNormProxy } from "./grad_norm.ts";
 import { plainProxy } from "./plain.ts";
 import { snipProxy } from "./snip.ts";
 import { l2NormProxy } from "./l2_norm.ts";
 import { paramsProxy } from "./params.ts";
-import { getProxy } from "./registry.ts";
-import { buildNet, close, CONV, makeBatches, MLP, scaledParams, toTf } from "./reference/tf_twins.ts";
-import { gradNormRef, l2NormRef, paramsRef, plainRef, snipRef } from "./reference/proxies_ref.ts";
+import { graspProxy } from "./grasp.ts";
+import { fisherProxy } from "./fisher.ts";
+import { corrcoef, jacovProxy, symmetricEigenvalues } from "./jacov.ts";
+import { epeNasProxy } from "./epe_nas.ts";
+import { logAbsDet, nwotProxy } from "./nwot.ts";
+import { synflowProxy } from "./synflow.ts";
+import { zenProxy } from "./zen.ts";
+import { flopsProxy } from "./flops.ts";
+import { close, CONV, type Loss, makeBatches, MLP, scaledParams, toTf } from "./reference/tf_twins.ts";
+import type { RefParam, TinyNetSpec } from "./reference/tiny_nets.ts";
+import {
+  epeNasRef,
+  fisherRef,
+  flopsRef,
+  gradNormRef,
+  graspRef,
+  jacovRef,
+  l2NormRef,
+  nwotRef,
+  paramsRef,
+  plainRef,
+  snipRef,
+  synflowDirectRef,
+  synflowRef,
+  zenRef,
+} from "./reference/proxies_ref.ts";
+import * as linalgRef from "./reference/linalg_ref.ts";
 
 await initBackend({ quiet: true });
 
-for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
-  Deno.test(`grad_norm, plain, snip, l2_norm, params equal the float64 reference on the tiny ${label}`, () => {
+/**
+ * A tfjs network with the reference's layout and values that honours `tap` (layer outputs, ReLU
+ * inputs, the map fed to the pool) and `bypassNorm`; its BN keeps running statistics.
+ */
+function buildTapNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { dispose(): void } {
+  const store = new ParamStore(createRng(0));
+  const at = (o: ForwardOptions, kind: TapPoint["kind"], name: string, t: tf.Tensor) =>
+    o.tap ? o.tap({ kind, name }, t) : t;
+  let forward: (x: tf.Tensor, o: ForwardOptions) => tf.Tensor;
+  if (spec.arch === "mlp") {
+    const fc1 = new Linear(store, "fc1", spec.inputs, spec.hidden);
+    const fc2 = new Linear(store, "fc2", spec.hidden, spec.hidden);
+    const fc3 = new Linear(store, "fc3", spec.hidden, spec.outputs);
+    forward = (x, o) => {
+      const h1 = tf.relu(at(o, "relu-input", "relu1", at(o, "layer-output", "fc1", fc1.apply(x))));
+      const h2 = tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "fc2", fc2.apply(h1))));
+      return at(o, "layer-output", "fc3", fc3.apply(h2));
+    };
+  } else {
+    const conv1 = new Conv2d(store, "conv1", spec.channels, spec.filters1, 3, 1, false);
+    const bn1 = new BatchNorm(store, "bn1", spec.filters1);
+    const conv2 = new Conv2d(store, "conv2", spec.filters1, spec.filters2, 3, 2, false);
+    const fc = new Linear(store, "fc", spec.filters2, spec.outputs);
+    forward = (x, o) => {
+      const a1 = at(o, "layer-output", "conv1", conv1.apply(x as tf.Tensor4D));
+      const b1 = o.bypassNorm ? a1 : bn1.apply(a1, o.training);
+      const h1 = tf.relu(at(o, "relu-input", "relu1", b1)) as tf.Tensor4D;
+      const h2 = tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "conv2", conv2.apply(h1))));
+      return at(o, "layer-output", "fc", fc.apply(tf.mean(at(o, "features", "relu2", h2), [1, 2])));
+    };
+  }
+  const params = store.params();
+  assert.equal(params.length, ref.length);
+  params.forEach((p, i) => {
+    assert.deepEqual(p.variable.shape, [...ref[i].shape], `${p.name} vs ${ref[i].name}`);
+    const t = tf.tensor(Float32Array.from(ref[i].value), p.variable.shape);
+    p.variable.assign(t);
+    t.dispose();
+  });
+  return {
+    params: () => store.params(),
+    forward: (x, o) => tf.tidy(() => forward(x, o)),
+    loss: (logits, y) =>
+      tf.tidy(() =>
+        loss === "softmax-ce"
+          ? tf.losses.softmaxCrossEntropy(
+            tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, logits.shape[1]!),
+            logits,
+          ) as tf.Scalar
+          : tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar
+      ),
+    state: () => [...store.buffers().values()],
+    supports: ["tap", "bypassNorm"],
+    dispose: () => store.dispose(),
+  };
+}
+
+/** Every value of a net (parameters and state), to check that scoring restored them. */
+function values(net: Net): number[][] {
+  return [...net.params().map((p) => p.variable), ...net.state!()].map((v) => Array.from(v.dataSync()));
+}
+
+const CASES = [["MLP", MLP, "softmax-ce"], ["MLP", MLP, "sigmoid-bce"], ["conv net", CONV, "softmax-ce"], [
+  "conv net",
+  CONV,
+  "sigmoid-bce",
+]] as const;
+
+for (const [label, spec, loss] of CASES) {
+  Deno.test(`gradient baselines (grad_norm, plain, snip, grasp, fisher, epe_nas) equal the reference: tiny ${label}, ${loss}`, () => {
     const ref = scaledParams(spec, 11);
-    const batches = makeBatches(spec, "softmax-ce", 8, 2, 12);
-    const net = buildNet(spec, ref, "softmax-ce");
-    const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
-    const before = net.params().map((p) => Array.from(p.variable.dataSync()));
+    const batches = makeBatches(spec, loss, 8, 2, 12);
+    const net = buildTapNet(spec, ref, loss);
+    const tb = batches.map((b) => toTf(spec, b, loss));
+    const before = values(net);
     const tensors = tf.memory().numTensors;
-    close(gradNormProxy(net, tb).value, gradNormRef(spec, ref, batches[0]), "grad_norm");
-    close(plainProxy(net, tb).value, plainRef(spec, ref, batches[0]), "plain");
-    close(snipProxy(net, tb).value, snipRef(spec, ref, batches[0]), "snip");
-    close(l2NormProxy(net, tb).value, l2NormRef(ref), "l2_norm");
-    close(paramsProxy(net, tb).value, paramsRef(spec), "params");
+    const b0 = batches[0];
+    close(gradNormProxy(net, tb).value, gradNormRef(spec, ref, b0, { loss }), "grad_norm");
+    close(plainProxy(net, tb).value, plainRef(spec, ref, b0, { loss }), "plain");
+    close(snipProxy(net, tb).value, snipRef(spec, ref, b0, { loss }), "snip");
+    close(graspProxy(net, tb).value, graspRef(spec, ref, b0, { loss }), "grasp");
+    close(fisherProxy(net, tb).value, fisherRef(spec, ref, b0, { loss }), "fisher");
+    close(epeNasProxy(net, tb).value, epeNasRef(spec, ref, b0, { loss }), "epe_nas");
     // one batch only: the second batch does not change the score
-    assert.equal(snipProxy(net, [tb[0]]).value, snipProxy(net, tb).value);
+    assert.equal(graspProxy(net, [tb[0]]).value, graspProxy(net, tb).value);
     assert.equal(tf.memory().numTensors, tensors);
-    net.params().forEach((p, i) => assert.deepEqual(Array.from(p.variable.dataSync()), before[i]));
+    assert.deepEqual(values(net), before);
     tf.dispose(tb.flatMap((b) => [b.x, b.y]));
     net.dispose();
   });
 }
 
-Deno.test("baselines: a layer with zero weights, a NaN loss, no batch", () => {
-  const ref = scaledParams(MLP, 13);
-  ref[2].value.fill(0); // fc2 weight: fc2 output constant (bias only) → zero gradient into fc1
-  const batches = makeBatches(MLP, "softmax-ce", 8, 1, 14);
-  const net = buildNet(MLP, ref, "softmax-ce");
-  const tb = batches.map((b) => toTf(MLP, b, "softmax-ce"));
-  close(gradNormProxy(net, tb).value, gradNormRef(MLP, ref, batches[0]), "grad_norm with a dead layer");
-  close(snipProxy(net, tb).value, snipRef(MLP, ref, batches[0]), "snip with a dead layer");
-  const nanX = tf.fill(tb[0].x.shape, NaN);
-  for (const name of ["grad_norm", "plain", "snip"]) {
-    assert.ok(
-      Number.isNaN(getProxy(name)(net, [{ x: nanX, y: tb[0].y }]).value),
-      `${name}: NaN reported as NaN`,
-    );
+for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
+  Deno.test(`jacov, nwot, synflow, l2_norm, params, flops equal the reference: tiny ${label}`, () => {
+    const ref = scaledParams(spec, 21);
+    const batches = makeBatches(spec, "softmax-ce", 8, 1, 22);
+    const net = buildTapNet(spec, ref, "softmax-ce");
+    const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
+    const before = values(net);
+    const tensors = tf.memory().numTensors;
+    close(jacovProxy(net, tb).value, jacovRef(spec, ref, batches[0]), "jacov");
+    close(nwotProxy(net, tb).value, nwotRef(spec, ref, batches[0]), "nwot");
+    const s = synflowProxy(net, tb);
+    close(s.value, synflowRef(spec, ref), "synflow (log)");
+    close(Math.exp(s.value), synflowDirectRef(spec, ref), "synflow");
+    assert.equal(s.terms!.logSynflow, s.value);
+    close(l2NormProxy(net, tb).value, l2NormRef(ref), "l2_norm");
+    close(paramsProxy(net, tb).value, paramsRef(spec), "params");
+    close(flopsProxy(net, tb).value, flopsRef(spec), "flops", 1e-9);
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.deepEqual(values(net), before);
+    tf.dispose(tb.flatMap((b) => [b.x, b.y]));
+    net.dispose();
+  });
+}
+
+Deno.test("zen equals the reference on the tiny conv net (same seed, same draws), and needs a features map", () => {
+  const ref = scaledParams(CONV, 31);
+  const batches = makeBatches(CONV, "softmax-ce", 8, 1, 32);
+  const net = buildTapNet(CONV, ref, "softmax-ce");
+  const tb = batches.map((b) => toTf(CONV, b, "softmax-ce"));
+  const before = values(net);
+  for (const seed of [5, 6]) {
+    const got = zenProxy(net, tb, { seed });
+    close(got.value, zenRef(CONV, 8, createRng(seed)), `zen seed ${seed}`);
+    assert.equal(got.terms!.bnLayers, 1);
+    close(got.terms!.delta + got.terms!.bn, got.value, "zen terms");
   }
-  assert.throws(() => gradNormProxy(net, []), /without a batch/);
-  tf.dispose([nanX, ...tb.flatMap((b) => [b.x, b.y])]);
+  assert.deepEqual(values(net), before);
+  const mlp = buildTapNet(MLP, scaledParams(MLP, 33), "softmax-ce");
+  const mb = makeBatches(MLP, "softmax-ce", 8, 1, 34).map((b) => toTf(MLP, b, "softmax-ce"));
+  assert.throws(() => zenProxy(mlp, mb), (e) => e instanceof TypeError && /features/.test(e.message));
+  tf.dispose([...tb, ...mb].flatMap((b) => [b.x, b.y]));
+  net.dispose();
+  mlp.dispose();
+});
+
+Deno.test("synflow stays exact where the direct value overflows float32 (tiny MLP, weights ×1e15: ~1e47)", () => {
+  const ref = scaledParams(MLP, 41, 1e15);
+  const direct = synflowDirectRef(MLP, ref);
+  assert.ok(direct > 1e40, `direct synflow ${direct}`);
+  const net = buildTapNet(MLP, ref, "softmax-ce");
+  const tb = makeBatches(MLP, "softmax-ce", 2, 1, 42).map((b) => toTf(MLP, b, "softmax-ce"));
+  close(synflowProxy(net, tb).value, synflowRef(MLP, ref), "log synflow");
+  close(synflowProxy(net, tb).value, Math.log(direct), "log synflow vs log of the direct value");
+  // and with tiny weights (×1e-15: ~1e-43, below float32's normal range)
+  const tiny = scaledParams(CONV, 43, 1e-15);
+  const cnet = buildTapNet(CONV, tiny, "softmax-ce");
+  const cb = makeBatches(CONV, "softmax-ce", 2, 1, 44).map((b) => toTf(CONV, b, "softmax-ce"));
+  close(synflowProxy(cnet, cb).value, synflowRef(CONV, tiny), "log synflow, tiny weights");
+  tf.dispose([...tb, ...cb].flatMap((b) => [b.x, b.y]));
+  net.dispose();
+  cnet.dispose();
+});
+
+Deno.test("grasp in parts: equal to the unsplit reference without BN, per-part BN statistics with it", () => {
+  for (const [spec, seed] of [[MLP, 61], [CONV, 62]] as const) {
+    const ref = scaledParams(spec, seed);
+    const batches = makeBatches(spec, "softmax-ce", 9, 1, seed + 1);
+    const net = buildTapNet(spec, ref, "softmax-ce");
+    const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
+    const whole = graspRef(spec, ref, batches[0]);
+    const split = graspProxy(net, tb, { splits: 2 });
+    assert.equal(split.terms!.splits, 2);
+    assert.equal(graspProxy(net, tb).terms!.splits, 1); // ⌈9 / 16⌉
+    if (spec.arch === "mlp") {
+      // parts of 4 and 5 examples, weighted 4/9 and 5/9: the mean loss's gradient and Hessian exactly
+      close(split.value, whole, "grasp, 2 parts, no BN");
+    } else {
+      assert.ok(Math.abs(split.value - whole) > 1e-3 * Math.abs(whole), `${split.value} vs ${whole}`);
+    }
+    assert.throws(() => graspProxy(net, tb, { splits: 10 }), RangeError);
+    assert.throws(() => graspProxy(net, tb, { splits: 1.5 }), RangeError);
+    tf.dispose(tb.flatMap((b) => [b.x, b.y]));
+    net.dispose();
+  }
+});
+
+Deno.test("a dead layer (fc2 weights 0: no gradient reaches fc1) on the tiny MLP", () => {
+  const ref = scaledParams(MLP, 13);
+  ref[2].value.fill(0);
+  const batches = makeBatches(MLP, "softmax-ce", 8, 1, 14);
+  const net = buildTapNet(MLP, ref, "softmax-ce");
+  const tb = batches.map((b) => toTf(MLP, b, "softmax-ce"));
+  const b0 = batches[0];
+  close(gradNormProxy(net, tb).value, gradNormRef(MLP, ref, b0), "grad_norm");
+  close(snipProxy(net, tb).value, snipRef(MLP, ref, b0), "snip");
+  close(graspProxy(net, tb).value, graspRef(MLP, ref, b0), "grasp");
+  close(fisherProxy(net, tb).value, fisherRef(MLP, ref, b0), "fisher");
+  // relu2's codes no longer tell the examples apart, and K is singular: log|det K| = −∞ in both
+  assert.equal(nwotRef(MLP, ref, b0), -Infinity);
+  assert.equal(nwotProxy(net, tb).value, -Infinity);
+  close(synflowProxy(net, tb).value, synflowRef(MLP, ref), "synflow");
+  // the output no longer depends on the input: the Jacobian is 0, corrcoef undefined → NaN
+  assert.ok(Number.isNaN(jacovRef(MLP, ref, b0)));
+  assert.ok(Number.isNaN(jacovProxy(net, tb).value));
+  tf.dispose(tb.flatMap((b) => [b.x, b.y]));
   net.dispose();
 });
 
-Deno.test("baselines: 50 candidates leave the tensor count unchanged; same inputs, same scores", () => {
-  const ref = scaledParams(CONV, 15);
-  const batches = makeBatches(CONV, "softmax-ce", 8, 1, 16);
-  const net = buildNet(CONV, ref, "softmax-ce");
-  const tb = batches.map((b) => toTf(CONV, b, "softmax-ce"));
-  const first = ["grad_norm", "plain", "snip"].map((n) => getProxy(n)(net, tb).value);
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 50; i++) {
-    const v = ["grad_norm", "plain", "snip"].map((n) => getProxy(n)(net, tb).value);
-    assert.deepEqual(v, first);
+Deno.test("jacov's and nwot's float64 linear algebra agree with the reference's", () => {
+  const rng = createRng(51);
+  for (const n of [1, 2, 5, 16, 40]) {
+    const d = n + 3;
+    const rows = Float64Array.from({ length: n * d }, () => rng.normal());
+    const c = corrcoef(rows, n, d);
+    const want = linalgRef.corrcoef(rows, n, d);
+    c.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-12, `corrcoef ${n}`));
+    const eig = symmetricEigenvalues(c, n), wantEig = linalgRef.symmetricEigenvalues(want, n);
+    eig.forEach((v, i) => assert.ok(Math.abs(v - wantEig[i]) < 1e-10, `eig ${n}: ${v} vs ${wantEig[i]}`));
+    const m = Float64Array.from({ length: n * n }, () => rng.normal());
+    assert.ok(Math.abs(logAbsDet(m, n) - linalgRef.logAbsDet(m, n)) < 1e-9, `slogdet ${n}`);
   }
-  assert.equal(tf.memory().numTensors, before);
-  tf.dispose(tb.flatMap((b) => [b.x, b.y]));
-  net.dispose();
+  // hand-checked: diag(1, 2, 3) rotated keeps its eigenvalues; a singular matrix has log|det| −∞
+  const q = [[0.6, 0.8, 0], [-0.8, 0.6, 0], [0, 0, 1]];
+  const a = new Float64Array(9);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) a[i * 3 + j] += q[i][k] * (k + 1) * q[j][k];
+  }
+  symmetricEigenvalues(a, 3).forEach((v, i) => assert.ok(Math.abs(v - (i + 1)) < 1e-12));
+  assert.equal(logAbsDet(Float64Array.of(1, 2, 2, 4), 2), -Infinity);
+  assert.ok(Math.abs(logAbsDet(Float64Array.of(0, 2, 3, 0), 2) - Math.log(6)) < 1e-15);
 });

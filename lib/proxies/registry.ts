@@ -16,6 +16,14 @@ import { plainProxy } from "./plain.ts";
 import { snipProxy } from "./snip.ts";
 import { l2NormProxy } from "./l2_norm.ts";
 import { paramsProxy } from "./params.ts";
+import { graspProxy } from "./grasp.ts";
+import { fisherProxy } from "./fisher.ts";
+import { jacovProxy } from "./jacov.ts";
+import { epeNasProxy } from "./epe_nas.ts";
+import { nwotProxy } from "./nwot.ts";
+import { synflowProxy } from "./synflow.ts";
+import { zenProxy } from "./zen.ts";
+import { flopsProxy } from "./flops.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
 export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
@@ -51,8 +59,49 @@ export const PROXIES: Record<string, { fn: ProxyFn; options: Record<string, unkn
     },
     plain: { fn: plainProxy, options: { batches: 1 }, description: "Σ ∇W ⊙ W (Samsung/NASLib)" },
     snip: { fn: snipProxy, options: { batches: 1 }, description: "Σ |W ⊙ ∇W| (SNIP, Samsung/NASLib)" },
+    grasp: {
+      fn: graspProxy,
+      options: { batches: 1, splits: "ceil(n/16)" },
+      description: "−Σ W ⊙ Hg, exact Hessian-gradient product (GraSP, Samsung/NASLib)",
+    },
+    fisher: {
+      fn: fisherProxy,
+      options: { batches: 1, mode: "channel" },
+      description: "channel Fisher of conv/linear outputs × fan-in (Samsung/NASLib; needs taps)",
+    },
+    jacov: {
+      fn: jacovProxy,
+      options: { batches: 1 },
+      description: "input-Jacobian correlation eigenvalues (NASWOT v1, Samsung/NASLib)",
+    },
+    epe_nas: {
+      fn: epeNasProxy,
+      options: { batches: 1 },
+      description: "per-class input-Jacobian correlations (EPE-NAS, NASLib)",
+    },
+    nwot: {
+      fn: nwotProxy,
+      options: { batches: 1 },
+      description: "log|det| of the ReLU-code agreement kernel (NASWOT, NASLib; needs taps)",
+    },
+    synflow: {
+      fn: synflowProxy,
+      options: { log: true, bypassNorm: true },
+      description:
+        "log synflow: |θ|, BN bypassed, ones input, exact in float32 (data-free; needs bypassNorm)",
+    },
+    zen: {
+      fn: (n, b) => zenProxy(n, b, { seed: 0 }),
+      options: { seed: 0, mixupGamma: 0.01 },
+      description: "Zen-score on a Gaussian re-initialisation (NASLib; data-free; needs taps)",
+    },
     l2_norm: { fn: l2NormProxy, options: {}, description: "Σ of per-layer weight norms (data-free)" },
     params: { fn: paramsProxy, options: {}, description: "trainable parameters, millions (data-free)" },
+    flops: {
+      fn: flopsProxy,
+      options: { batchSize: 1 },
+      description: "MFLOPs per example, torchstat's counting (data-free; needs taps)",
+    },
   };
 
 /** The registered proxy called `name`; throws a clear error listing the names otherwise. */

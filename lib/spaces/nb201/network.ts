@@ -18,7 +18,7 @@ import * as tf from "../../tf.ts";
 import type { Rng } from "../../rng.ts";
 import { BatchNorm, type BatchNormOptions, Conv2d, Linear } from "../../nn/layers.ts";
 import { type Param, ParamStore } from "../../nn/param.ts";
-import type { ForwardOptions, Net } from "../../nn/net.ts";
+import type { ForwardOptions, Net, TapPoint } from "../../nn/net.ts";
 import { checkArch, NB201_EDGES, NB201_OPS, type Nb201Arch, type Nb201Op, parseArch } from "./space.ts";
 
 /** Network shape and BN behaviour. */
@@ -55,6 +55,28 @@ export function archOps(arch: string | Nb201Arch | readonly Nb201Op[]): Nb201Op[
   return (arch as readonly Nb201Op[]).slice();
 }
 
+/**
+ * What every module reads from the forward options: BN mode, the proxies' activation taps (a
+ * conv/linear output before BN is `layer-output`, named by its `Param.layer`; every ReLU input is
+ * `relu-input`; the map fed to global pooling is `features`) and BN bypass (synflow).
+ */
+type Pass = ForwardOptions;
+
+/** The tensor the pass continues with at a tap point (`t` itself without a tap). */
+function tapped<T extends tf.Tensor>(pass: Pass, kind: TapPoint["kind"], name: string, t: T): T {
+  return pass.tap ? pass.tap({ kind, name }, t) as T : t;
+}
+
+/** A conv followed by its layer-output tap. */
+function conv(pass: Pass, c: Conv2d, x: tf.Tensor4D): tf.Tensor4D {
+  return tapped(pass, "layer-output", c.name, c.apply(x));
+}
+
+/** BN, or the identity when the pass bypasses normalisation. */
+function norm(pass: Pass, bn: BatchNorm, x: tf.Tensor4D): tf.Tensor4D {
+  return pass.bypassNorm ? x : bn.apply(x, pass.training);
+}
+
 /** ReLU → conv(k) → BN. */
 class ReluConvBn {
   readonly conv: Conv2d;
@@ -71,8 +93,9 @@ class ReluConvBn {
     this.conv = new Conv2d(store, `${name}.conv`, cin, cout, k, stride, false);
     this.bn = new BatchNorm(store, `${name}.bn`, cout, bn);
   }
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return this.bn.apply(this.conv.apply(tf.relu(x)), training);
+  apply(x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
+    const r = tf.relu(tapped(pass, "relu-input", `${this.conv.name}.relu`, x));
+    return norm(pass, this.bn, conv(pass, this.conv, r));
   }
 }
 
@@ -86,9 +109,9 @@ class ResBlock {
     this.b = new ReluConvBn(store, `${name}.b`, cout, cout, 3, 1, bn);
     this.down = new Conv2d(store, `${name}.down`, cin, cout, 1, 1, false, 0);
   }
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const shortcut = this.down.apply(tf.avgPool(x, 2, 2, "valid"));
-    return tf.add(shortcut, this.b.apply(this.a.apply(x, training), training));
+  apply(x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
+    const shortcut = conv(pass, this.down, tf.avgPool(x, 2, 2, "valid"));
+    return tf.add(shortcut, this.b.apply(this.a.apply(x, pass), pass));
   }
 }
 
@@ -115,10 +138,10 @@ function makeOp(
   }
 }
 
-function applyOp(m: EdgeModule, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+function applyOp(m: EdgeModule, x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
   if (m === "skip") return x;
   if (m === "pool") return tf.avgPool(x, 3, 1, "same");
-  return m.apply(x, training);
+  return m.apply(x, pass);
 }
 
 /** One cell; `ops[e]` holds the module(s) of edge e keyed by op name. */
@@ -134,14 +157,14 @@ class Cell {
       this.edges.push(m);
     });
   }
-  apply(x: tf.Tensor4D, path: Nb201Op[], training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor4D {
     const states: Array<tf.Tensor4D | null> = [x, null, null, null];
     NB201_EDGES.forEach(([to, from], e) => {
       const op = path[e];
       if (op === "none" || states[from] === null) return;
       const m = this.edges[e].get(op);
       if (!m) throw new RangeError(`Cannot run op '${op}' on edge ${e} of ${this.name}: not instantiated`);
-      const y = applyOp(m, states[from]!, training);
+      const y = applyOp(m, states[from]!, pass);
       states[to] = states[to] === null ? y : tf.add(states[to]!, y);
     });
     return states[3] ?? tf.zerosLike(x);
@@ -183,13 +206,13 @@ class Skeleton {
     this.classifier = new Linear(this.store, "classifier", c, classes);
   }
 
-  forward(x: tf.Tensor4D, path: Nb201Op[], training: boolean): tf.Tensor2D {
+  forward(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = this.stemBn.apply(this.stem.apply(x), training);
-      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, training) : s.apply(h, training);
-      h = tf.relu(this.lastBn.apply(h, training));
-      const pooled = tf.mean(h, [1, 2]);
-      return this.classifier.apply(pooled) as tf.Tensor2D;
+      let h = norm(pass, this.stemBn, conv(pass, this.stem, x));
+      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, pass) : s.apply(h, pass);
+      h = tf.relu(tapped(pass, "relu-input", "lastact.relu", norm(pass, this.lastBn, h)));
+      const pooled = tf.mean(tapped(pass, "features", "lastact", h), [1, 2]);
+      return tapped(pass, "layer-output", this.classifier.name, this.classifier.apply(pooled)) as tf.Tensor2D;
     });
   }
 
@@ -215,6 +238,8 @@ function crossEntropy(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
 /** A standalone NB201 network for one architecture. */
 export class Nb201Network implements Net<tf.Tensor4D> {
   readonly ops: Nb201Op[];
+  /** activation taps and BN bypass are honoured (proxies fisher, nwot, zen, synflow, flops) */
+  readonly supports = ["tap", "bypassNorm"] as const;
   readonly #skeleton: Skeleton;
 
   constructor(arch: string | Nb201Arch | readonly Nb201Op[], cfg: Nb201Config, rng: Rng) {
@@ -225,7 +250,7 @@ export class Nb201Network implements Net<tf.Tensor4D> {
     return this.#skeleton.store.params();
   }
   forward(x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
-    return this.#skeleton.forward(x, this.ops, opts.training);
+    return this.#skeleton.forward(x, this.ops, opts);
   }
   loss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
     return crossEntropy(logits, y);
@@ -261,9 +286,10 @@ export class Nb201Supernet {
     return {
       ops,
       params: () => sk.paramsOf(ops),
-      forward: (x, opts) => sk.forward(x, ops, opts.training),
+      forward: (x, opts) => sk.forward(x, ops, opts),
       loss: crossEntropy,
       state: () => [...sk.store.buffers().values()],
+      supports: ["tap", "bypassNorm"],
     };
   }
   dispose(): void {

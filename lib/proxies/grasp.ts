@@ -1,0 +1,274 @@
+/**
+ * grasp (Samsung `grasp.py`, T = 1, one iteration; NASLib), on one batch, BN in training mode:
+ * g = ∇_W L over the conv/linear weights (a constant), Hg = ∇_W ⟨g, ∇_W L⟩ — the Hessian of the
+ * loss in the weights times g, biases and BN given no direction — and score = −Σ W ⊙ Hg (negated,
+ * as Samsung and NASLib do, so that higher is better). BN state is restored.
+ *
+ * Hg is exact (double backward). tfjs 4.22 gets higher-order gradients right only when every op's
+ * gradient is itself differentiable and connected to the tape; {@link withSecondOrder} makes that
+ * so for the duration of the call:
+ * - `tf.customGrad` ops (tfjs' softmax cross-entropy and log-softmax, the project's batch norm)
+ *   compute their gradient from tensors made inside the op, which the tape never saw; while it
+ *   runs, `customGrad` is replaced by a plain trace of the op's forward function;
+ * - the project's fused batch-norm kernels (lib/kernels) have no second derivative; they are
+ *   unregistered for the active backend, so batch norm takes its op-by-op path;
+ * - gradients that read the op's saved *output* (Exp, Sigmoid, Tanh, Softmax) are cut from the
+ *   tape (the output's saved copy is recorded before the op itself, so tape filtering drops it);
+ *   they are replaced by versions that recompute the output from the saved input;
+ * - tfjs has no gradient for `Conv2DBackpropFilter`, `AvgPoolGrad` (both linear) and the
+ *   comparisons (`Equal`, …, zero almost everywhere; `max`'s gradient uses one); these are
+ *   registered once, on first use, and stay (they are right for any later use).
+ * Everything else is put back afterwards, even on a throw.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import type { Batch, Net } from "../nn/net.ts";
+import { BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
+import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { firstBatch, withRestored } from "./taps.ts";
+
+// deno-lint-ignore no-explicit-any
+type Attrs = any;
+
+let registered = false;
+
+/** Zero gradients for a comparison kernel with inputs a, b (piecewise constant in both). */
+function comparisonGradient(kernelName: string): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ["a", "b"],
+    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({
+      a: () => tf.zerosLike(saved[0]),
+      b: () => tf.zerosLike(saved[1]),
+    }),
+  };
+}
+
+/** Gradients tfjs leaves out: two linear backward kernels and the comparisons. */
+function registerMissingGradients(): void {
+  if (registered) return;
+  registered = true;
+  const missing: tf.GradConfig[] = [
+    {
+      // dW = Σ x ⊗ dy over positions: ∂⟨ddW, dW⟩/∂dy = conv(x, ddW), ∂/∂x = conv-transpose(dy, ddW)
+      kernelName: "Conv2DBackpropFilter",
+      inputsToSave: ["x", "dy"],
+      gradFunc: (ddw: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
+        const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const w = ddw as tf.Tensor4D;
+        const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+        return {
+          x: () =>
+            tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, {
+              strides,
+              pad,
+              dataFormat,
+              dimRoundingMode,
+              inputShape: x.shape,
+            }) as tf.Tensor,
+          dy: () => tf.conv2d(x, w, strides, pad, dataFormat, 1, dimRoundingMode),
+        };
+      },
+    },
+    {
+      // AvgPoolGrad spreads each dy over its window with weight 1/(fh·fw), padding skipped; its
+      // transpose sums each window of the zero-padded input with that weight
+      kernelName: "AvgPoolGrad",
+      inputsToSave: ["input"],
+      gradFunc: (ddx: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
+        const [input] = saved as [tf.Tensor4D];
+        const { filterSize, strides, pad, dimRoundingMode } = attrs;
+        const info = tf.backend_util.computePool2DInfo(
+          input.shape,
+          filterSize,
+          strides,
+          1,
+          pad,
+          dimRoundingMode,
+        );
+        const p = info.padInfo;
+        return {
+          dy: () =>
+            tf.avgPool(
+              tf.pad(ddx as tf.Tensor4D, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]]),
+              [info.filterHeight, info.filterWidth],
+              [info.strideHeight, info.strideWidth],
+              "valid",
+            ),
+          input: () => tf.zerosLike(input),
+        };
+      },
+    },
+    ...["Equal", "NotEqual", "Greater", "Less", "LessEqual"].map(comparisonGradient),
+  ];
+  for (const g of missing) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+}
+
+/** Gradients that recompute the op's output from its input, so the tape keeps the link. */
+const FROM_INPUT: tf.GradConfig[] = [
+  {
+    kernelName: "Exp",
+    inputsToSave: ["x"],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.exp(x)),
+    }),
+  },
+  {
+    kernelName: "Sigmoid",
+    inputsToSave: ["x"],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
+      x: () => {
+        const s = tf.sigmoid(x);
+        return tf.mul(dy as tf.Tensor, tf.mul(s, tf.sub(1, s)));
+      },
+    }),
+  },
+  {
+    kernelName: "Tanh",
+    inputsToSave: ["x"],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(tf.tanh(x)))),
+    }),
+  },
+  {
+    kernelName: "Softmax",
+    inputsToSave: ["logits"],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], [logits]: tf.Tensor[], attrs: Attrs) => ({
+      logits: () => {
+        const y = tf.softmax(logits, attrs.dim);
+        const dyY = tf.mul(dy as tf.Tensor, y);
+        return tf.sub(dyY, tf.mul(tf.sum(dyY, [attrs.dim], true), y));
+      },
+    }),
+  },
+];
+
+type CustomGrad = (f: (...args: unknown[]) => { value: tf.Tensor }) => (...inputs: tf.Tensor[]) => tf.Tensor;
+
+/** `customGrad` that ignores the custom gradient: the forward's own ops are recorded instead. */
+const traced: CustomGrad = (f) => (...inputs) => f(...inputs, () => {}).value;
+
+/**
+ * Runs `fn` with higher-order gradients made exact (see the module doc); restores tfjs' engine and
+ * kernel registry afterwards, even on a throw. Not reentrant and synchronous only.
+ */
+export function withSecondOrder<T>(fn: () => T): T {
+  registerMissingGradients();
+  const engine = tf.engine() as unknown as { customGrad: CustomGrad };
+  const own = Object.getOwnPropertyDescriptor(engine, "customGrad");
+  const backend = tf.getBackend();
+  const fused = tf.getKernel(BN_TRAIN_KERNEL, backend);
+  const stock = FROM_INPUT.map((g) => tf.getGradient(g.kernelName));
+  const swap = (configs: Array<tf.GradConfig | undefined>) =>
+    FROM_INPUT.forEach((g, i) => {
+      if (tf.getGradient(g.kernelName)) tf.unregisterGradient(g.kernelName);
+      if (configs[i]) tf.registerGradient(configs[i]!);
+    });
+  if (fused) tf.unregisterKernel(BN_TRAIN_KERNEL, backend);
+  swap(FROM_INPUT);
+  engine.customGrad = traced;
+  try {
+    return fn();
+  } finally {
+    if (own) Object.defineProperty(engine, "customGrad", own);
+    else delete (engine as Partial<typeof engine>).customGrad;
+    swap(stock);
+    if (fused) tf.registerKernel(fused);
+  }
+}
+
+/**
+ * H·v for the Hessian H of the loss of `batch` in `vars` (each v[i] shaped like vars[i]), by double
+ * backward under {@link withSecondOrder}; BN in training mode (its state is not restored here).
+ */
+export function hessianVectorProduct(
+  net: Net,
+  batch: Batch,
+  vars: tf.Variable[],
+  v: tf.Tensor[],
+): tf.Tensor[] {
+  const loss = () => net.loss(net.forward(batch.x, { training: true }), batch.y);
+  const { value, grads } = withSecondOrder(() =>
+    tf.variableGrads(() => {
+      const inner = tf.variableGrads(loss, vars).grads;
+      return tf.addN(
+        vars.map((w, i) => (inner[w.name] ? tf.sum(tf.mul(inner[w.name], v[i])) : tf.scalar(0))),
+      );
+    }, vars)
+  );
+  value.dispose();
+  return vars.map((w) => grads[w.name] ?? tf.zerosLike(w));
+}
+
+/** Options of {@linkcode graspProxy}. */
+export interface GraspOptions {
+  /**
+   * Score the batch in this many consecutive parts (Samsung's `split_data`), each with its own BN
+   * statistics: g = Σ_parts w·∇L_part and Hg = Σ_parts w·H_part·g with w = part size / n, so that
+   * without BN the value equals the unsplit one. (Samsung's code splits only when the GPU runs out
+   * of memory, and sums the parts, which scales its value by about splits².)
+   * @default {⌈n / 16⌉}: tfjs' double backward keeps about ten times a training step's activations
+   * and the wasm heap stops at 4 GB (the full NB201 net at 32×32 fits 16 examples, not 32).
+   */
+  splits?: number;
+}
+
+/** The grasp score of `net` on the first batch; `terms.splits` records the parts used. */
+export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}): ProxyScore {
+  const t0 = performance.now();
+  const batch = firstBatch(batches, "grasp");
+  const n = batch.x.shape[0];
+  const splits = opts.splits ?? Math.ceil(n / 16);
+  if (!Number.isInteger(splits) || splits < 1 || splits > n) {
+    throw new RangeError(`Cannot split a batch of ${n} into ${splits} parts for grasp: expected 1…${n}`);
+  }
+  const parts = Array.from({ length: splits }, (_, s) => {
+    const st = Math.floor((s * n) / splits), en = Math.floor(((s + 1) * n) / splits);
+    const part: Batch = splits === 1
+      ? batch
+      : { x: tf.slice(batch.x, st, en - st), y: tf.slice(batch.y, st, en - st) };
+    return { ...part, weight: (en - st) / n };
+  });
+  const vars = selectParams(net, "conv-linear-weights").map((p) => p.variable);
+  /** a + w·b, disposing both */
+  const sum = (a: tf.Tensor[], b: tf.Tensor[], w: number) => {
+    const out = a.map((t, i) => tf.tidy(() => tf.add(t, tf.mul(b[i], w))));
+    tf.dispose([...a, ...b]);
+    return out;
+  };
+  try {
+    const value = withRestored(net, [], () => {
+      let g: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
+      for (const part of parts) {
+        g = sum(
+          g,
+          tf.tidy(() => {
+            const { value: loss, grads } = tf.variableGrads(
+              () => net.loss(net.forward(part.x, { training: true }), part.y),
+              vars,
+            );
+            loss.dispose();
+            return vars.map((w) => grads[w.name] ?? tf.zerosLike(w));
+          }),
+          part.weight,
+        );
+      }
+      let hg: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
+      for (const part of parts) hg = sum(hg, hessianVectorProduct(net, part, vars, g), part.weight);
+      let s = 0;
+      vars.forEach((w, i) => {
+        const a = w.dataSync(), h = hg[i].dataSync();
+        for (let j = 0; j < a.length; j++) s -= a[j] * h[j];
+      });
+      tf.dispose([...g, ...hg]);
+      return s;
+    });
+    return { value, terms: { grasp: value, splits }, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    if (splits > 1) tf.dispose(parts.flatMap((p) => [p.x, p.y]));
+  }
+}
+
+/** grasp as a registry entry. */
+export const grasp: Proxy<GraspOptions> = { name: "grasp", score: graspProxy };
