@@ -25,7 +25,17 @@ import { logAbsDet, nwotProxy } from "./nwot.ts";
 import { synflowProxy } from "./synflow.ts";
 import { zenProxy } from "./zen.ts";
 import { flopsProxy } from "./flops.ts";
-import { close, CONV, type Loss, makeBatches, MLP, scaledParams, toTf } from "./reference/tf_twins.ts";
+import {
+  assignReference,
+  close,
+  CONV,
+  type Loss,
+  makeBatches,
+  MLP,
+  scaledParams,
+  toTf,
+  twinLoss,
+} from "./reference/tf_twins.ts";
 import type { RefParam, TinyNetSpec } from "./reference/tiny_nets.ts";
 import {
   epeNasRef,
@@ -78,26 +88,11 @@ function buildTapNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { di
       return at(o, "layer-output", "fc", fc.apply(tf.mean(at(o, "features", "relu2", h2), [1, 2])));
     };
   }
-  const params = store.params();
-  assert.equal(params.length, ref.length);
-  params.forEach((p, i) => {
-    assert.deepEqual(p.variable.shape, [...ref[i].shape], `${p.name} vs ${ref[i].name}`);
-    const t = tf.tensor(Float32Array.from(ref[i].value), p.variable.shape);
-    p.variable.assign(t);
-    t.dispose();
-  });
+  assignReference(store, ref);
   return {
     params: () => store.params(),
     forward: (x, o) => tf.tidy(() => forward(x, o)),
-    loss: (logits, y) =>
-      tf.tidy(() =>
-        loss === "softmax-ce"
-          ? tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, logits.shape[1]!),
-            logits,
-          ) as tf.Scalar
-          : tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar
-      ),
+    loss: twinLoss(loss),
     state: () => [...store.buffers().values()],
     supports: ["tap", "bypassNorm"],
     dispose: () => store.dispose(),

@@ -31,6 +31,17 @@ export function buildNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & 
       return fc.apply(tf.mean(tf.relu(conv2.apply(h)), [1, 2]));
     };
   }
+  assignReference(store, ref);
+  return {
+    params: () => store.params(),
+    forward: (x, opts) => forward(x, opts.training),
+    loss: twinLoss(loss),
+    dispose: () => store.dispose(),
+  };
+}
+
+/** Give the store's parameters the reference's values (same layout, checked). */
+export function assignReference(store: ParamStore, ref: RefParam[]): void {
   const params = store.params();
   assert.equal(params.length, ref.length);
   params.forEach((p, i) => {
@@ -39,20 +50,19 @@ export function buildNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & 
     p.variable.assign(t);
     t.dispose();
   });
-  return {
-    params: () => store.params(),
-    forward: (x, opts) => forward(x, opts.training),
-    loss: (logits, y) =>
-      tf.tidy(() =>
-        loss === "softmax-ce"
-          ? tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, logits.shape[1]!),
-            logits,
-          ) as tf.Scalar
-          : tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar
-      ),
-    dispose: () => store.dispose(),
-  };
+}
+
+/** The reference's losses: softmax cross-entropy on class ids, or sigmoid BCE. */
+export function twinLoss(loss: Loss): (logits: tf.Tensor, y: tf.Tensor) => tf.Scalar {
+  return (logits, y) =>
+    tf.tidy(() =>
+      loss === "softmax-ce"
+        ? tf.losses.softmaxCrossEntropy(
+          tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, logits.shape[1]!),
+          logits,
+        ) as tf.Scalar
+        : tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar
+    );
 }
 
 export function makeBatches(
