@@ -7,6 +7,10 @@
  * NAS-Bench-201 net of the reference arch, C=16, N=5, batch 64, CE, SGD momentum 0.9 nesterov),
  * nb201-zico (4 batches of 64, forward+backward, every conv/linear weight gradient read back),
  * embedding-bag (table 100,000×16, ids 1024×26, sum-pooled, linear, BCE, Adam).
+ * Beyond the reference script: `nasrec` (NASRec training steps: the best Criteo net standalone,
+ * the NASRec-Small supernet's full and sampled paths, 10k-row vs Criteo-size tables; see
+ * `lib/spaces/nasrec/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
+ * cache, on a generated file). `deno task bench nasrec` runs one workload.
  *
  * @module
  */
@@ -21,6 +25,10 @@ import { adam, type Optimizer, sgd } from "./train/optim.ts";
 import { zicoProxy } from "./proxies/zico.ts";
 import { sigeoProxy } from "./proxies/sigeo.ts";
 import { PROXIES } from "./proxies/registry.ts";
+import { benchNasrec } from "./spaces/nasrec/bench_nasrec.ts";
+import { writeCriteoFile } from "./data/gen_recsys.ts";
+import { readCriteo } from "./data/criteo.ts";
+import { readRecsysCached } from "./data/recsys_cache.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -232,6 +240,32 @@ async function main() {
     store.dispose();
     tf.dispose([ids, y]);
   }
+
+  if (want("recsys-read")) {
+    const dir = await Deno.makeTempDir({ prefix: "sigeo-bench-" });
+    try {
+      const rows = 300_000, path = `${dir}/train.txt`;
+      await writeCriteoFile(path, { rows, seed: 1 });
+      const bytes = (await Deno.stat(path)).size;
+      const parsed = await readCriteo(path, { maxRows: 500_000 });
+      const built = await readRecsysCached({ dataset: "criteo", path }, { maxRows: 500_000, cacheDir: dir });
+      const hit = await readRecsysCached({ dataset: "criteo", path }, { maxRows: 500_000, cacheDir: dir });
+      print({
+        workload: "recsys-read",
+        rows,
+        megabytes: +(bytes / 2 ** 20).toFixed(1),
+        parseRowsPerSecond: Math.round(parsed.rate),
+        parseMBPerSecond: +(bytes / 2 ** 20 / parsed.seconds).toFixed(1),
+        cacheBuildSeconds: +built.seconds.toFixed(2),
+        cacheLoadRowsPerSecond: Math.round(hit.loadRate),
+        speedup: +(hit.loadRate / parsed.rate).toFixed(1),
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+
+  if (want("nasrec")) await benchNasrec({ steps: 6, print });
 }
 
 if (import.meta.main) {

@@ -20,7 +20,9 @@ const USAGE = `Usage:
       the main job: runs notebooks/00-quickstart.ipynb headless (Jupyter + Deno kernel) into results/,
       or the same experiment without Jupyter when Jupyter is not installed
   deno task notebooks <notebook|experiment|all> [--scale …] [--data DIR] [--truth FILE]
+                  [--dataset criteo,avazu,kdd2012] [--space small,full]
   deno task reproduce <experiment|notebook|all> [--scale smoke|small|paper] [--data DIR] [--truth FILE]
+                  [--dataset criteo,avazu,kdd2012] [--space small,full] (recsys-search; default all)
                   [--run-id ID] [--results DIR] [--backend …]
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
@@ -73,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
       truth: { type: "string" },
       "run-id": { type: "string" },
       results: { type: "string" },
+      dataset: { type: "string" },
+      space: { type: "string" },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -147,6 +151,8 @@ async function main(argv: string[]): Promise<number> {
         truthPath: values.truth,
         resultsRoot: values.results,
         runId: values["run-id"],
+        datasets: values.dataset,
+        spaces: values.space,
       });
       const outputs = run.cells.reduce((s, c) => s + c.outputs, 0);
       console.log(`  ${run.cells.length} code cells, ${outputs} outputs, ${run.seconds.toFixed(1)} s`);
@@ -192,6 +198,8 @@ async function main(argv: string[]): Promise<number> {
       truthPath: values.truth,
       runId: values["run-id"],
       resultsRoot: values.results,
+      datasets: values.dataset,
+      spaces: values.space,
       log: (line) => console.log(`  ${line}`),
       progress: terminalProgress(name),
     });

@@ -1,7 +1,7 @@
 /**
  * Ablations beyond the paper on the NB201 correlation study (notebook 04): SiGeo's λ weights,
  * the number and size of the scoring batches, and the std convention (population, as NASLib-SiGeo,
- * vs unbiased, as NasRec-SiGeo). The RecSys ablations live with the RecSys experiment.
+ * vs unbiased, as NasRec-SiGeo). The RecSys ablations are `recsys_ablations.ts`.
  *
  * λ costs nothing extra: every SiGeo record keeps its three terms, so any λ is recomputed from
  * them. The batch and std variants rescore at one warm-up level, sharing one ground truth.

@@ -36,6 +36,9 @@ export interface NotebookExperimentOptions {
   scale: Scale;
   dataDir?: string;
   truthPath?: string;
+  /** recsys-search: datasets and spaces, comma-separated (`SIGEO_DATASETS`, `SIGEO_SPACES`) */
+  datasets?: string;
+  spaces?: string;
   /** @default {the project's results/} */
   resultsRoot?: string;
   runId?: string;
@@ -53,6 +56,8 @@ export async function runNotebookExperiment(
   const env: Record<string, string> = { SIGEO_SCALE: opts.scale, SIGEO_RUN_ID: runId };
   if (opts.dataDir) env.SIGEO_DATA = opts.dataDir;
   if (opts.truthPath) env.SIGEO_TRUTH = opts.truthPath;
+  if (opts.datasets) env.SIGEO_DATASETS = opts.datasets;
+  if (opts.spaces) env.SIGEO_SPACES = opts.spaces;
   if (opts.resultsRoot) env.SIGEO_RESULTS = opts.resultsRoot;
   const run = await runNotebook(`${NOTEBOOK_DIR}${EXPERIMENTS[experiment].notebook!}`, { outDir: dir, env });
   return { run, dir };

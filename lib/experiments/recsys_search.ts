@@ -1,87 +1,132 @@
 /**
- * Paper §5.4: sub-one-shot search on a recommender dataset — SiGeo (supernet warmed up on a small
- * fraction p), ZiCo (zero-shot: no warm-up), the one-shot NASRec baseline (supernet trained on the
- * whole training split, candidates ranked by validation log loss after a last-layer fine-tune) and
- * random search — then each method's top-k trained from scratch, the best picked on validation,
- * retrained on train + validation, and tested: test log loss and AUC against search cost.
+ * Paper §5.4: sub-one-shot search on a recommender dataset (Criteo, Avazu or KDD Cup 2012) in a
+ * NASRec space (NASRec-Small `autoctr` or NASRec-Full `xlarge`) — SiGeo (supernet warmed up on a
+ * small fraction p), ZiCo (zero-shot: no warm-up), the one-shot NASRec baseline (supernet trained
+ * on the whole training split, candidates ranked by validation log loss after a last-layer
+ * fine-tune) and random search — then each method's top-k trained from scratch, the best picked
+ * on validation, retrained on train + validation, and tested: test log loss and AUC against search
+ * cost.
  *
- * One supernet warm-up run serves the three levels 0 (ZiCo), p (SiGeo) and 1 (one-shot): the
- * levels are prefixes of the same run (`warmupSupernet`), so a method's search cost is the warm-up
- * up to its level plus its own search time. Each search keeps a resumable history file.
- * Implemented for NASRec-Small (the space of SiGeo's searches); Criteo format (generated at
- * `smoke` scale, or a user's `train.txt`).
+ * - One supernet warm-up run serves the three levels 0 (ZiCo), p (SiGeo) and 1 (one-shot): the
+ *   levels are prefixes of the same run (`warmupSupernet`), so a method's search cost is the
+ *   warm-up up to its level plus its own search time.
+ * - The supernet is `lib/spaces/nasrec/supernet.ts` (paths by masking, LayerNorm on, NASRec's
+ *   `default` path sampling with a decaying full-path probability); candidates are trained as
+ *   standalone nets (LayerNorm off, as NASRec's `main_train.py`), with NASRec's recipe
+ *   (`lib/train/recsys_fit.ts`).
+ * - ZiCo and SiGeo are NasRec-SiGeo's one scoring function (`compute_zero_shot_metric`: final
+ *   layer, Adagrad steps, ddof 1) with λ = (1, 0, 0) for the ZiCo baseline (the KDD NASRec-Full
+ *   ZiCo script) and the dataset's SiGeo λ (the scripts: λ3 = 0 on Criteo, 1 on Avazu and KDD).
+ * - Resumable: the warm-up checkpoints, each search's history, and the finished result
+ *   (`result.json`, reused when the config is the same).
  *
  * @module
  */
-import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
-import { readCriteo } from "../data/criteo.ts";
-import { writeCriteoFile } from "../data/gen_recsys.ts";
-import { batchesOf, positiveRate, type RecsysData, takeRows } from "../data/recsys.ts";
+import { positiveRate, takeRows } from "../data/recsys.ts";
 import { stratifiedSplit } from "../data/recsys_split.ts";
-import { SparseEmbedding } from "../nn/embedding.ts";
-import type { Batch, Net } from "../nn/net.ts";
-import { nasrecStandalone, NasrecSupernet, recsysBatch, type RecsysInput } from "../spaces/nasrec/model.ts";
-import { fullPathArch, type NasrecArch, sampleArch } from "../spaces/nasrec/space.ts";
-import { adagrad } from "../train/optim.ts";
-import { cosineWithWarmup } from "../train/schedule.ts";
-import { evaluateRecsys, recsysTrainStep } from "../train/recsys_fit.ts";
+import { disposeBatch } from "../spaces/nasrec/modules.ts";
+import { NasrecSupernet } from "../spaces/nasrec/supernet.ts";
+import { type DatasetLayout, nasrecCost } from "../spaces/nasrec/cost.ts";
+import { type NasrecArch, type NasrecSpaceName, sampleArch } from "../spaces/nasrec/space.ts";
+import { NASREC_LR, recsysEvaluate } from "../train/recsys_fit.ts";
 import { logLoss } from "../train/metrics.ts";
-import { type WarmupLevel, warmupSupernet } from "../train/warmup.ts";
-import { sigeoProxy } from "../proxies/sigeo.ts";
-import { zicoProxy } from "../proxies/zico.ts";
+import type { WarmupLevel } from "../train/warmup.ts";
 import { regularizedEvolution, type SearchResult } from "../search/evolution.ts";
 import { randomSearch } from "../search/random_search.ts";
 import { nasrecSearchSpace } from "../search/spaces.ts";
 import type { Evaluation } from "../search/space.ts";
+import { writeFileAtomic } from "../io.ts";
 import type { Scale } from "./scale.ts";
+import {
+  loadRecsysData,
+  oneShotScore,
+  proxyScore,
+  RECSYS_DATASETS,
+  type RecsysDatasetName,
+  type RecsysDataSpec,
+  TrainBatches,
+  trainStandalone,
+  warmUpNasrec,
+} from "./recsys_supernet.ts";
 
-/** Settings of the RecSys search. */
-export interface RecsysSearchConfig {
-  /** Criteo `train.txt`; generated when absent */
-  dataFile?: string;
-  /** generated rows, or rows read from `dataFile` */
-  rows: number;
-  /** table cap (NASRec's note: 0.5M rows during search) */
-  maxRows: number;
+export { RECSYS_DATASETS };
+export type { RecsysDatasetName, RecsysDatasetSettings } from "./recsys_supernet.ts";
+
+/** The paper's names of the NASRec spaces. */
+export const NASREC_SPACE_TITLES: Readonly<Record<NasrecSpaceName, string>> = Object.freeze({
+  autoctr: "NASRec-Small",
+  xlarge: "NASRec-Full",
+});
+
+/** Settings of the RecSys search (data: see {@link RecsysDataSpec}; NASRec caps tables at 0.5M rows during search). */
+export interface RecsysSearchConfig extends RecsysDataSpec {
+  space: NasrecSpaceName;
   numBlocks: number;
   /** SiGeo's warm-up fraction of the training split (paper: 1 %) */
   warmup: number;
   /** epochs over the training split that the one-shot supernet gets (NASRec: 1) */
   oneShotEpochs: number;
   batchSize: number;
+  /** supernet warm-up learning rate (NASRec: 0.12) */
   lr: number;
   /** steps over which the full-path probability decays to 0 (NASRec: 15 000 on Criteo) */
   fullPathSteps: number;
+  /** rolling warm-up checkpoints every this many steps */
+  checkpointEvery: number;
   evolution: { population: number; sample: number; children: number; generations: number };
-  /** scoring batches of the proxies */
+  /** scoring batches of the proxies (NasRec-SiGeo: 4) */
   scoreBatches: number;
+  /** SiGeo's (ZiCo, FR, loss) coefficients */
+  sigeoLambdas: [number, number, number];
   /** one-shot baseline: last-layer fine-tune steps and validation rows */
   oneShot: { finetuneSteps: number; valRows: number };
   /** final stage */
   topK: number;
   finalEpochs: number;
+  /** NASRec: 0.10 (Small), 0.16 (Full) */
   finalLr: number;
   seed: number;
 }
 
-/** Settings per scale. */
-export function recsysSearchConfig(scale: Scale): RecsysSearchConfig {
-  const common = { maxRows: 500_000, lr: 0.12, finalLr: 0.1, seed: 2018, scoreBatches: 4 };
+/** Settings per scale, dataset and space. */
+export function recsysSearchConfig(
+  scale: Scale,
+  dataset: RecsysDatasetName = "criteo",
+  space: NasrecSpaceName = "autoctr",
+): RecsysSearchConfig {
+  const ds = RECSYS_DATASETS[dataset];
+  if (!ds) {
+    throw new RangeError(`Unknown recommender dataset '${dataset}': expected criteo, avazu or kdd2012`);
+  }
+  const common = {
+    dataset,
+    space,
+    maxRows: 500_000,
+    lr: NASREC_LR.supernet,
+    finalLr: space === "xlarge" ? NASREC_LR.full : NASREC_LR.small,
+    seed: 2018,
+    scoreBatches: 4,
+    sigeoLambdas: [...ds.sigeoLambdas] as [number, number, number],
+  };
   if (scale === "smoke") {
     return {
       ...common,
-      rows: 12_000,
-      numBlocks: 3,
+      // generated data has ~40 values per field: small tables keep the supernet's init and
+      // checkpoints cheap (NASRec's capped 500 000-row tables would be 0.8 GB)
+      maxRows: 2_000,
+      rows: 5_000,
+      numBlocks: 2,
       warmup: 0.2,
       oneShotEpochs: 1,
-      batchSize: 128,
-      fullPathSteps: 40,
-      evolution: { population: 6, sample: 3, children: 3, generations: 3 },
-      oneShot: { finetuneSteps: 5, valRows: 600 },
+      batchSize: 64,
+      fullPathSteps: 20,
+      checkpointEvery: 50,
+      evolution: { population: 4, sample: 2, children: 2, generations: 2 },
+      oneShot: { finetuneSteps: 5, valRows: 500 },
       topK: 2,
-      finalEpochs: 2,
+      finalEpochs: 1,
     };
   }
   if (scale === "small") {
@@ -91,8 +136,9 @@ export function recsysSearchConfig(scale: Scale): RecsysSearchConfig {
       numBlocks: 7,
       warmup: 0.05,
       oneShotEpochs: 1,
-      batchSize: 512,
-      fullPathSteps: 300,
+      batchSize: ds.batchSize,
+      fullPathSteps: 100,
+      checkpointEvery: 100,
       evolution: { population: 32, sample: 16, children: 8, generations: 16 },
       oneShot: { finetuneSteps: 50, valRows: 20_000 },
       topK: 5,
@@ -101,12 +147,13 @@ export function recsysSearchConfig(scale: Scale): RecsysSearchConfig {
   }
   return {
     ...common,
-    rows: 45_840_617,
+    rows: ds.rows,
     numBlocks: 7,
     warmup: 0.01,
     oneShotEpochs: 1,
-    batchSize: 512,
-    fullPathSteps: 15_000,
+    batchSize: ds.batchSize,
+    fullPathSteps: ds.supernetSteps,
+    checkpointEvery: 2_000,
     evolution: { population: 128, sample: 64, children: 8, generations: 240 },
     oneShot: { finetuneSteps: 500, valRows: 150 * 8192 },
     topK: 15,
@@ -120,10 +167,18 @@ export interface MethodResult {
   /** warm-up level it searched at */
   warmup: string;
   evaluations: number;
-  /** seconds: warm-up up to its level + its search */
+  /**
+   * seconds: warm-up up to its level + its search; for random search, the training of its
+   * sampled top-k candidates (its only way to rank them)
+   */
   searchSeconds: number;
   finalSeconds: number;
   best: string;
+  /** the best architecture as NASRec's JSON config */
+  bestConfig: unknown;
+  /** parameters (embedding tables excluded) and MFLOPs per sample of the best, NASRec's counting */
+  params: number;
+  mflops: number;
   val_logloss: number;
   test_logloss: number;
   test_auc: number;
@@ -133,102 +188,90 @@ export interface MethodResult {
 export interface RecsysSearchResult {
   config: RecsysSearchConfig;
   data: string;
+  /** the files read (for checksums) */
+  files: string[];
+  rows: number;
+  /** rows/s of producing the data (parse, or cache load on a hit) */
+  readRate: number;
   /** constant-CTR predictor's test log loss (the floor any model must beat) */
   constantLogloss: number;
   methods: MethodResult[];
   seconds: number;
+  /** seconds per warm-up step and per step rate (samples/s) of the supernet */
+  warmupStepSeconds: number;
 }
 
-type Rows = RecsysData;
-
-/** Train a standalone net for `epochs` on `train`; returns it with its embedding. */
-function trainStandalone(arch: NasrecArch, train: Rows, cfg: RecsysSearchConfig, seed: number) {
-  const stem = { numDense: train.numDense, numSparse: train.numSparse };
-  const net = nasrecStandalone(arch, stem, createRng(seed, 1));
-  const emb = new SparseEmbedding(train.tableSizes, createRng(seed, 2));
-  const opt = adagrad(net.params().map((p) => p.variable), { lr: cfg.finalLr, eps: 1e-2 });
-  const total = cfg.finalEpochs * Math.floor(train.n / cfg.batchSize);
-  const lr = cosineWithWarmup({ lr: cfg.finalLr, totalSteps: total });
-  let step = 0;
-  for (let e = 0; e < cfg.finalEpochs; e++) {
-    for (
-      const rows of batchesOf(train, cfg.batchSize, { shuffle: createRng(seed, 10 + e), dropLast: true })
-    ) {
-      recsysTrainStep(net, emb, rows, opt, { lr: lr(step++), clipNorm: 5 });
-    }
-  }
-  return { net, emb };
+/** Options of {@linkcode runRecsysSearch}. */
+export interface RecsysSearchOptions {
+  /** run folder: checkpoints, histories, generated data, result.json */
+  dir: string;
+  log?: (line: string) => void;
+  progress?: (done: number, total: number) => void;
 }
 
-/** Run the experiment; `dir` keeps the search histories (resumable). */
+/** Run the experiment for one dataset and space; `opts.dir` keeps everything needed to resume. */
 export async function runRecsysSearch(
   cfg: RecsysSearchConfig,
-  opts: { dir: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
+  opts: RecsysSearchOptions,
 ): Promise<RecsysSearchResult> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
   await initBackend({ quiet: true });
   await Deno.mkdir(opts.dir, { recursive: true });
-  let file = cfg.dataFile;
-  if (!file) {
-    file = `${opts.dir}/criteo-generated.txt`;
-    if (!(await Deno.stat(file).then(() => true, () => false))) {
-      await writeCriteoFile(file, { rows: cfg.rows, seed: cfg.seed });
+  const resultPath = `${opts.dir}/result.json`;
+  if (await Deno.stat(resultPath).then(() => true, () => false)) {
+    const prev = JSON.parse(await Deno.readTextFile(resultPath)) as RecsysSearchResult;
+    if (JSON.stringify(prev.config) === JSON.stringify(cfg)) {
+      log(`${cfg.dataset}/${cfg.space}: finished earlier, result read from ${resultPath}`);
+      return prev;
     }
+    throw new Error(
+      `Cannot reuse ${opts.dir}: it holds a finished run with a different config (use a new run folder)`,
+    );
   }
-  const read = await readCriteo(file, { maxRows: cfg.maxRows, limit: cfg.rows });
+  const { read, source, files } = await loadRecsysData(cfg, opts.dir);
   const data = read.data;
-  const source = cfg.dataFile ? `Criteo file ${cfg.dataFile}` : "generated Criteo-format data";
   log(
-    `data: ${source}, ${data.n} rows (${
-      read.rate.toFixed(0)
-    } rows/s parsed), tables capped at ${cfg.maxRows}`,
+    `data: ${source}, ${data.n} rows (${read.rate.toFixed(0)} rows/s), tables capped at ${cfg.maxRows}`,
   );
+  const layout: DatasetLayout = { name: cfg.dataset, numDense: data.numDense, tableSizes: data.tableSizes };
   const split = stratifiedSplit(data, cfg.seed);
   const train = takeRows(data, split.train),
     val = takeRows(data, split.val),
     test = takeRows(data, split.test);
   const p = positiveRate(train);
   const constantLogloss = logLoss(new Array(test.n).fill(Math.log(p / (1 - p))), test.labels);
+  // One shuffled pass over the training split: warm-up level p trains on its first p·n rows, and
+  // the proxies score on the first `scoreBatches` batches (NasRec-SiGeo: the first 4).
+  const batches = new TrainBatches(train, cfg.batchSize, cfg.seed);
+  const scoring = batches.first(cfg.scoreBatches);
+  const valRows = takeRows(val, Array.from({ length: Math.min(cfg.oneShot.valRows, val.n) }, (_, i) => i));
 
   // One supernet warm-up: levels 0 (zero-shot), p (sub-one-shot), 1 (one-shot).
-  const stem = { numDense: data.numDense, numSparse: data.numSparse };
-  const supernet = new NasrecSupernet("autoctr", stem, cfg.numBlocks, createRng(cfg.seed, 3));
-  const emb = new SparseEmbedding(data.tableSizes, createRng(cfg.seed, 4));
-  const params = supernet.allParams();
-  const optimizer = adagrad(params.map((q) => q.variable), { lr: cfg.lr, eps: 1e-2 });
-  const perEpoch = Math.floor(train.n / cfg.batchSize);
-  const oneShotSteps = cfg.oneShotEpochs * perEpoch;
+  const supernet = new NasrecSupernet({
+    space: cfg.space,
+    layout,
+    rng: createRng(cfg.seed, 3),
+    numBlocks: cfg.numBlocks,
+  });
+  const oneShotSteps = cfg.oneShotEpochs * batches.perEpoch;
   const levels: WarmupLevel[] = [
     { label: "0%", step: 0 },
-    { label: `${+(100 * cfg.warmup).toPrecision(3)}%`, step: Math.floor(cfg.warmup * perEpoch) },
+    { label: `${+(100 * cfg.warmup).toPrecision(3)}%`, step: Math.floor(cfg.warmup * batches.perEpoch) },
     { label: "100%", step: oneShotSteps },
   ];
-  // One shuffled pass over the training split: warm-up level p trains on its first p·n rows.
-  const order = createRng(cfg.seed, 0x3a11).shuffle(Array.from({ length: train.n }, (_, i) => i));
-  const full = fullPathArch("autoctr", cfg.numBlocks);
-  const lr = cosineWithWarmup({ lr: cfg.lr, totalSteps: oneShotSteps });
-  const scoring = [
-    ...batchesOf(takeRows(train, order.slice(0, cfg.scoreBatches * cfg.batchSize)), cfg.batchSize),
-  ];
-  const valRows = takeRows(val, Array.from({ length: Math.min(cfg.oneShot.valRows, val.n) }, (_, i) => i));
-  const space = nasrecSearchSpace("autoctr");
-  const sample = (rng: ReturnType<typeof createRng>) =>
-    sampleArch("autoctr", rng, { numBlocks: cfg.numBlocks });
-  const searchSpace = { ...space, sample };
+  const space = nasrecSearchSpace(cfg.space);
+  const searchSpace = {
+    ...space,
+    sample: (rng: ReturnType<typeof createRng>) =>
+      sampleArch(cfg.space, rng, { numBlocks: cfg.numBlocks, anyPath: "uniform" }),
+  };
   const searches: { method: string; level: string; result: SearchResult<NasrecArch>; seconds: number }[] = [];
   let warmSeconds = 0;
   const tWarm = performance.now();
-  let scoringSecondsTotal = 0;
+  let searchSecondsTotal = 0;
+  let warmupStepSeconds = NaN;
 
-  const withBatches = <T>(f: (bs: Batch<RecsysInput>[]) => T): T => {
-    const bs = scoring.map((rows) => recsysBatch(emb, rows));
-    try {
-      return f(bs);
-    } finally {
-      bs.forEach((b) => b.dispose());
-    }
-  };
   const evolve = async (method: string, level: string, evaluate: (a: NasrecArch) => Evaluation) => {
     const t = performance.now();
     const result = await regularizedEvolution(searchSpace, evaluate, {
@@ -237,7 +280,7 @@ export async function runRecsysSearch(
       historyPath: `${opts.dir}/history-${method}.jsonl`,
     });
     const secs = (performance.now() - t) / 1000;
-    scoringSecondsTotal += secs;
+    searchSecondsTotal += secs;
     searches.push({ method, level, result, seconds: secs });
     log(
       `${method}: ${result.history.records.length} candidates (${result.replayed} from history), ${
@@ -245,36 +288,19 @@ export async function runRecsysSearch(
       } s`,
     );
   };
-  const timed = (f: () => number): Evaluation => {
-    const t = performance.now();
-    const score = f();
-    return { score, seconds: (performance.now() - t) / 1000 };
-  };
   try {
-    await warmupSupernet({
-      params,
-      netAt: () => supernet.path(full) as unknown as Net,
-      batchAt: () => {
-        throw new Error("unused: stepAt trains");
-      },
-      stepAt: (step, rate) => {
-        const k = step % perEpoch;
-        const rows = takeRows(train, order.slice(k * cfg.batchSize, (k + 1) * cfg.batchSize));
-        const thresh = step < cfg.fullPathSteps ? 1 - step / cfg.fullPathSteps : 0;
-        const r = createRng(cfg.seed, 50_000 + step);
-        const arch = r.next() < thresh
-          ? full
-          : sampleArch("autoctr", r, { numBlocks: cfg.numBlocks, anyPath: "binomial-0.5" });
-        return recsysTrainStep(supernet.path(arch), emb, rows, optimizer, { lr: rate, clipNorm: 5 });
-      },
-      optimizer,
-      lr,
+    const w = await warmUpNasrec({
+      supernet,
+      batches,
+      totalSteps: oneShotSteps,
       levels,
+      fullPathSteps: cfg.fullPathSteps,
+      seed: cfg.seed,
+      lr: cfg.lr,
       checkpointDir: `${opts.dir}/checkpoints`,
-      checkpointEvery: 100,
-      extraState: { save: () => emb.saveState(), load: (a) => emb.loadState(a) },
+      checkpointEvery: cfg.checkpointEvery,
       onLevel: async (level) => {
-        warmSeconds = (performance.now() - tWarm) / 1000 - scoringSecondsTotal;
+        warmSeconds = (performance.now() - tWarm) / 1000 - searchSecondsTotal;
         log(
           `warm-up level ${level.label} (step ${level.step}/${oneShotSteps}): ${
             warmSeconds.toFixed(1)
@@ -282,69 +308,30 @@ export async function runRecsysSearch(
         );
         const at = (m: string) => searches.find((s) => s.method === m);
         if (level.step === 0 && !at("zico")) {
-          await evolve(
-            "zico",
-            level.label,
-            (a) =>
-              timed(() =>
-                withBatches((bs) =>
-                  zicoProxy(supernet.path(a) as unknown as Net, bs as unknown as Batch[]).value
-                )
-              ),
-          );
+          // the official ZiCo baseline: the same function with λ = (1, 0, 0) on the initial supernet
+          await evolve("zico", level.label, (a) => proxyScore(supernet, a, scoring, { lambdas: [1, 0, 0] }));
           at("zico")!.seconds += warmSeconds;
         } else if (level.label !== "100%" && !at("sigeo")) {
           await evolve(
             "sigeo",
             level.label,
-            (a) =>
-              timed(() =>
-                withBatches((bs) =>
-                  sigeoProxy(supernet.path(a) as unknown as Net, bs as unknown as Batch[], {
-                    preset: "recsys",
-                  }).value
-                )
-              ),
+            (a) => proxyScore(supernet, a, scoring, { lambdas: cfg.sigeoLambdas }),
           );
           at("sigeo")!.seconds += warmSeconds;
         } else if (level.label === "100%" && !at("one-shot")) {
-          await evolve("one-shot", level.label, (a) =>
-            timed(() => {
-              // NASRec: fine-tune the last layer on a copy, then validation log loss (lower = better)
-              const path = supernet.path(a);
-              const head = path.params().filter((q) => q.layer === "head");
-              const saved = head.map((q) => q.variable.dataSync().slice());
-              const ft = adagrad(head.map((q) => q.variable), { lr: 0.04, eps: 1e-2 });
-              for (let s = 0; s < cfg.oneShot.finetuneSteps; s++) {
-                const k = s % perEpoch;
-                recsysTrainStep(
-                  path,
-                  emb,
-                  takeRows(train, order.slice(k * cfg.batchSize, (k + 1) * cfg.batchSize)),
-                  ft,
-                  {
-                    lr: 0.04,
-                    clipNorm: 5,
-                    trainEmbeddings: false,
-                    vars: head.map((q) => q.variable),
-                  },
-                );
-              }
-              const m = evaluateRecsys(path, emb, valRows);
-              head.forEach((q, i) => {
-                const t = tf.tensor(saved[i] as Float32Array, q.variable.shape);
-                q.variable.assign(t);
-                t.dispose();
-              });
-              return -m.logloss;
-            }));
+          await evolve(
+            "one-shot",
+            level.label,
+            (a) => oneShotScore(supernet, a, batches, valRows, cfg.oneShot.finetuneSteps),
+          );
           at("one-shot")!.seconds += warmSeconds;
         }
       },
     });
+    warmupStepSeconds = w.trainSteps > 0 ? w.trainSeconds / w.trainSteps : NaN;
     // A resumed run skips levels finished before the kill: their searches are complete in their
     // history files, so replaying them evaluates nothing (the evaluator would throw if it did).
-    const replayOnly = () => {
+    const replayOnly = (): Evaluation => {
       throw new Error("Cannot resume: a finished level's search history is incomplete");
     };
     for (
@@ -364,27 +351,33 @@ export async function runRecsysSearch(
     const rank = ["zico", "sigeo", "one-shot", "random"];
     searches.sort((x, y) => rank.indexOf(x.method) - rank.indexOf(y.method));
   } finally {
+    scoring.forEach(disposeBatch);
     supernet.dispose();
   }
 
   // Final stage: top-k from scratch on train, best on validation, retrain on train+val, test.
   const trainval = takeRows(data, [...split.train, ...split.val]);
+  const final = { lr: cfg.finalLr, batchSize: cfg.batchSize, epochs: cfg.finalEpochs };
   const methods: MethodResult[] = [];
   let done = 0;
   for (const s of searches) {
     const t = performance.now();
     const top = s.result.history.top(cfg.topK);
     let best = { key: "", val: Infinity, arch: null as NasrecArch | null };
+    const tCandidates = performance.now();
     for (const [i, rec] of top.entries()) {
       const arch = s.result.archs.get(rec.key)!;
-      const { net, emb: e } = trainStandalone(arch, train, cfg, cfg.seed + i);
-      const v = evaluateRecsys(net, e, val).logloss;
+      const net = trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
+      const v = recsysEvaluate(net, val).logloss;
       net.dispose();
-      if (v < best.val) best = { key: rec.key, val: v, arch };
+      if (!(v >= best.val)) best = { key: rec.key, val: v, arch };
     }
-    const { net, emb: e } = trainStandalone(best.arch!, trainval, cfg, cfg.seed + 100);
-    const m = evaluateRecsys(net, e, test);
+    // Random search has no proxy: training its sampled candidates *is* its search.
+    if (s.method === "random") s.seconds += (performance.now() - tCandidates) / 1000;
+    const net = trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
+    const m = recsysEvaluate(net, test);
     net.dispose();
+    const cost = nasrecCost(best.arch!, layout);
     methods.push({
       method: s.method,
       warmup: s.level,
@@ -392,6 +385,9 @@ export async function runRecsysSearch(
       searchSeconds: s.seconds,
       finalSeconds: (performance.now() - t) / 1000,
       best: best.key,
+      bestConfig: space.toJSON(best.arch!),
+      params: cost.params,
+      mflops: cost.flops / 1e6,
       val_logloss: best.val,
       test_logloss: m.logloss,
       test_auc: m.auc,
@@ -399,5 +395,17 @@ export async function runRecsysSearch(
     opts.progress?.(++done, searches.length);
     log(`${s.method}: test log loss ${m.logloss.toFixed(4)}, AUC ${m.auc.toFixed(4)}`);
   }
-  return { config: cfg, data: source, constantLogloss, methods, seconds: (performance.now() - t0) / 1000 };
+  const result: RecsysSearchResult = {
+    config: cfg,
+    data: source,
+    files,
+    rows: data.n,
+    readRate: read.rate,
+    constantLogloss,
+    methods,
+    seconds: (performance.now() - t0) / 1000,
+    warmupStepSeconds,
+  };
+  await writeFileAtomic(resultPath, JSON.stringify(result, null, 1));
+  return result;
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { recsysSearchConfig, runRecsysSearch } from "./recsys_search.ts";
 import { History } from "../search/history.ts";
+import { parseNasrecConfig } from "../spaces/nasrec/configs.ts";
 
 const tiny = {
   ...recsysSearchConfig("smoke"),
@@ -55,6 +56,45 @@ Deno.test("runRecsysSearch: warm-up → four searches → final training end to 
     } finally {
       await Deno.remove(dir2, { recursive: true });
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runRecsysSearch on generated KDD 2012 in NASRec-Full: SiGeo terms recorded, best configs costed, result reused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = {
+      ...recsysSearchConfig("smoke", "kdd2012", "xlarge"),
+      rows: 1500,
+      batchSize: 64,
+      evolution: { population: 2, sample: 2, children: 1, generations: 1 },
+      oneShot: { finetuneSteps: 2, valRows: 100 },
+      topK: 1,
+    };
+    assert.deepEqual(cfg.sigeoLambdas, [1, 1, 1]);
+    assert.equal(cfg.finalLr, 0.16);
+    const r = await runRecsysSearch(cfg, { dir });
+    assert.match(r.data, /generated KDD Cup 2012/);
+    assert.deepEqual(r.files.map((f) => f.split("/").at(-1)), ["training.txt", "userid_profile.txt"]);
+    // ZiCo is SiGeo's function with λ = (1, 0, 0); SiGeo adds the FR term and subtracts the loss
+    for (const [m, l] of [["zico", [1, 0, 0]], ["sigeo", [1, 1, 1]]] as const) {
+      const h = await History.open(`${dir}/history-${m}.jsonl`);
+      for (const rec of h.records) {
+        const t = rec.terms!;
+        assert.ok(Math.abs(rec.score - (l[0] * t.zico + l[1] * t.fr - l[2] * t.loss)) < 1e-9, m);
+      }
+    }
+    for (const m of r.methods) {
+      const parsed = parseNasrecConfig(JSON.stringify(m.bestConfig), `best of ${m.method}`);
+      assert.equal(parsed.arch.space, "xlarge");
+      assert.equal(parsed.arch.blocks.length, 2);
+      assert.ok(m.params > 0 && m.mflops > 0);
+    }
+    // a finished run folder is reused as it is; a different config is refused
+    const again = await runRecsysSearch(cfg, { dir });
+    assert.deepEqual(again.methods, r.methods);
+    await assert.rejects(() => runRecsysSearch({ ...cfg, seed: 1 }, { dir }), /different config/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -25,9 +25,25 @@ import { quickstartConfig, runQuickstart } from "./quickstart.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./theory_check.ts";
 import { nb201CorrelationConfig, type Nb201ImageDataset, runNb201Correlation } from "./nb201_correlation.ts";
 import { cvAblationConfig, runCvAblations } from "./cv_ablations.ts";
+import { recsysAblationConfig, runRecsysAblations } from "./recsys_ablations.ts";
 import { runNb201SupernetStudy, supernetStudyConfig } from "./nb201_supernet_study.ts";
 import { type CorrelationRow, flattenCorrelation } from "./correlation_study.ts";
-import { recsysSearchConfig, runRecsysSearch } from "./recsys_search.ts";
+import {
+  NASREC_SPACE_TITLES,
+  RECSYS_DATASETS,
+  recsysSearchConfig,
+  type RecsysSearchResult,
+  runRecsysSearch,
+} from "./recsys_search.ts";
+import {
+  costFigures,
+  findDataFile,
+  paperFigures,
+  parseDatasets,
+  parseSpaces,
+  resultsTable,
+  vsPaperTable,
+} from "./recsys_table.ts";
 import { nb201SearchConfig, runNb201Search } from "./nb201_search.ts";
 
 /** How an experiment is run. */
@@ -35,6 +51,10 @@ export interface RunContext {
   scale: Scale;
   /** folder with the experiment's real data (dataset files); generated data when absent */
   dataDir?: string;
+  /** recommender datasets, comma-separated ("criteo,avazu,kdd2012"; default all) */
+  datasets?: string;
+  /** NASRec spaces, comma-separated ("small,full"; default both) */
+  spaces?: string;
   /** ground-truth file for the CV study (NATS-Bench / NAS-Bench-Suite-Zero / CSV) */
   truthPath?: string;
   /** results root @default {"results" next to the project} */
@@ -69,6 +89,17 @@ export interface Experiment {
 }
 
 const RESULTS = new URL("../../results", import.meta.url).pathname;
+/** Parsed real recommender data, shared by runs (git-ignored, see data/README.md). */
+const RECSYS_CACHE = new URL("../../data/cache/recsys", import.meta.url).pathname;
+
+/** An environment variable, or undefined where unset or not permitted. */
+function env(k: string): string | undefined {
+  try {
+    return Deno.env.get(k) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Progress as plain lines (every 10 % with elapsed time and ETA): what a notebook cell or a log
@@ -104,13 +135,6 @@ async function withRun(
   const t0 = performance.now();
   await initBackend({ quiet: true });
   // A notebook run fixes its folder up front (notebook_runs.ts) through the environment.
-  const env = (k: string) => {
-    try {
-      return Deno.env.get(k) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
   const dir = await createRunDir(
     ctx.resultsRoot ?? env("SIGEO_RESULTS") ?? RESULTS,
     name,
@@ -343,77 +367,64 @@ export const EXPERIMENTS: Record<string, Experiment> = {
   "recsys-search": {
     name: "recsys-search",
     notebook: "03-recsys-search.ipynb",
-    title: "Paper §5.4: sub-one-shot search on Criteo (NASRec-Small): log loss vs search cost",
-    run: (ctx) => {
-      const cfg = {
-        ...recsysSearchConfig(ctx.scale),
-        dataFile: ctx.dataDir ? `${ctx.dataDir}/train.txt` : undefined,
-      };
-      return withRun("recsys-search", ctx, cfg, async (dir, manifest) => {
-        const r = await runRecsysSearch(cfg, { dir, log: ctx.log, progress: ctx.progress });
-        manifest.data.push(await sha256File(cfg.dataFile ?? `${dir}/criteo-generated.txt`));
-        const results = r.methods.map((m) => ({
-          method: m.method,
-          warmup: m.warmup,
-          evaluations: m.evaluations,
-          search_seconds: round(m.searchSeconds, 1),
-          final_seconds: round(m.finalSeconds, 1),
-          val_logloss: round(m.val_logloss),
-          test_logloss: round(m.test_logloss),
-          test_auc: round(m.test_auc),
-        }));
-        const paperName: Record<string, string> = {
-          sigeo: "SiGeo",
-          zico: "ZiCo",
-          "one-shot": "NASRecNet",
-          random: "Random Search",
-        };
-        const paper = (readPaperTable("recsys_logloss").toRecords() as Record<string, Cell>[])
-          .filter((x) => x.dataset === "criteo" && x.search_space === "NASRec-Small");
-        const ours = results.map((x) => ({ method: paperName[x.method], test_logloss: x.test_logloss }));
-        const vsPaper = paperVsOurs(paper, ours, ["method"], "test_logloss", ctx.scale);
+    title:
+      "Paper §5.4: sub-one-shot search on Criteo, Avazu, KDD 2012 (NASRec-Small/Full): log loss vs search cost",
+    run: async (ctx) => {
+      const datasets = parseDatasets(ctx.datasets ?? env("SIGEO_DATASETS"));
+      const spaces = parseSpaces(ctx.spaces ?? env("SIGEO_SPACES"));
+      const dataFiles: Record<string, string | undefined> = {};
+      for (const d of datasets) {
+        dataFiles[d] = ctx.dataDir ? await findDataFile(ctx.dataDir, d) : undefined;
+        if (!dataFiles[d] && ctx.scale === "paper") {
+          throw new Error(
+            `Cannot run recsys-search on ${d} at paper scale without its data: put ${
+              RECSYS_DATASETS[d].files.join(" or ")
+            } in --data DIR/${d}/ (see data/README.md)`,
+          );
+        }
+      }
+      const configs = datasets.flatMap((d) =>
+        spaces.map((s) => ({
+          ...recsysSearchConfig(ctx.scale, d, s),
+          dataFile: dataFiles[d],
+          cacheDir: dataFiles[d] ? RECSYS_CACHE : undefined,
+        }))
+      );
+      return withRun("recsys-search", ctx, configs, async (dir, manifest) => {
+        const runs: RecsysSearchResult[] = [];
+        for (const [i, cfg] of configs.entries()) {
+          const sub = `${dir}/${cfg.dataset}-${cfg.space}`;
+          ctx.log?.(`${cfg.dataset} / ${NASREC_SPACE_TITLES[cfg.space]}`);
+          // one bar over every run's final-stage steps
+          const progress = ctx.progress &&
+            ((done: number, total: number) => ctx.progress!(i * total + done, configs.length * total));
+          runs.push(await runRecsysSearch(cfg, { dir: sub, log: ctx.log, progress }));
+          for (const f of runs.at(-1)!.files) {
+            if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));
+          }
+        }
         return {
-          tables: { results, vs_paper: vsPaper },
-          figures: {
-            cost: scatterChart({
-              points: r.methods.map((m) => ({
-                x: m.searchSeconds,
-                y: m.test_logloss,
-                label: m.method,
-                group: m.method,
-              })),
-              title: `Test log loss vs search cost (${ctx.scale}; constant-CTR ${
-                r.constantLogloss.toFixed(4)
-              })`,
-              xTitle: "search cost (seconds: warm-up to the method's level + search)",
-              yTitle: "test log loss",
-            }),
-            paper: scatterChart({
-              points: paper.map((x) => ({
-                x: Number(x.gpu_days),
-                y: Number(x.test_logloss),
-                label: String(x.method),
-                group: String(x.method),
-              })),
-              title: "The paper's Criteo panel (digitised): test log loss vs GPU days",
-              xTitle: "GPU days",
-              yTitle: "test log loss",
-            }),
-          },
-          summary: [
-            `data: ${r.data}; constant-CTR test log loss ${r.constantLogloss.toFixed(4)}`,
+          tables: { results: resultsTable(runs), vs_paper: vsPaperTable(runs, ctx.scale) },
+          figures: { ...costFigures(runs, ctx.scale), ...paperFigures(datasets) },
+          summary: runs.flatMap((r) => [
+            `${r.config.dataset} / ${
+              NASREC_SPACE_TITLES[r.config.space]
+            }: ${r.data}; constant-CTR test log loss ${r.constantLogloss.toFixed(4)}`,
             ...r.methods.map((m) =>
-              `${m.method.padEnd(9)} (${m.warmup.padStart(4)}): test log loss ${
+              `  ${m.method.padEnd(9)} (${m.warmup.padStart(4)}): test log loss ${
                 m.test_logloss.toFixed(4)
               }, AUC ${m.test_auc.toFixed(4)}, search ${m.searchSeconds.toFixed(1)} s`
             ),
-          ],
+          ]),
           seconds: Object.fromEntries(
-            r.methods.flatMap((
-              m,
-            ) => [[`search_${m.method}`, m.searchSeconds], [`final_${m.method}`, m.finalSeconds]]),
+            runs.flatMap((r) =>
+              r.methods.flatMap((m) => [
+                [`${r.config.dataset}-${r.config.space}_search_${m.method}`, m.searchSeconds],
+                [`${r.config.dataset}-${r.config.space}_final_${m.method}`, m.finalSeconds],
+              ])
+            ),
           ),
-          evaluations: r.methods.reduce((a, m) => a + m.evaluations, 0),
+          evaluations: runs.reduce((a, r) => a + r.methods.reduce((b, m) => b + m.evaluations, 0), 0),
         };
       });
     },
@@ -421,11 +432,19 @@ export const EXPERIMENTS: Record<string, Experiment> = {
   ablations: {
     name: "ablations",
     notebook: "04-ablations.ipynb",
-    title: "Beyond the paper: λ, scoring batches, std convention",
+    title:
+      "Beyond the paper: λ, scoring batches, std convention; RecSys: final-layer vs all-layer gradients, warm-up fraction",
     run: (ctx) => {
       const cfg = cvAblationConfig(ctx.scale);
-      return withRun("ablations", ctx, cfg, async (dir) => {
+      const recsysCfg = recsysAblationConfig(ctx.scale);
+      return withRun("ablations", ctx, { cv: cfg, recsys: recsysCfg }, async (dir) => {
         const r = await runCvAblations(cfg, { dir, log: ctx.log });
+        const rs = await runRecsysAblations(recsysCfg, {
+          dir: `${dir}/recsys`,
+          log: ctx.log,
+          progress: ctx.progress,
+        });
+        const recsys = flattenCorrelation(rs.table).map((x) => ({ variant: x.proxy, ...x }));
         const flat = <T extends CorrelationRow>(rows: T[], extra: (r: T) => Record<string, Cell>) =>
           rows.map((row) => ({ ...extra(row), ...flattenCorrelation([row])[0] }));
         const lambda = flat(r.lambda, (x) => ({ lambdas: x.lambdas }));
@@ -435,8 +454,12 @@ export const EXPERIMENTS: Record<string, Experiment> = {
           Number.isFinite(x.spearman.value)
         ).sort((a, b) => b.spearman.value - a.spearman.value)[0];
         return {
-          tables: { lambda, batches, std },
+          tables: { lambda, batches, std, recsys },
           figures: {
+            recsys: correlationFigure(
+              rs.table,
+              `RecSys (${rs.data}): Spearman with the trained-from-scratch ranking vs warm-up`,
+            ),
             lambda: scatterChart({
               points: r.lambda.map((x) => ({
                 x: Number.parseFloat(x.level),
@@ -450,8 +473,11 @@ export const EXPERIMENTS: Record<string, Experiment> = {
           },
           summary: [
             `best λ: (${best?.lambdas}) at ${best?.level}: Spearman ${best?.spearman.value.toFixed(2)}`,
+            ...rs.table.filter((x) =>
+              x.proxy.startsWith("sigeo")
+            ).map((x) => `RecSys ${x.proxy} at ${x.level}: Spearman ${x.spearman.value.toFixed(2)}`),
           ],
-          seconds: { total: r.seconds },
+          seconds: { cv: r.seconds, recsys: rs.seconds },
         };
       });
     },

@@ -55,9 +55,11 @@ export function collectGradients(net: Net, batches: Batch[], opts: CollectOption
     if (!byName.has(p.variable.name)) trainVars.push(p.variable);
   }
   const stepped = new Set(train.map((p) => p.variable.name));
+  // Only what the steps change is snapshot: copying every parameter would copy a recommender's
+  // embedding tables (hundreds of MB) per scored candidate.
   const restorable = opts.keepSteps
     ? []
-    : [...(opts.optimizer ? net.params().map((p) => p.variable) : []), ...(net.state?.() ?? [])];
+    : [...(opts.optimizer ? train.map((p) => p.variable) : []), ...(net.state?.() ?? [])];
   const snapshot = restorable.map((v) => Float32Array.from(v.dataSync()));
   const optimizer = opts.optimizer?.(train.map((p) => p.variable));
   const grads: Float32Array[][] = [];

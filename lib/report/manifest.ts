@@ -41,6 +41,10 @@ export interface Manifest {
   /** search cost in GPU days, only for runs on a GPU backend */
   gpuDays: number | null;
   notes: string[];
+  /** the Deno runtime (also known when no tfjs backend was initialised) */
+  runtime?: { deno: string; v8: string; typescript: string; os: string; arch: string };
+  /** times the run was resumed in its folder (see {@linkcode RunDir}) */
+  resumes?: number;
 }
 
 /** A fresh run id: UTC time to the second (sortable). */
@@ -135,10 +139,16 @@ export async function pinnedLibraries(): Promise<Record<string, string>> {
   }
 }
 
-/** GPU days of a wall time, or null when the backend is not a GPU. */
+/** Whether a backend computes on a GPU: WebGPU, or native TensorFlow built for CUDA. */
+export function isGpuBackend(backend: BackendInfo | null): boolean {
+  if (!backend) return false;
+  if (backend.name === "webgpu") return true;
+  return backend.name === "tensorflow" && (backend.package.endsWith("-gpu") || backend.device === "cuda");
+}
+
+/** GPU days of a wall time, or null when the backend is not a GPU (no invented CPU equivalent). */
 export function gpuDays(seconds: number, backend: BackendInfo | null): number | null {
-  const gpu = backend && (backend.name === "webgpu" || (backend.name === "tensorflow" && backend.device));
-  return gpu ? seconds / 86400 : null;
+  return isGpuBackend(backend) ? seconds / 86400 : null;
 }
 
 /** A manifest for a new run (status "running"); complete it with {@linkcode finishManifest}. */
@@ -174,6 +184,7 @@ export async function startManifest(init: {
     evaluations: null,
     gpuDays: null,
     notes: init.notes ?? [],
+    runtime: { ...Deno.version, os: Deno.build.os, arch: Deno.build.arch },
   };
 }
 
@@ -200,4 +211,143 @@ export async function finishManifest(
   };
   await writeManifest(dir, done);
   return done;
+}
+
+/** Where run folders go unless told: `SIGEO_RESULTS`, else the project's `results/`. */
+export function defaultResultsRoot(): string {
+  try {
+    const env = Deno.env.get("SIGEO_RESULTS");
+    if (env) return env;
+  } catch {
+    // no env permission
+  }
+  return new URL("../../results", import.meta.url).pathname;
+}
+
+/** What {@linkcode RunDir.open} needs. */
+export interface RunDirInit {
+  /** @default {defaultResultsRoot()} */
+  root?: string;
+  experiment: string;
+  scale: string;
+  /** an existing id resumes that run @default {newRunId()} */
+  runId?: string;
+  config: unknown;
+  seeds?: Record<string, number>;
+  /** files the run reads, checksummed into the manifest */
+  dataFiles?: string[];
+  notes?: string[];
+}
+
+/**
+ * A run folder `root/<experiment>/<scale>/<run-id>/` and its manifest, kept on disk as the run
+ * goes: written ("running") when opened and again after each phase, so a killed run leaves a
+ * manifest saying how far it got. Opening an existing run id resumes it: the earlier phases'
+ * seconds are kept and new ones added (the cost of a run is all the compute it took, killed
+ * attempts' finished phases included), and a different config or changed data file is refused.
+ */
+export class RunDir {
+  private constructor(readonly path: string, public manifest: Manifest) {}
+
+  /** Create (or resume) a run folder and write its first manifest. */
+  static async open(init: RunDirInit): Promise<RunDir> {
+    const path = await createRunDir(
+      init.root ?? defaultResultsRoot(),
+      init.experiment,
+      init.scale,
+      init.runId,
+    );
+    const fresh = await startManifest({ ...init, runId: path.split("/").at(-1)! });
+    let old: Manifest | null = null;
+    try {
+      old = JSON.parse(await Deno.readTextFile(`${path}/manifest.json`));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) {
+        throw new SyntaxError(
+          `Cannot resume run ${path}: its manifest.json is unreadable (${(e as Error).message})`,
+        );
+      }
+    }
+    let m = fresh;
+    if (old) {
+      if (JSON.stringify(old.config) !== JSON.stringify(fresh.config)) {
+        throw new RangeError(`Cannot resume run ${path}: its manifest.json has a different config`);
+      }
+      for (const d of fresh.data) {
+        const was = (old.data ?? []).find((o) => o.path === d.path);
+        if (was && was.sha256 !== d.sha256) {
+          throw new RangeError(
+            `Cannot resume run ${path}: data file ${d.path} changed since the run started`,
+          );
+        }
+      }
+      m = {
+        ...fresh,
+        started: old.started,
+        seconds: old.seconds ?? {},
+        evaluations: old.evaluations ?? null,
+        resumes: (old.resumes ?? 0) + 1,
+        notes: [...(old.notes ?? []), `resumed ${fresh.started}`],
+      };
+    }
+    const dir = new RunDir(path, m);
+    await dir.write();
+    return dir;
+  }
+
+  /** A path inside the run folder (no absolute paths, no `..`). */
+  file(name: string): string {
+    if (name === "" || name.startsWith("/") || name.split("/").some((p) => p === ".." || p === "")) {
+      throw new RangeError(`Cannot use '${name}' as a file of run ${this.path}: expected a relative path`);
+    }
+    return `${this.path}/${name}`;
+  }
+
+  /** Run `fn` as the phase `name`: its wall seconds are added to the manifest, which is rewritten. */
+  async phase<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      await this.addSeconds(name, (performance.now() - t0) / 1000);
+    }
+  }
+
+  /** Add seconds to a phase (for time measured elsewhere) and rewrite the manifest. */
+  async addSeconds(name: string, seconds: number): Promise<void> {
+    if (!(seconds >= 0)) throw new RangeError(`Expected seconds >= 0 for phase '${name}', got ${seconds}`);
+    this.manifest.seconds[name] = (this.manifest.seconds[name] ?? 0) + seconds;
+    await this.write();
+  }
+
+  /** Set the number of candidate evaluations (a search's history length) and rewrite. */
+  async setEvaluations(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(`Expected evaluations to be an integer >= 0, got ${n}`);
+    }
+    this.manifest.evaluations = n;
+    await this.write();
+  }
+
+  /** Add a note line and rewrite. */
+  async note(line: string): Promise<void> {
+    this.manifest.notes.push(line);
+    await this.write();
+  }
+
+  /** Write the manifest as it stands (atomically). */
+  async write(): Promise<void> {
+    await writeManifest(this.path, this.manifest);
+  }
+
+  /** Mark the run completed: GPU days (GPU backends only) over the sum of the phases. */
+  async finish(): Promise<Manifest> {
+    this.manifest = await finishManifest(
+      this.path,
+      this.manifest,
+      this.manifest.seconds,
+      this.manifest.evaluations,
+    );
+    return this.manifest;
+  }
 }

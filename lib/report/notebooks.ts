@@ -28,6 +28,8 @@ export interface NotebookRun {
   seconds: number;
   /** outputs that arrived after their cell's idle (kept; counted for the record) */
   late_outputs: number;
+  /** iopub messages skipped because their HMAC signature did not verify (a rare Deno kernel fault) */
+  corrupt_messages: number;
   cells: CellRun[];
 }
 

@@ -1,9 +1,12 @@
 /**
- * Regularized (aging) evolution with NASRec's defaults (sigeo-paper.md §2.3): an initial population
- * of 128 random candidates; per generation, 64 sampled from the population, the best becomes the
- * parent, 8 children by `mutate` (NASRec: a number of mutations decaying with the generation),
- * children deduplicated by key against everything evaluated, and the 8 oldest removed;
- * 240 generations = 2048 evaluations.
+ * Regularized (aging) evolution with NASRec's defaults (sigeo-paper.md §2.3, reference-
+ * implementations.md §4.2): an initial population of 128 distinct random candidates; per
+ * generation, 64 sampled (without replacement) from the population, the best becomes the parent,
+ * 8 children by `mutate` (NASRec: a number of mutations decaying with the generation), each child
+ * deduplicated by key against everything already evaluated (redrawn up to `maxRedraws` times), and
+ * the 8 oldest removed; 240 generations = 128 + 240 × 8 = 2048 evaluations. Every evaluated
+ * candidate goes into the history (NASRec's own history keeps only the top 2 children of each
+ * generation; ours has them all, with their generation, so that subset can be taken from it).
  *
  * Resumable by replay: the loop is a function of the seed and of the scores, so with the same seed
  * and history file a restarted search takes the same decisions, reads the recorded scores of
@@ -13,9 +16,20 @@
  * @module
  */
 import { createRng, type Rng } from "../rng.ts";
-import { type Budget, withinBudget } from "./budget.ts";
+import { type Budget, checkBudget, expectedEvaluations, withinBudget } from "./budget.ts";
 import { History, type HistoryRecord } from "./history.ts";
-import { type Evaluator, rankable, type SearchSpace } from "./space.ts";
+import { checkEvaluation, type Evaluator, rankable, type SearchSpace } from "./space.ts";
+
+/**
+ * Where a search reports its progress (a {@link ../report/progress.ts} `Progress` fits): the
+ * expected total, one step per candidate (replayed ones marked, so rates and ETAs count only real
+ * evaluations), and the end.
+ */
+export interface ProgressSink {
+  setTotal(total: number): void;
+  advance(n: number, opts?: { replayed?: boolean; note?: string }): void;
+  finish(note?: string): void | Promise<void>;
+}
 
 /** Settings of {@linkcode regularizedEvolution}. */
 export interface EvolutionOptions {
@@ -30,12 +44,14 @@ export interface EvolutionOptions {
   seed: number;
   /** stop early at this budget */
   budget?: Budget;
-  /** history file (JSON lines); resume by passing the same file */
+  /** history file (JSON lines); resume by passing the same file and seed */
   historyPath?: string;
   /** redraws of a child whose key was already evaluated, before giving up on it @default {50} */
   maxRedraws?: number;
   /** after each evaluation (new or replayed) */
   onEvaluation?(record: HistoryRecord, replayed: boolean): void;
+  /** progress bar (finished when the search ends) */
+  progress?: ProgressSink;
 }
 
 /** What a search returns. */
@@ -51,36 +67,91 @@ export interface SearchResult<A> {
   stopped: "completed" | "budget";
 }
 
-/** Shared evaluation step: replay from history or evaluate and record. */
-export async function evaluateOnce<A>(
-  space: SearchSpace<A>,
-  a: A,
-  evaluate: Evaluator<A>,
-  history: History,
-  generation: number,
-  state: { replayed: number; evaluated: number; archs: Map<string, A> },
-  onEvaluation?: (r: HistoryRecord, replayed: boolean) => void,
-): Promise<HistoryRecord> {
-  const key = space.key(a);
-  state.archs.set(key, a);
-  const old = history.get(key);
-  if (old) {
-    state.replayed++;
-    onEvaluation?.(old, true);
-    return old;
+/**
+ * The bookkeeping both searchers share: candidate positions, replay from the history or
+ * evaluation and record, the budget spent, progress.
+ */
+export class SearchRun<A> {
+  replayed = 0;
+  evaluated = 0;
+  /** recorded evaluation seconds of the candidates so far */
+  seconds = 0;
+  readonly archs = new Map<string, A>();
+  #best = -Infinity;
+
+  constructor(
+    readonly space: SearchSpace<A>,
+    readonly evaluate: Evaluator<A>,
+    readonly history: History,
+    readonly budget: Budget,
+    readonly hooks: Pick<EvolutionOptions, "onEvaluation" | "progress">,
+  ) {}
+
+  /** Candidates taken so far (replayed + evaluated). */
+  get count(): number {
+    return this.replayed + this.evaluated;
   }
-  const e = await evaluate(a);
-  const rec = await history.add({
-    key,
-    arch: space.toJSON(a),
-    score: e.score,
-    terms: e.terms,
-    seconds: e.seconds,
-    generation,
-  });
-  state.evaluated++;
-  onEvaluation?.(rec, false);
-  return rec;
+
+  /** Whether one more candidate fits the budget. */
+  canEvaluate(): boolean {
+    return withinBudget(this.budget, this.count, this.seconds);
+  }
+
+  /** The score of a candidate: replayed from the history, or evaluated and recorded. */
+  async take(a: A, generation: number): Promise<HistoryRecord> {
+    const key = this.space.key(a);
+    this.archs.set(key, a);
+    const old = this.history.replay(key, this.count);
+    let rec: HistoryRecord;
+    if (old) {
+      this.replayed++;
+      rec = old;
+    } else {
+      const e = checkEvaluation(await this.evaluate(a), key);
+      rec = await this.history.add({
+        key,
+        arch: this.space.toJSON(a),
+        score: e.score,
+        terms: e.terms,
+        seconds: e.seconds,
+        generation,
+      });
+      this.evaluated++;
+    }
+    this.seconds += rec.seconds;
+    this.#best = Math.max(this.#best, rankable(rec.score));
+    this.hooks.onEvaluation?.(rec, old !== undefined);
+    this.hooks.progress?.advance(1, {
+      replayed: old !== undefined,
+      note: Number.isFinite(this.#best) ? `best ${fmt(this.#best)}` : undefined,
+    });
+    return rec;
+  }
+
+  /** The result, closing the progress bar. */
+  async done(stopped: SearchResult<A>["stopped"]): Promise<SearchResult<A>> {
+    await this.hooks.progress?.finish(
+      `${this.count} candidates (${this.replayed} replayed), ${
+        stopped === "budget" ? "budget spent" : "done"
+      }`,
+    );
+    return {
+      history: this.history,
+      archs: this.archs,
+      replayed: this.replayed,
+      evaluated: this.evaluated,
+      stopped,
+    };
+  }
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(5));
+
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) {
+    throw new RangeError(`Expected ${name} to be an integer >= ${min}, got ${v}`);
+  }
+  return v;
 }
 
 function sampleWithoutReplacement<T>(items: readonly T[], k: number, rng: Rng): T[] {
@@ -93,28 +164,31 @@ export async function regularizedEvolution<A>(
   evaluate: Evaluator<A>,
   opts: EvolutionOptions,
 ): Promise<SearchResult<A>> {
-  const { population = 128, sample = 64, children = 8, generations = 240, maxRedraws = 50 } = opts;
+  const population = positiveInt("population", opts.population ?? 128, 1);
+  const sample = positiveInt("sample", opts.sample ?? 64, 1);
+  const children = positiveInt("children", opts.children ?? 8, 0);
+  const generations = positiveInt("generations", opts.generations ?? 240, 0);
+  const maxRedraws = positiveInt("maxRedraws", opts.maxRedraws ?? 50, 1);
+  const budget = checkBudget(opts.budget ?? {});
   const rng = createRng(opts.seed, 0xe70);
   const history = await History.open(opts.historyPath);
-  const state = { replayed: 0, evaluated: 0, archs: new Map<string, A>() };
-  const budget = opts.budget ?? {};
+  const run = new SearchRun(space, evaluate, history, budget, opts);
+  opts.progress?.setTotal(expectedEvaluations(budget, population + generations * children));
   const seen = new Set<string>();
-  const canEvaluate = () =>
-    withinBudget(budget, seen.size, [...seen].reduce((s, k) => s + (history.get(k)?.seconds ?? 0), 0));
-  const done = (stopped: SearchResult<A>["stopped"]) => ({ history, ...state, stopped });
 
-  const pop: { key: string; score: number; arch: A }[] = [];
+  const pop: { score: number; arch: A }[] = [];
   for (let tries = 0; pop.length < population && tries < population * maxRedraws; tries++) {
     const a = space.sample(rng);
     const key = space.key(a);
     if (seen.has(key)) continue;
-    if (!canEvaluate()) return done("budget");
+    if (!run.canEvaluate()) return run.done("budget");
     seen.add(key);
-    const r = await evaluateOnce(space, a, evaluate, history, -1, state, opts.onEvaluation);
-    pop.push({ key, score: r.score, arch: a });
+    const r = await run.take(a, -1);
+    pop.push({ score: r.score, arch: a });
   }
   for (let g = 0; g < generations; g++) {
     const contenders = sampleWithoutReplacement(pop, sample, rng);
+    // the first best wins ties, so the choice is a function of the seed and the scores only
     const parent = contenders.reduce((best, c) => (rankable(c.score) > rankable(best.score) ? c : best));
     const kids: typeof pop = [];
     for (let c = 0; c < children; c++) {
@@ -126,15 +200,14 @@ export async function regularizedEvolution<A>(
           break;
         }
       }
-      if (child === null) continue; // the neighbourhood is exhausted
-      if (!canEvaluate()) return done("budget");
-      const key = space.key(child);
-      seen.add(key);
-      const r = await evaluateOnce(space, child, evaluate, history, g, state, opts.onEvaluation);
-      kids.push({ key, score: r.score, arch: child });
+      if (child === null) continue; // the parent's neighbourhood is exhausted
+      if (!run.canEvaluate()) return run.done("budget");
+      seen.add(space.key(child));
+      const r = await run.take(child, g);
+      kids.push({ score: r.score, arch: child });
     }
     pop.push(...kids);
     pop.splice(0, Math.max(0, pop.length - population)); // age out the oldest
   }
-  return done("completed");
+  return run.done("completed");
 }

@@ -1,24 +1,24 @@
 /**
- * Random search: distinct uniformly sampled candidates, evaluated in order until the budget ends.
- * Resumable like {@linkcode regularizedEvolution}: the same seed replays the same candidates and
- * the history supplies the scores already known.
+ * Random search: distinct uniformly sampled candidates, evaluated in order until the budget ends
+ * (or the space runs out of new candidates). Resumable like {@linkcode regularizedEvolution}: the
+ * same seed replays the same candidates and the history supplies the scores already known.
  *
  * @module
  */
 import { createRng } from "../rng.ts";
-import { type Budget, withinBudget } from "./budget.ts";
-import { evaluateOnce, type SearchResult } from "./evolution.ts";
-import { History, type HistoryRecord } from "./history.ts";
+import { type Budget, checkBudget } from "./budget.ts";
+import { type EvolutionOptions, type SearchResult, SearchRun } from "./evolution.ts";
+import { History } from "./history.ts";
 import type { Evaluator, SearchSpace } from "./space.ts";
 
 /** Settings of {@linkcode randomSearch}. */
-export interface RandomSearchOptions {
+export interface RandomSearchOptions extends Pick<EvolutionOptions, "onEvaluation" | "progress"> {
   seed: number;
+  /** required: random search has no natural end */
   budget: Budget;
   historyPath?: string;
   /** draws per new distinct candidate before concluding the space is exhausted @default {1000} */
   maxRedraws?: number;
-  onEvaluation?(record: HistoryRecord, replayed: boolean): void;
 }
 
 /** Run (or resume) random search. */
@@ -27,27 +27,29 @@ export async function randomSearch<A>(
   evaluate: Evaluator<A>,
   opts: RandomSearchOptions,
 ): Promise<SearchResult<A>> {
-  if (opts.budget.evaluations === undefined && opts.budget.seconds === undefined) {
+  const budget = checkBudget(opts.budget);
+  if (budget.evaluations === undefined && budget.seconds === undefined) {
     throw new RangeError("Cannot run random search without a budget (evaluations or seconds)");
   }
+  const maxRedraws = opts.maxRedraws ?? 1000;
   const rng = createRng(opts.seed, 0x4a5d);
   const history = await History.open(opts.historyPath);
-  const state = { replayed: 0, evaluated: 0, archs: new Map<string, A>() };
+  const run = new SearchRun(space, evaluate, history, budget, opts);
+  // with a seconds-only budget the total is unknown: the bar shows the count and rate only
+  opts.progress?.setTotal(budget.evaluations ?? NaN);
   const seen = new Set<string>();
-  let seconds = 0;
   for (;;) {
-    if (!withinBudget(opts.budget, seen.size, seconds)) return { history, ...state, stopped: "budget" };
+    if (!run.canEvaluate()) return run.done("budget");
     let a: A | null = null;
-    for (let t = 0; t < (opts.maxRedraws ?? 1000); t++) {
+    for (let t = 0; t < maxRedraws; t++) {
       const cand = space.sample(rng);
       if (!seen.has(space.key(cand))) {
         a = cand;
         break;
       }
     }
-    if (a === null) return { history, ...state, stopped: "completed" };
+    if (a === null) return run.done("completed");
     seen.add(space.key(a));
-    const r = await evaluateOnce(space, a, evaluate, history, -1, state, opts.onEvaluation);
-    seconds += r.seconds;
+    await run.take(a, -1);
   }
 }

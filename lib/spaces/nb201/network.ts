@@ -18,6 +18,7 @@ import * as tf from "../../tf.ts";
 import type { Rng } from "../../rng.ts";
 import { BatchNorm, type BatchNormOptions, Conv2d, Linear } from "../../nn/layers.ts";
 import { type Param, ParamStore } from "../../nn/param.ts";
+import { avgPool3x3 } from "../../nn/pool.ts";
 import type { ForwardOptions, Net, TapPoint } from "../../nn/net.ts";
 import { checkArch, NB201_EDGES, NB201_OPS, type Nb201Arch, type Nb201Op, parseArch } from "./space.ts";
 
@@ -140,7 +141,7 @@ function makeOp(
 
 function applyOp(m: EdgeModule, x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
   if (m === "skip") return x;
-  if (m === "pool") return tf.avgPool(x, 3, 1, "same");
+  if (m === "pool") return avgPool3x3(x);
   return m.apply(x, pass);
 }
 
