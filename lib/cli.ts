@@ -12,6 +12,7 @@ import { writeFileAtomic } from "./io.ts";
 import { EXPERIMENTS } from "./experiments/runs.ts";
 import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
 import { jupyterAvailable } from "./report/notebooks.ts";
+import { progressCallback } from "./report/progress.ts";
 
 const NAMES = ["train-demo", ...Object.keys(EXPERIMENTS)];
 
@@ -30,28 +31,6 @@ const USAGE = `Usage:
   deno task score --model path/to/model.json [--proxies a,b] [--data CIFAR10_DIR] [--batches 4] …
 Experiments: ${NAMES.join(", ")} (or their notebooks, e.g. 02-nb201-correlation.ipynb)
 Proxies: ${Object.keys(PROXIES).join(", ")}`;
-
-/** A one-line progress bar with rate and ETA on stderr (a terminal), or nothing when piped. */
-function terminalProgress(label: string): (done: number, total: number) => void {
-  const start = performance.now();
-  const tty = Deno.stderr.isTerminal();
-  let last = 0;
-  return (done, total) => {
-    const now = performance.now();
-    if (now - last < 200 && done < total) return;
-    last = now;
-    const secs = (now - start) / 1000;
-    const eta = done > 0 ? (secs / done) * (total - done) : NaN;
-    const width = 24, fill = Math.round((width * done) / total);
-    const line =
-      `  ${label} [${"█".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ${secs.toFixed(0)} s` +
-      (done < total && Number.isFinite(eta) ? `, ETA ${eta.toFixed(0)} s` : "");
-    if (tty) Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}${done === total ? "\n" : ""}`));
-    else if (done === total || Math.floor((10 * done) / total) !== Math.floor((10 * (done - 1)) / total)) {
-      console.error(line);
-    }
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -201,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
       datasets: values.dataset,
       spaces: values.space,
       log: (line) => console.log(`  ${line}`),
-      progress: terminalProgress(name),
+      progress: progressCallback(name),
     });
     for (const line of out.summary) console.log(`  ${line}`);
     console.log(`done in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);

@@ -18,12 +18,8 @@
  */
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
-import { takeRows } from "../data/recsys.ts";
-import { stratifiedSplit } from "../data/recsys_split.ts";
 import { appendJsonl, readJsonl } from "../io.ts";
 import { disposeBatch } from "../spaces/nasrec/modules.ts";
-import { NasrecSupernet } from "../spaces/nasrec/supernet.ts";
-import type { DatasetLayout } from "../spaces/nasrec/cost.ts";
 import { archKey, type NasrecArch, type NasrecSpaceName, sampleArch } from "../spaces/nasrec/space.ts";
 import { NASREC_LR, recsysEvaluate } from "../train/recsys_fit.ts";
 import type { Evaluation } from "../search/space.ts";
@@ -36,7 +32,7 @@ import {
   proxyScoreNet,
   RECSYS_DATASETS,
   type RecsysDataSpec,
-  TrainBatches,
+  setUpRecsysRun,
   trainStandalone,
   warmUpNasrec,
 } from "./recsys_supernet.ts";
@@ -131,9 +127,10 @@ export async function runRecsysAblations(
   const { read, source } = await loadRecsysData(cfg, opts.dir);
   const data = read.data;
   log(`data: ${source}, ${data.n} rows`);
-  const layout: DatasetLayout = { name: cfg.dataset, numDense: data.numDense, tableSizes: data.tableSizes };
-  const split = stratifiedSplit(data, cfg.seed);
-  const train = takeRows(data, split.train), val = takeRows(data, split.val);
+  const { layout, train, val, batches, scoring, valRows, supernet } = setUpRecsysRun(data, {
+    ...cfg,
+    valRows: cfg.oneShot.valRows,
+  });
 
   // The candidates: distinct seeded samples of the space.
   const rng = createRng(cfg.seed, 0xab1);
@@ -170,15 +167,6 @@ export async function runRecsysAblations(
   const scoresPath = `${opts.dir}/scores.jsonl`;
   const scores = await readJsonl<ScoreRecord>(scoresPath);
   const have = new Set(scores.map((s) => `${s.level}\u0000${s.proxy}\u0000${s.arch}`));
-  const batches = new TrainBatches(train, cfg.batchSize, cfg.seed);
-  const scoring = batches.first(cfg.scoreBatches);
-  const valRows = takeRows(val, Array.from({ length: Math.min(cfg.oneShot.valRows, val.n) }, (_, i) => i));
-  const supernet = new NasrecSupernet({
-    space: cfg.space,
-    layout,
-    rng: createRng(cfg.seed, 3),
-    numBlocks: cfg.numBlocks,
-  });
   const variants: [string, (a: NasrecArch) => Evaluation][] = [
     ["sigeo (final layer)", (a) => proxyScore(supernet, a, scoring, { lambdas: cfg.sigeoLambdas })],
     ["sigeo (all dense layers)", (a) => {

@@ -25,10 +25,8 @@
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
 import { positiveRate, takeRows } from "../data/recsys.ts";
-import { stratifiedSplit } from "../data/recsys_split.ts";
 import { disposeBatch } from "../spaces/nasrec/modules.ts";
-import { NasrecSupernet } from "../spaces/nasrec/supernet.ts";
-import { type DatasetLayout, nasrecCost } from "../spaces/nasrec/cost.ts";
+import { nasrecCost } from "../spaces/nasrec/cost.ts";
 import { type NasrecArch, type NasrecSpaceName, sampleArch } from "../spaces/nasrec/space.ts";
 import { NASREC_LR, recsysEvaluate } from "../train/recsys_fit.ts";
 import { logLoss } from "../train/metrics.ts";
@@ -46,7 +44,7 @@ import {
   RECSYS_DATASETS,
   type RecsysDatasetName,
   type RecsysDataSpec,
-  TrainBatches,
+  setUpRecsysRun,
   trainStandalone,
   warmUpNasrec,
 } from "./recsys_supernet.ts";
@@ -234,26 +232,14 @@ export async function runRecsysSearch(
   log(
     `data: ${source}, ${data.n} rows (${read.rate.toFixed(0)} rows/s), tables capped at ${cfg.maxRows}`,
   );
-  const layout: DatasetLayout = { name: cfg.dataset, numDense: data.numDense, tableSizes: data.tableSizes };
-  const split = stratifiedSplit(data, cfg.seed);
-  const train = takeRows(data, split.train),
-    val = takeRows(data, split.val),
-    test = takeRows(data, split.test);
+  const { layout, split, train, val, test, batches, scoring, valRows, supernet } = setUpRecsysRun(data, {
+    ...cfg,
+    valRows: cfg.oneShot.valRows,
+  });
   const p = positiveRate(train);
   const constantLogloss = logLoss(new Array(test.n).fill(Math.log(p / (1 - p))), test.labels);
-  // One shuffled pass over the training split: warm-up level p trains on its first p·n rows, and
-  // the proxies score on the first `scoreBatches` batches (NasRec-SiGeo: the first 4).
-  const batches = new TrainBatches(train, cfg.batchSize, cfg.seed);
-  const scoring = batches.first(cfg.scoreBatches);
-  const valRows = takeRows(val, Array.from({ length: Math.min(cfg.oneShot.valRows, val.n) }, (_, i) => i));
 
   // One supernet warm-up: levels 0 (zero-shot), p (sub-one-shot), 1 (one-shot).
-  const supernet = new NasrecSupernet({
-    space: cfg.space,
-    layout,
-    rng: createRng(cfg.seed, 3),
-    numBlocks: cfg.numBlocks,
-  });
   const oneShotSteps = cfg.oneShotEpochs * batches.perEpoch;
   const levels: WarmupLevel[] = [
     { label: "0%", step: 0 },

@@ -13,17 +13,18 @@ import { readAvazu } from "../data/avazu.ts";
 import { readKdd2012 } from "../data/kdd2012.ts";
 import { readRecsysCached, type RecsysSource } from "../data/recsys_cache.ts";
 import { writeAvazuFile, writeCriteoFile, writeKdd2012Files } from "../data/gen_recsys.ts";
-import type { RecsysData, RecsysReadResult } from "../data/recsys.ts";
+import { type RecsysData, type RecsysReadResult, takeRows } from "../data/recsys.ts";
+import { type RecsysSplit, stratifiedSplit } from "../data/recsys_split.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import { disposeBatch, type RecsysInput, type RecsysNet, toBatch } from "../spaces/nasrec/modules.ts";
 import {
-  type NasrecSupernet,
+  NasrecSupernet,
   sampleWarmupArch,
   standalone,
   type StandaloneNet,
 } from "../spaces/nasrec/supernet.ts";
 import type { DatasetLayout } from "../spaces/nasrec/cost.ts";
-import type { NasrecArch } from "../spaces/nasrec/space.ts";
+import type { NasrecArch, NasrecSpaceName } from "../spaces/nasrec/space.ts";
 import { cosineWithWarmup } from "../train/schedule.ts";
 import {
   fitRecsys,
@@ -190,6 +191,56 @@ export class TrainBatches {
     }
     return Array.from({ length: count }, (_, k) => this.at(k));
   }
+}
+
+/** What every recommender run sets up from its rows: split, batches, scoring batches, supernet. */
+export interface RecsysSetup {
+  layout: DatasetLayout;
+  split: RecsysSplit;
+  train: RecsysData;
+  val: RecsysData;
+  test: RecsysData;
+  batches: TrainBatches;
+  /** the first `scoreBatches` training batches (dispose them with the run) */
+  scoring: Batch<RecsysInput>[];
+  /** the first `valRows` validation rows (the one-shot ranking's) */
+  valRows: RecsysData;
+  /** freshly initialised (dispose it with the run) */
+  supernet: NasrecSupernet;
+}
+
+/**
+ * The stratified 8/1/1 split, one seeded shuffle of the training split (warm-up level p trains on
+ * its first p·n rows; the proxies score on its first batches, as NasRec-SiGeo takes the first 4),
+ * and the supernet over the data's table sizes.
+ */
+export function setUpRecsysRun(
+  data: RecsysData,
+  cfg: {
+    dataset: RecsysDatasetName;
+    space: NasrecSpaceName;
+    numBlocks: number;
+    batchSize: number;
+    scoreBatches: number;
+    valRows: number;
+    seed: number;
+  },
+): RecsysSetup {
+  const layout: DatasetLayout = { name: cfg.dataset, numDense: data.numDense, tableSizes: data.tableSizes };
+  const split = stratifiedSplit(data, cfg.seed);
+  const train = takeRows(data, split.train),
+    val = takeRows(data, split.val),
+    test = takeRows(data, split.test);
+  const batches = new TrainBatches(train, cfg.batchSize, cfg.seed);
+  const valRows = takeRows(val, Array.from({ length: Math.min(cfg.valRows, val.n) }, (_, i) => i));
+  const scoring = batches.first(cfg.scoreBatches);
+  const supernet = new NasrecSupernet({
+    space: cfg.space,
+    layout,
+    rng: createRng(cfg.seed, 3),
+    numBlocks: cfg.numBlocks,
+  });
+  return { layout, split, train, val, test, batches, scoring, valRows, supernet };
 }
 
 /** Options of {@linkcode warmUpNasrec}. */

@@ -12,6 +12,7 @@ import type { Figure } from "../report/plotly.ts";
 import { lineChart, scatterChart, writeFigureHtml } from "../report/plotly.ts";
 import { type Cell, paperVsOurs, writeTable } from "../report/table.ts";
 import { readPaperTable } from "../report/paper.ts";
+import { progressCallback } from "../report/progress.ts";
 import {
   createRunDir,
   finishManifest,
@@ -102,23 +103,14 @@ function env(k: string): string | undefined {
 }
 
 /**
- * Progress as plain lines (every 10 % with elapsed time and ETA): what a notebook cell or a log
- * file shows well, where a redrawn terminal bar would not.
+ * Progress as plain lines (each 10 %, with rate and ETA): what a notebook cell or a log file shows
+ * well, where a redrawn terminal bar would not.
  */
 export function lineProgress(
   label: string,
   print: (line: string) => void = console.log,
 ): (done: number, total: number) => void {
-  const start = performance.now();
-  let shown = -1;
-  return (done, total) => {
-    const tenth = Math.floor((10 * done) / total);
-    if (tenth === shown && done < total) return;
-    shown = tenth;
-    const secs = (performance.now() - start) / 1000;
-    const eta = done > 0 && done < total ? `, ETA ${((secs / done) * (total - done)).toFixed(0)} s` : "";
-    print(`${label}: ${done}/${total} (${Math.round((100 * done) / total)} %), ${secs.toFixed(0)} s${eta}`);
-  };
+  return progressCallback(label, { mode: "lines", write: (text) => print(text.trimEnd()) });
 }
 
 async function withRun(

@@ -279,3 +279,20 @@ export class Progress {
 export function progress(opts: ProgressOptions = {}): Progress {
   return new Progress(opts);
 }
+
+/**
+ * A `(done, total)` callback — how experiments report progress — drawn as one {@link Progress}
+ * bar; the bar finishes when `done` reaches `total`.
+ */
+export function progressCallback(
+  label: string,
+  opts: Omit<ProgressOptions, "label" | "total"> = {},
+): (done: number, total: number) => void {
+  let bar: Progress | null = null;
+  return (done, total) => {
+    bar ??= new Progress({ ...opts, label, total });
+    if (bar.total !== total) bar.setTotal(total);
+    if (done > bar.done) bar.advance(done - bar.done);
+    if (done >= total) void bar.finish();
+  };
+}

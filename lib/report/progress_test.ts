@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatRate, Progress } from "./progress.ts";
+import { formatDuration, formatRate, Progress, progressCallback } from "./progress.ts";
 
 /** A bar on a fake clock (ms) writing into an array. */
 function fake(opts: ConstructorParameters<typeof Progress>[0] = {}) {
@@ -127,4 +127,14 @@ Deno.test("Progress silent: counts without writing", async () => {
   assert.equal(bar.mode, "silent");
   assert.equal(bar.done, 3);
   assert.deepEqual(out, []);
+});
+
+Deno.test("progressCallback: (done, total) calls drive one bar that finishes at the total", () => {
+  const lines: string[] = [];
+  let t = 0;
+  const cb = progressCallback("run", { mode: "lines", write: (s) => lines.push(s), now: () => (t += 500) });
+  for (let i = 1; i <= 4; i++) cb(i, 4);
+  assert.equal(lines.length, 5); // 25 %, 50 %, 75 %, 100 % and the finished line
+  assert.match(lines[0], /^run \[#####\.+\] 1\/4 25% /);
+  assert.match(lines.at(-1)!, /4\/4 100% .* in \d/);
 });

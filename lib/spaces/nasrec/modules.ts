@@ -29,6 +29,7 @@ import type { Batch, ForwardOptions, Net, Tap } from "../../nn/net.ts";
 import { type EmbeddingTables, gatherRows } from "../../nn/embedding.ts";
 import { NASREC_EMBEDDING_DIM, NASREC_INTERACT_TOKENS, NASREC_MHA_HEADS } from "./cost.ts";
 import type { NasrecNode } from "./space.ts";
+import type { RecsysData } from "../../data/recsys.ts";
 
 const E = NASREC_EMBEDDING_DIM;
 const K = NASREC_INTERACT_TOKENS;
@@ -53,18 +54,8 @@ export interface RecsysNet extends Net<RecsysInput> {
   readonly embedding: EmbeddingTables;
 }
 
-/** Rows of a recommender dataset, structurally compatible with `RecsysData`. */
-export interface RecsysRows {
-  n: number;
-  numDense: number;
-  numSparse: number;
-  /** n·numDense, row-major */
-  dense: Float32Array;
-  /** n·numSparse, row-major */
-  sparse: Int32Array;
-  /** n labels in {0, 1} */
-  labels: Float32Array;
-}
+/** The row arrays of a recommender dataset (no table sizes needed to build a batch). */
+export type RecsysRows = Pick<RecsysData, "n" | "numDense" | "numSparse" | "dense" | "sparse" | "labels">;
 
 /** The rows as tensors (`y` is [n, 1]); free them with {@link disposeBatch}. */
 export function toBatch(d: RecsysRows): Batch<RecsysInput> {
