@@ -271,6 +271,7 @@ export async function warmUpNasrec(
   const { supernet, batches } = opts;
   const params = supernet.params();
   const optimizer = recsysOptimizer(params);
+  supernet.embedding.allocateState();
   let trainSteps = 0, trainSeconds = 0;
   const r = await warmupSupernet({
     params,

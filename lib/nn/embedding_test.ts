@@ -147,9 +147,22 @@ Deno.test("sparse step: ids outside a table are refused with field and row; stat
     () => e2.loadState([{ name: "acc1", data: new Float32Array(4) }]),
     /Cannot load embedding state 'acc1'/,
   );
+  // allocating the state up front keeps the accumulated values and adds zeros for the rest
+  const before = emb.saveState().map((a) => Array.from(a.data));
+  emb.allocateState();
+  const after = emb.saveState();
+  assert.deepEqual(after.map((a) => a.name), ["acc0", "acc1"]);
+  assert.deepEqual(after.map((a) => Array.from(a.data)), before);
+  const { store: s3, emb: e3 } = tables([5, 3]);
+  e3.allocateState();
+  assert.deepEqual(e3.saveState().map((a) => Array.from(a.data)), [
+    new Array(10).fill(0),
+    new Array(6).fill(0),
+  ]);
   tf.dispose([bad, ids, g]);
   store.dispose();
   s2.dispose();
+  s3.dispose();
 });
 
 Deno.test("gatherRows equals tf.gather, and its gradient sums repeated rows back", () => {
