@@ -24,6 +24,14 @@ import { recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";"""
 
 
+NB02_PARAMS = """
+const truthPath: string | undefined = Deno.env.get("SIGEO_TRUTH") || undefined; // benchmark file
+const datasets = Deno.env.get("SIGEO_NB201_DATASETS") || "cifar10,cifar100,ImageNet16-120";
+console.log(`datasets: ${datasets}`);"""
+
+SHOW_CORRELATIONS = """for (const [name, fig] of Object.entries(out.figures)) if (name.startsWith("correlation_")) await show(fig);"""
+
+
 def run_cell(name, extra=""):
     return f"""const out = await EXPERIMENTS["{name}"].run({{ scale, dataDir{extra}, progress: lineProgress("{name}") }});
 const b = backendInfo();
@@ -122,23 +130,29 @@ NASLib-SiGeo code exactly:
 * ground truth: the benchmark's validation accuracy, from a NATS-Bench / NAS-Bench-Suite-Zero / CSV
   file (`SIGEO_TRUTH`); the zero-cost baselines are scored at 0 %.
 
+The study runs on CIFAR-10, CIFAR-100 and ImageNet16-120 (`SIGEO_NB201_DATASETS` narrows it);
+`SIGEO_DATA` may be the folder holding `cifar-10-batches-bin/`, `cifar-100-binary/` and `ImageNet16/`
+(or one dataset's own folder).
+
 At `smoke` scale there is no benchmark file: a dozen sampled cells are trained briefly on generated
-images to make a ground truth, and the warm-up runs one pass. The numbers show the pipeline, not the
-paper's values; `small`/`paper` scale with real CIFAR data and the benchmark file reproduce the table."""),
-        ("code", PARAMS + '\nconst truthPath: string | undefined = Deno.env.get("SIGEO_TRUTH") || undefined; // benchmark file'),
+images (10, 100 and 120 classes) to make a ground truth, and the warm-up runs one pass. The numbers show
+the pipeline, not the paper's values; `small`/`paper` scale with real data and the benchmark file
+reproduce the table."""),
+        ("code", PARAMS + NB02_PARAMS),
         ("code", IMPORTS),
-        ("code", run_cell("nb201-correlation", ", truthPath")),
+        ("code", run_cell("nb201-correlation", ", truthPath, datasets")),
         ("md", "## Our correlations (Spearman and Kendall with 95 % bootstrap intervals, top-10 % precision)"),
         ("code", "recordsToFrame(out.tables.correlation)"),
-        ("code", "await show(out.figures.correlation);"),
-        ("md", "## Paper vs ours (NB201-CIFAR-10 Spearman; `diff` = ours − paper; `scale` says what produced ours)"),
+        ("code", SHOW_CORRELATIONS),
+        ("md", "## Paper vs ours (NB201 Spearman per dataset; `diff` = ours − paper; `scale` says what produced ours)"),
         ("code", "recordsToFrame(out.tables.vs_paper)"),
         ("md", """## Part 2: the same candidates on one weight-sharing supernet
 
 The sub-one-shot pipeline as the recommender experiments run it: a single NB201 supernet is trained
 with a uniformly sampled path per step; at each warm-up level p (a fraction of the one-shot training
 budget) every candidate is scored on the *shared* weights — with ZiCo, SiGeo, and the **one-shot
-baseline** (the path's validation accuracy). One warm-up run serves all levels."""),
+baseline** (the path's validation accuracy). One warm-up run serves all levels; it runs on the first
+dataset of the list."""),
         ("code", "recordsToFrame(out.tables.supernet_correlation)"),
         ("code", "await show(out.figures.supernet);"),
     ],

@@ -13,14 +13,7 @@ import { lineChart, scatterChart, writeFigureHtml } from "../report/plotly.ts";
 import { type Cell, paperVsOurs, writeTable } from "../report/table.ts";
 import { readPaperTable } from "../report/paper.ts";
 import { progressCallback } from "../report/progress.ts";
-import {
-  createRunDir,
-  finishManifest,
-  type Manifest,
-  sha256File,
-  startManifest,
-  writeManifest,
-} from "../report/manifest.ts";
+import { type Manifest, RunDir, sha256File } from "../report/manifest.ts";
 import type { Scale } from "./scale.ts";
 import { quickstartConfig, runQuickstart } from "./quickstart.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./theory_check.ts";
@@ -93,6 +86,37 @@ const RESULTS = new URL("../../results", import.meta.url).pathname;
 /** Parsed real recommender data, shared by runs (git-ignored, see data/README.md). */
 const RECSYS_CACHE = new URL("../../data/cache/recsys", import.meta.url).pathname;
 
+const NB201_DATASETS: readonly Nb201ImageDataset[] = ["cifar10", "cifar100", "ImageNet16-120"];
+
+/**
+ * The NB201 datasets of a `--dataset` list (default: all three). Names of other experiments'
+ * datasets are skipped (so `reproduce all --dataset cifar100,criteo` works); none left is an error.
+ */
+export function parseNb201Datasets(
+  value: string | undefined,
+  log?: (line: string) => void,
+): Nb201ImageDataset[] {
+  if (!value || value === "all") return [...NB201_DATASETS];
+  const alias: Record<string, Nb201ImageDataset> = {
+    cifar10: "cifar10",
+    "cifar-10": "cifar10",
+    cifar100: "cifar100",
+    "cifar-100": "cifar100",
+    "imagenet16-120": "ImageNet16-120",
+    imagenet16: "ImageNet16-120",
+  };
+  const names = value.split(",").map((x) => x.trim()).filter(Boolean);
+  const out = [...new Set(names.flatMap((n) => alias[n.toLowerCase()] ?? []))];
+  const skipped = names.filter((n) => !alias[n.toLowerCase()]);
+  if (out.length === 0) {
+    throw new RangeError(
+      `No NAS-Bench-201 dataset in '${value}': expected cifar10, cifar100 or ImageNet16-120`,
+    );
+  }
+  if (skipped.length) log?.(`nb201-correlation: skipping ${skipped.join(", ")} (not an NB201 dataset)`);
+  return out;
+}
+
 /** An environment variable, or undefined where unset or not permitted. */
 function env(k: string): string | undefined {
   try {
@@ -113,6 +137,17 @@ export function lineProgress(
   return progressCallback(label, { mode: "lines", write: (text) => print(text.trimEnd()) });
 }
 
+/** The plain files directly in `dir`, sorted (none when it is not a folder). */
+async function filesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) if (e.isFile) out.push(`${dir.replace(/\/$/, "")}/${e.name}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
+  }
+  return out.sort();
+}
+
 async function withRun(
   name: string,
   ctx: RunContext,
@@ -126,24 +161,26 @@ async function withRun(
 ): Promise<ExperimentOutput> {
   const t0 = performance.now();
   await initBackend({ quiet: true });
-  // A notebook run fixes its folder up front (notebook_runs.ts) through the environment.
-  const dir = await createRunDir(
-    ctx.resultsRoot ?? env("SIGEO_RESULTS") ?? RESULTS,
-    name,
-    ctx.scale,
-    ctx.runId ?? env("SIGEO_RUN_ID"),
-  );
-  const manifest = await startManifest({
+  // A notebook run fixes its folder up front (notebook_runs.ts) through the environment. An
+  // existing run id resumes that folder (a different config is refused, see RunDir).
+  const run = await RunDir.open({
+    root: ctx.resultsRoot ?? env("SIGEO_RESULTS") ?? RESULTS,
     experiment: name,
     scale: ctx.scale,
-    runId: dir.split("/").at(-1)!,
+    runId: ctx.runId ?? env("SIGEO_RUN_ID"),
     config,
     notes: ctx.scale === "smoke"
       ? ["smoke scale: generated data, small budgets; numbers are a smoke test"]
       : [],
   });
-  await writeManifest(dir, manifest);
-  const out = await body(dir, manifest);
+  const dir = run.path;
+  const out = await body(dir, run.manifest);
+  // the real data a run read: the files of --data DIR (not its sub-folders) and the truth file
+  for (
+    const f of [...(ctx.dataDir ? await filesIn(ctx.dataDir) : []), ...(ctx.truthPath ? [ctx.truthPath] : [])]
+  ) {
+    if (!run.manifest.data.some((x) => x.path === f)) run.manifest.data.push(await sha256File(f));
+  }
   for (const [k, rows] of Object.entries(out.tables)) {
     await writeTable(dir, k, rows, {
       caption: `${name}: ${k} (${ctx.scale} scale)`,
@@ -152,7 +189,11 @@ async function withRun(
   }
   for (const [k, fig] of Object.entries(out.figures)) await writeFigureHtml(`${dir}/${k}.html`, fig);
   const seconds = (performance.now() - t0) / 1000;
-  await finishManifest(dir, manifest, { ...out.seconds, total: seconds }, out.evaluations ?? null);
+  // the body reports its phases (a resumed body counts what it replays); `total` adds up attempts
+  const total = (run.manifest.seconds.total ?? 0) + seconds;
+  run.manifest.seconds = { ...run.manifest.seconds, ...out.seconds, total };
+  run.manifest.evaluations = out.evaluations ?? null;
+  await run.finish();
   return {
     experiment: name,
     scale: ctx.scale,
@@ -267,55 +308,81 @@ export const EXPERIMENTS: Record<string, Experiment> = {
   "nb201-correlation": {
     name: "nb201-correlation",
     notebook: "02-nb201-correlation.ipynb",
-    title: "Paper §5.3: ZiCo vs SiGeo rank correlation vs warm-up on NAS-Bench-201",
+    title:
+      "Paper §5.3: ZiCo vs SiGeo rank correlation vs warm-up on NAS-Bench-201 (CIFAR-10, CIFAR-100, ImageNet16-120)",
     run: (ctx) => {
-      const dataset: Nb201ImageDataset = "cifar10";
-      const cfg = {
-        ...nb201CorrelationConfig(ctx.scale, dataset),
+      const datasets = parseNb201Datasets(ctx.datasets ?? env("SIGEO_NB201_DATASETS"), ctx.log);
+      const cfgs = datasets.map((d) => ({
+        ...nb201CorrelationConfig(ctx.scale, d),
         dataDir: ctx.dataDir,
         truthPath: ctx.truthPath,
-      };
-      return withRun("nb201-correlation", ctx, cfg, async (dir) => {
-        const r = await runNb201Correlation(cfg, { dir, log: ctx.log, progress: ctx.progress });
-        const paper = (readPaperTable("cv_correlation").toRecords() as Record<string, Cell>[])
-          .filter((x) => x.space === "nb201" && x.dataset === dataset);
-        const ours = flattenCorrelation(r.table).filter((x) => cfg.proxies.includes(String(x.proxy)));
-        const vsPaper = paperVsOurs(paper, ours, ["proxy", "level"], "spearman", ctx.scale);
-        // Part 2: the same candidates on one warmed-up weight-sharing supernet, with the one-shot baseline.
-        const sn = await runNb201SupernetStudy(supernetStudyConfig(cfg, ctx.scale), {
-          dir: `${dir}/supernet`,
-          truthFile: cfg.truthPath ? undefined : `${dir}/truth.csv`,
-          log: ctx.log,
-        });
-        return {
-          tables: {
-            correlation: flattenCorrelation(r.table),
-            vs_paper: vsPaper,
-            supernet_correlation: flattenCorrelation(sn.table),
-          },
-          figures: {
-            correlation: correlationFigure(
-              r.table.filter((t) => cfg.proxies.includes(t.proxy)),
-              `ZiCo vs SiGeo on NB201-${dataset} (${ctx.scale})`,
+      }));
+      return withRun("nb201-correlation", ctx, cfgs, async (dir) => {
+        const paperAll = (readPaperTable("cv_correlation").toRecords() as Record<string, Cell>[])
+          .filter((x) => x.space === "nb201");
+        const correlation: Record<string, Cell>[] = [], vsPaper: Record<string, Cell>[] = [];
+        const figures: Record<string, Figure> = {};
+        const summary: string[] = [];
+        const seconds: Record<string, number> = {};
+        let evaluations = 0;
+        for (const [i, cfg] of cfgs.entries()) {
+          const d = cfg.dataset;
+          const progress = ctx.progress &&
+            ((done: number, total: number) => ctx.progress!(i * total + done, cfgs.length * total));
+          const r = await runNb201Correlation(cfg, { dir: `${dir}/${d}`, log: ctx.log, progress });
+          const flat: Record<string, Cell>[] = flattenCorrelation(r.table).map((x) => ({ dataset: d, ...x }));
+          correlation.push(...flat);
+          const ours = flat.filter((x) => cfg.proxies.includes(String(x.proxy)));
+          vsPaper.push(
+            ...paperVsOurs(
+              paperAll.filter((x) => x.dataset === d),
+              ours,
+              ["dataset", "proxy", "level"],
+              "spearman",
+              ctx.scale,
             ),
-            supernet: correlationFigure(sn.table, `Supernet warm-up: proxies vs one-shot (${ctx.scale})`),
-          },
-          summary: [
-            `ground truth: ${r.truthSource}`,
-            ...r.table.map((t) =>
-              `${t.proxy.padEnd(10)} ${t.level.padStart(4)}: Spearman ${
+          );
+          figures[`correlation_${d}`] = correlationFigure(
+            r.table.filter((t) => cfg.proxies.includes(t.proxy)),
+            `ZiCo vs SiGeo on NB201-${d} (${ctx.scale}; ${r.truthSource})`,
+          );
+          summary.push(
+            `${d}: ground truth ${r.truthSource}`,
+            ...r.table.filter((t) => cfg.proxies.includes(t.proxy)).map((t) =>
+              `  ${t.proxy.padEnd(10)} ${t.level.padStart(4)}: Spearman ${
                 t.spearman.value.toFixed(2)
               } Kendall ${t.kendall.value.toFixed(2)}`
             ),
-          ],
-          seconds: {
-            truth: r.seconds.truth,
-            warmup: r.seconds.warmup,
-            scoring: r.seconds.scoring,
-            supernet_warmup: sn.seconds.warmup,
-            supernet_scoring: sn.seconds.scoring,
+          );
+          Object.assign(seconds, {
+            [`${d}_truth`]: r.seconds.truth,
+            [`${d}_warmup`]: r.seconds.warmup,
+            [`${d}_scoring`]: r.seconds.scoring,
+          });
+          evaluations += r.scores.length;
+        }
+        // Part 2 (first dataset): the same candidates on one warmed-up weight-sharing supernet,
+        // with the one-shot baseline.
+        const first = cfgs[0];
+        const sn = await runNb201SupernetStudy(supernetStudyConfig(first, ctx.scale), {
+          dir: `${dir}/${first.dataset}/supernet`,
+          truthFile: first.truthPath ? undefined : `${dir}/${first.dataset}/truth.csv`,
+          log: ctx.log,
+        });
+        figures.supernet = correlationFigure(
+          sn.table,
+          `NB201-${first.dataset} supernet warm-up: proxies vs one-shot (${ctx.scale})`,
+        );
+        return {
+          tables: {
+            correlation,
+            vs_paper: vsPaper,
+            supernet_correlation: flattenCorrelation(sn.table).map((x) => ({ dataset: first.dataset, ...x })),
           },
-          evaluations: r.scores.length + sn.scores.length,
+          figures,
+          summary,
+          seconds: { ...seconds, supernet_warmup: sn.seconds.warmup, supernet_scoring: sn.seconds.scoring },
+          evaluations: evaluations + sn.scores.length,
         };
       });
     },
