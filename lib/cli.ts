@@ -134,7 +134,12 @@ async function main(argv: string[]): Promise<number> {
         spaces: values.space,
       });
       const outputs = run.cells.reduce((s, c) => s + c.outputs, 0);
-      console.log(`  ${run.cells.length} code cells, ${outputs} outputs, ${run.seconds.toFixed(1)} s`);
+      console.log(
+        `  ${run.cells.length} code cells, ${outputs} outputs, ${run.seconds.toFixed(1)} s` +
+          (run.attempts > 1
+            ? ` (second attempt: the kernel garbled ${run.corrupt_messages} message(s))`
+            : ""),
+      );
       console.log(`  results: ${dir}\n  rendered notebook: ${run.html}`);
     }
     return 0;

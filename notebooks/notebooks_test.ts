@@ -54,7 +54,7 @@ for (const e of Object.values(EXPERIMENTS)) {
         assert.equal(manifest.status, "completed");
         assert.equal(manifest.scale, "smoke");
         assert.ok((await Deno.stat(`${out}/${notebook.replace(".ipynb", ".html")}`)).size > 10_000);
-        console.log(`${notebook}: ${run.seconds.toFixed(1)} s, ${run.cells.reduce((s, c) => s + c.outputs, 0)} outputs, ${run.corrupt_messages ?? 0} corrupt iopub messages skipped`);
+        console.log(`${notebook}: ${run.seconds.toFixed(1)} s, ${run.cells.reduce((s, c) => s + c.outputs, 0)} outputs, ${run.corrupt_messages} corrupt iopub messages skipped, ${run.attempts} attempt(s)`);
       } finally {
         await Deno.remove(root, { recursive: true });
       }

@@ -118,3 +118,61 @@ Deno.test({
     }
   },
 });
+
+/** A stand-in for tools/run_notebook.py that plays a script of outcomes, one per attempt. */
+const FAKE_RUNNER = `import json, os, sys
+out = sys.argv[2]
+os.makedirs(out, exist_ok=True)
+plan = json.load(open(os.path.join(out, "plan.json")))
+n = len([f for f in os.listdir(out) if f.startswith("attempt")])
+open(os.path.join(out, "attempt%d" % n), "w").close()
+step = plan[n]
+if step == "fault":
+    sys.stderr.write("ValueError: b'<IDS|MSG>' is not in list\\n")
+    sys.exit(1)
+report = {"notebook": sys.argv[1], "executed": "x", "html": None, "seconds": 1, "late_outputs": 0,
+          "corrupt_messages": 1 if step == "corrupt" else 0, "cells": [],
+          "error": "cell 3: boom" if step == "cell-error" else None}
+print(json.dumps(report))
+sys.exit(1 if step == "cell-error" else 0)
+`;
+
+Deno.test({
+  name:
+    "runNotebook: a kernel messaging fault or a skipped message reruns the notebook once; cell errors do not",
+  ignore: !available,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const runner = `${dir}/fake_runner.py`;
+      await Deno.writeTextFile(runner, FAKE_RUNNER);
+      const attempt = async (plan: string[]) => {
+        const out = await Deno.makeTempDir({ dir });
+        await Deno.writeTextFile(`${out}/plan.json`, JSON.stringify(plan));
+        const attempts = () => [...Deno.readDirSync(out)].filter((e) => e.name.startsWith("attempt")).length;
+        try {
+          return { run: await runNotebook(`${dir}/nb.ipynb`, { outDir: out, runner }), attempts: attempts() };
+        } catch (e) {
+          return { error: (e as Error).message, attempts: attempts() };
+        }
+      };
+      const ok = await attempt(["ok"]);
+      assert.equal(ok.run?.attempts, 1);
+      assert.equal(ok.attempts, 1);
+      const fault = await attempt(["fault", "ok"]);
+      assert.equal(fault.run?.attempts, 2);
+      assert.equal(fault.run?.corrupt_messages, 1);
+      const corrupt = await attempt(["corrupt", "ok"]);
+      assert.equal(corrupt.run?.attempts, 2);
+      assert.equal(corrupt.run?.corrupt_messages, 1);
+      const twice = await attempt(["fault", "fault"]);
+      assert.match(twice.error!, /printed no report[\s\S]*IDS\|MSG/);
+      assert.equal(twice.attempts, 2);
+      const cell = await attempt(["cell-error", "ok"]);
+      assert.match(cell.error!, /failed at cell 3: boom/);
+      assert.equal(cell.attempts, 1);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
