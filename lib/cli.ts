@@ -137,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(
         `  ${run.cells.length} code cells, ${outputs} outputs, ${run.seconds.toFixed(1)} s` +
           (run.attempts > 1
-            ? ` (second attempt: the kernel garbled ${run.corrupt_messages} message(s))`
+            ? ` (run ${run.attempts}: the kernel garbled ${run.corrupt_messages} message(s) before)`
             : ""),
       );
       console.log(`  results: ${dir}\n  rendered notebook: ${run.html}`);

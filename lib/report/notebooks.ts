@@ -33,7 +33,7 @@ export interface NotebookRun {
    * delimiter): a rare Deno 2.9.6 kernel fault, summed over the attempts
    */
   corrupt_messages: number;
-  /** 1, or 2 when the first attempt met such a fault and the notebook was run again */
+  /** 1, or more when earlier attempts met such a fault and the notebook was run again (at most 3) */
   attempts: number;
   cells: CellRun[];
 }
@@ -106,7 +106,10 @@ export interface RunNotebookOptions {
   runner?: string;
 }
 
-/** A failure of the kernel's messaging (not of the notebook): worth one more attempt. */
+/** Runs of one notebook at most, when the kernel garbles messages (see {@linkcode runNotebook}). */
+const MAX_ATTEMPTS = 3;
+
+/** A failure of the kernel's messaging (not of the notebook): worth another attempt. */
 const KERNEL_FAULT = /Invalid Signature|<IDS\|MSG>|Duplicate Signature/;
 
 /**
@@ -116,20 +119,23 @@ const KERNEL_FAULT = /Invalid Signature|<IDS\|MSG>|Duplicate Signature/;
  * The Deno 2.9.6 kernel very rarely publishes an iopub message that does not verify (seen as
  * `Invalid Signature` or a missing `<IDS|MSG>` delimiter, ~1 in 10 notebook runs under load). The
  * runner skips and counts such messages; because a skipped message may have been an output, a run
- * that met one — or died of one — is run once more in a fresh kernel (the experiments resume from
- * their run folder, so the second attempt mostly replays), and the second attempt's result counts.
+ * that met one — or died of one — is run again in a fresh kernel, up to 3 runs in all (the
+ * experiments resume from their run folder, so a rerun mostly replays); the last run's result
+ * counts. A last run that still met one is returned as it is: the caller's output checks decide.
  */
 export async function runNotebook(path: string, opts: RunNotebookOptions): Promise<NotebookRun> {
-  let first: NotebookRun;
-  try {
-    first = await runNotebookOnce(path, opts);
-    if (first.corrupt_messages === 0) return { ...first, attempts: 1 };
-  } catch (e) {
-    if (!KERNEL_FAULT.test((e as Error).message)) throw e;
-    first = { corrupt_messages: 1 } as NotebookRun;
+  let corrupt = 0;
+  for (let attempt = 1;; attempt++) {
+    const last = attempt === MAX_ATTEMPTS;
+    try {
+      const run = await runNotebookOnce(path, opts);
+      corrupt += run.corrupt_messages;
+      if (run.corrupt_messages === 0 || last) return { ...run, corrupt_messages: corrupt, attempts: attempt };
+    } catch (e) {
+      if (last || !KERNEL_FAULT.test((e as Error).message)) throw e;
+      corrupt += 1;
+    }
   }
-  const second = await runNotebookOnce(path, opts);
-  return { ...second, corrupt_messages: first.corrupt_messages + second.corrupt_messages, attempts: 2 };
 }
 
 async function runNotebookOnce(path: string, opts: RunNotebookOptions): Promise<NotebookRun> {
