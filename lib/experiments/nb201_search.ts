@@ -11,10 +11,8 @@ import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
 import { concatImages, imageBatches, NB201_NORMALIZATION, subsetImages } from "../data/images.ts";
-import { Nb201Supernet } from "../spaces/nb201/network.ts";
-import { formatArch, sampleArch } from "../spaces/nb201/space.ts";
+import { formatArch } from "../spaces/nb201/space.ts";
 import { sigeoProxy } from "../proxies/sigeo.ts";
-import { sgd } from "../train/optim.ts";
 import { levelsForFractions, warmupSupernet } from "../train/warmup.ts";
 import type { Batch } from "../nn/net.ts";
 import { regularizedEvolution, type SearchResult } from "../search/evolution.ts";
@@ -26,6 +24,7 @@ import {
   trainForTruth,
 } from "./nb201_correlation.ts";
 import type { Scale } from "./scale.ts";
+import { nb201SupernetTraining } from "./nb201_supernet_study.ts";
 
 /** Settings of the NB201 search. */
 export interface Nb201SearchConfig extends Nb201CorrelationConfig {
@@ -85,21 +84,13 @@ export async function runNb201Search(
   const { epochs, batchSize, lr } = cfg.supernet;
   const perEpoch = Math.floor(train.n / batchSize);
   const [level] = levelsForFractions([cfg.warmupFraction], epochs * perEpoch * batchSize, batchSize);
-  const orderOf = (e: number) =>
-    createRng(cfg.seed, 300 + e).shuffle(Array.from({ length: train.n }, (_, i) => i));
-  const batchAt = (step: number): Batch => {
-    const k = step % perEpoch;
-    const idx = orderOf(Math.floor(step / perEpoch)).slice(k * batchSize, (k + 1) * batchSize);
-    const b = imageBatches(train, {
-      batchSize,
-      norm,
-      indices: idx,
-      rng: createRng(cfg.seed, 100_000 + step),
-      augmentPad: 2,
-    })
-      .next().value!;
-    return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
-  };
+  // crop padding 2, whatever the image size (what this experiment has always used)
+  const { supernet, params, optimizer, batchAt, netAt } = nb201SupernetTraining(train, {
+    ...cfg,
+    batchSize,
+    lr,
+    pad: 2,
+  });
   const scoring: Batch[] = [0, 1, 2, 3].map((i) => {
     const b = imageBatches(train, {
       batchSize: 64,
@@ -109,21 +100,12 @@ export async function runNb201Search(
       .next().value!;
     return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
   });
-  const supernet = new Nb201Supernet({ C: cfg.C, N: cfg.N, classes: train.classes }, createRng(cfg.seed, 1));
-  const params = supernet.allParams();
-  const optimizer = sgd(params.map((p) => p.variable), {
-    lr,
-    momentum: 0.9,
-    nesterov: true,
-    weightDecay: 5e-4,
-  });
   let history: SearchResult<number[]> | null = null;
   let searchSeconds = 0;
   try {
     const warm = await warmupSupernet({
       params,
-      netAt: (step) =>
-        supernet.path(sampleArch(createRng(cfg.seed, 200_000 + step), { connectedOnly: true })),
+      netAt,
       batchAt,
       optimizer,
       lr: (step) => 0.5 * lr * (1 + Math.cos((Math.PI * step) / Math.max(1, level.step))),

@@ -14,7 +14,7 @@
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
-import { imageBatches, NB201_NORMALIZATION } from "../data/images.ts";
+import { imageBatches, type ImageSet, NB201_NORMALIZATION } from "../data/images.ts";
 import { Nb201Supernet } from "../spaces/nb201/network.ts";
 import { sampleArch } from "../spaces/nb201/space.ts";
 import { getProxy } from "../proxies/registry.ts";
@@ -23,7 +23,13 @@ import { evaluateClassifier } from "../train/fit.ts";
 import { levelsForFractions, warmupSupernet } from "../train/warmup.ts";
 import type { Batch } from "../nn/net.ts";
 import { appendJsonl, readJsonl } from "../io.ts";
-import { groundTruth, loadImages, type Nb201CorrelationConfig, sampleArchs } from "./nb201_correlation.ts";
+import {
+  groundTruth,
+  loadImages,
+  type Nb201CorrelationConfig,
+  type Nb201ImageDataset,
+  sampleArchs,
+} from "./nb201_correlation.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "./correlation_study.ts";
 
 /** Settings beyond the per-arch study's: the supernet warm-up. */
@@ -46,6 +52,58 @@ export interface SupernetStudyResult {
   /** mean warm-up loss between levels */
   warmupLoss: Record<string, number>;
   seconds: { truth: number; warmup: number; scoring: number; total: number };
+}
+
+/**
+ * The NB201 supernet as both supernet experiments train it: SGD Nesterov (momentum 0.9, weight
+ * decay 5e-4), a uniformly sampled connected path per step, and batches from one seeded shuffle
+ * of the training images per epoch (crop-padded by `pad`, flipped).
+ */
+export function nb201SupernetTraining(
+  train: ImageSet,
+  opts: {
+    C: number;
+    N: number;
+    seed: number;
+    dataset: Nb201ImageDataset;
+    batchSize: number;
+    lr: number;
+    pad: number;
+  },
+) {
+  const norm = NB201_NORMALIZATION[opts.dataset];
+  const { batchSize, seed } = opts;
+  const perEpoch = Math.floor(train.n / batchSize);
+  const supernet = new Nb201Supernet({ C: opts.C, N: opts.N, classes: train.classes }, createRng(seed, 1));
+  const params = supernet.allParams();
+  const optimizer = sgd(params.map((p) => p.variable), {
+    lr: opts.lr,
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 5e-4,
+  });
+  let cachedEpoch = -1, order: number[] = [];
+  const batchAt = (step: number): Batch => {
+    const epoch = Math.floor(step / perEpoch);
+    if (epoch !== cachedEpoch) {
+      [cachedEpoch, order] = [
+        epoch,
+        createRng(seed, 300 + epoch).shuffle(Array.from({ length: train.n }, (_, i) => i)),
+      ];
+    }
+    const k = step % perEpoch;
+    const b = imageBatches(train, {
+      batchSize,
+      norm,
+      indices: order.slice(k * batchSize, (k + 1) * batchSize),
+      rng: createRng(seed, 100_000 + step),
+      augmentPad: opts.pad,
+    }).next().value!;
+    return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
+  };
+  const netAt = (step: number) =>
+    supernet.path(sampleArch(createRng(seed, 200_000 + step), { connectedOnly: true }));
+  return { supernet, params, optimizer, perEpoch, batchAt, netAt };
 }
 
 /** Run (or resume) the study in `opts.dir`. */
@@ -80,23 +138,12 @@ export async function runNb201SupernetStudy(
   const perEpoch = Math.floor(train.n / batchSize);
   const levels = levelsForFractions(cfg.fractions, epochs * perEpoch * batchSize, batchSize);
   const totalSteps = levels.at(-1)!.step;
-  const pad = train.height >= 32 ? 4 : 2;
-  const orderOf = (epoch: number) =>
-    createRng(cfg.seed, 300 + epoch).shuffle(Array.from({ length: train.n }, (_, i) => i));
-  let cachedEpoch = -1, order: number[] = [];
-  const batchAt = (step: number): Batch => {
-    const epoch = Math.floor(step / perEpoch);
-    if (epoch !== cachedEpoch) [cachedEpoch, order] = [epoch, orderOf(epoch)];
-    const k = step % perEpoch;
-    const b = imageBatches(train, {
-      batchSize,
-      norm,
-      indices: order.slice(k * batchSize, (k + 1) * batchSize),
-      rng: createRng(cfg.seed, 100_000 + step),
-      augmentPad: pad,
-    }).next().value!;
-    return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
-  };
+  const { supernet, params, optimizer, batchAt, netAt } = nb201SupernetTraining(train, {
+    ...cfg,
+    batchSize,
+    lr,
+    pad: train.height >= 32 ? 4 : 2,
+  });
   // Scoring batches and the one-shot validation set: fixed, drawn from the test images' split.
   const scoreIdx = createRng(cfg.seed, 7).shuffle(Array.from({ length: train.n }, (_, i) => i)).slice(0, 256);
   const tensors = (idx: number[], set = train) => {
@@ -106,14 +153,6 @@ export async function runNb201SupernetStudy(
   const scoring: Batch[] = [0, 1, 2, 3].map((i) => tensors(scoreIdx.slice(64 * i, 64 * (i + 1))));
   const val = tensors(Array.from({ length: Math.min(valN, test.n) }, (_, i) => i), test);
 
-  const supernet = new Nb201Supernet({ C: cfg.C, N: cfg.N, classes: train.classes }, createRng(cfg.seed, 1));
-  const params = supernet.allParams();
-  const optimizer = sgd(params.map((p) => p.variable), {
-    lr,
-    momentum: 0.9,
-    nesterov: true,
-    weightDecay: 5e-4,
-  });
   const scoresFile = `${opts.dir}/scores.jsonl`;
   const scores: ScoreRecord[] = await readJsonl<ScoreRecord>(scoresFile);
   let scoringSeconds = 0;
@@ -121,8 +160,7 @@ export async function runNb201SupernetStudy(
   try {
     const warm = await warmupSupernet({
       params,
-      netAt: (step) =>
-        supernet.path(sampleArch(createRng(cfg.seed, 200_000 + step), { connectedOnly: true })),
+      netAt,
       batchAt,
       optimizer,
       lr: (step) => 0.5 * lr * (1 + Math.cos((Math.PI * step) / Math.max(1, totalSteps))),
