@@ -11,6 +11,7 @@
  */
 import type { Figure } from "../report/plotly.ts";
 import { scatterChart } from "../report/plotly.ts";
+import { parseNames } from "./names.ts";
 import { type Cell, paperVsOurs } from "../report/table.ts";
 import { readPaperTable } from "../report/paper.ts";
 import type { NasrecSpaceName } from "../spaces/nasrec/space.ts";
@@ -31,41 +32,31 @@ export const PAPER_METHOD: Readonly<Record<string, string>> = Object.freeze({
 
 const round = (v: number, d = 4) => (Number.isFinite(v) ? +v.toFixed(d) : v);
 
-/** Parse a list option ("criteo,avazu", "all") against the allowed names and aliases. */
-export function parseList<T extends string>(
-  value: string | undefined,
-  all: readonly T[],
-  aliases: Record<string, T>,
-  what: string,
-): T[] {
-  if (!value || value === "all") return [...all];
-  const out: T[] = [];
-  for (const raw of value.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const name = (aliases[raw.toLowerCase()] ?? raw) as T;
-    if (!all.includes(name)) {
-      throw new RangeError(
-        `Unknown ${what} '${raw}': expected ${[...all, ...Object.keys(aliases)].join(", ")}`,
-      );
-    }
-    if (!out.includes(name)) out.push(name);
-  }
-  if (out.length === 0) throw new RangeError(`Expected at least one ${what}, got '${value}'`);
-  return out;
-}
-
-/** The datasets named by `--dataset` / `SIGEO_DATASETS` (default: all three). */
-export function parseDatasets(value?: string): RecsysDatasetName[] {
-  return parseList(value, ["criteo", "avazu", "kdd2012"] as const, { kdd: "kdd2012" }, "recommender dataset");
+/** The recommender datasets of `--dataset` / `SIGEO_DATASETS` (default: all three; see names.ts). */
+export function parseDatasets(value?: string, log?: (line: string) => void): RecsysDatasetName[] {
+  return parseNames(
+    value,
+    ["criteo", "avazu", "kdd2012"] as const,
+    { kdd: "kdd2012" },
+    "recommender dataset",
+    log,
+  );
 }
 
 /** The spaces named by `--space` / `SIGEO_SPACES` (default: both). */
-export function parseSpaces(value?: string): NasrecSpaceName[] {
-  return parseList(value, ["autoctr", "xlarge"] as const, {
-    small: "autoctr",
-    "nasrec-small": "autoctr",
-    full: "xlarge",
-    "nasrec-full": "xlarge",
-  }, "NASRec space");
+export function parseSpaces(value?: string, log?: (line: string) => void): NasrecSpaceName[] {
+  return parseNames(
+    value,
+    ["autoctr", "xlarge"] as const,
+    {
+      small: "autoctr",
+      "nasrec-small": "autoctr",
+      full: "xlarge",
+      "nasrec-full": "xlarge",
+    },
+    "NASRec space",
+    log,
+  );
 }
 
 /** The raw file of `dataset` in a data folder (`DIR/<dataset>/<file>` or `DIR/<file>`), if any. */

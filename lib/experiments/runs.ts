@@ -20,6 +20,7 @@ import { runTheoryCheck, theoryCheckConfig } from "./theory_check.ts";
 import { nb201CorrelationConfig, type Nb201ImageDataset, runNb201Correlation } from "./nb201_correlation.ts";
 import { cvAblationConfig, runCvAblations } from "./cv_ablations.ts";
 import { recsysAblationConfig, runRecsysAblations } from "./recsys_ablations.ts";
+import { parseNames } from "./names.ts";
 import { runNb201SupernetStudy, supernetStudyConfig } from "./nb201_supernet_study.ts";
 import { type CorrelationRow, flattenCorrelation } from "./correlation_study.ts";
 import {
@@ -88,33 +89,25 @@ const RECSYS_CACHE = new URL("../../data/cache/recsys", import.meta.url).pathnam
 
 const NB201_DATASETS: readonly Nb201ImageDataset[] = ["cifar10", "cifar100", "ImageNet16-120"];
 
-/**
- * The NB201 datasets of a `--dataset` list (default: all three). Names of other experiments'
- * datasets are skipped (so `reproduce all --dataset cifar100,criteo` works); none left is an error.
- */
+/** The NB201 datasets of `--dataset` / `SIGEO_NB201_DATASETS` (default: all three; see names.ts). */
 export function parseNb201Datasets(
   value: string | undefined,
   log?: (line: string) => void,
 ): Nb201ImageDataset[] {
-  if (!value || value === "all") return [...NB201_DATASETS];
-  const alias: Record<string, Nb201ImageDataset> = {
-    cifar10: "cifar10",
-    "cifar-10": "cifar10",
-    cifar100: "cifar100",
-    "cifar-100": "cifar100",
-    "imagenet16-120": "ImageNet16-120",
-    imagenet16: "ImageNet16-120",
-  };
-  const names = value.split(",").map((x) => x.trim()).filter(Boolean);
-  const out = [...new Set(names.flatMap((n) => alias[n.toLowerCase()] ?? []))];
-  const skipped = names.filter((n) => !alias[n.toLowerCase()]);
-  if (out.length === 0) {
-    throw new RangeError(
-      `No NAS-Bench-201 dataset in '${value}': expected cifar10, cifar100 or ImageNet16-120`,
-    );
-  }
-  if (skipped.length) log?.(`nb201-correlation: skipping ${skipped.join(", ")} (not an NB201 dataset)`);
-  return out;
+  return parseNames(
+    value,
+    NB201_DATASETS,
+    {
+      cifar10: "cifar10",
+      "cifar-10": "cifar10",
+      cifar100: "cifar100",
+      "cifar-100": "cifar100",
+      "imagenet16-120": "ImageNet16-120",
+      imagenet16: "ImageNet16-120",
+    },
+    "NAS-Bench-201 dataset",
+    log,
+  );
 }
 
 /** An environment variable, or undefined where unset or not permitted. */
@@ -429,8 +422,8 @@ export const EXPERIMENTS: Record<string, Experiment> = {
     title:
       "Paper §5.4: sub-one-shot search on Criteo, Avazu, KDD 2012 (NASRec-Small/Full): log loss vs search cost",
     run: async (ctx) => {
-      const datasets = parseDatasets(ctx.datasets ?? env("SIGEO_DATASETS"));
-      const spaces = parseSpaces(ctx.spaces ?? env("SIGEO_SPACES"));
+      const datasets = parseDatasets(ctx.datasets ?? env("SIGEO_DATASETS"), ctx.log);
+      const spaces = parseSpaces(ctx.spaces ?? env("SIGEO_SPACES"), ctx.log);
       const dataFiles: Record<string, string | undefined> = {};
       for (const d of datasets) {
         dataFiles[d] = ctx.dataDir ? await findDataFile(ctx.dataDir, d) : undefined;
