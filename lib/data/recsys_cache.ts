@@ -29,6 +29,7 @@ import { prepareAvazu } from "./avazu.ts";
 import { prepareCriteo } from "./criteo.ts";
 import { prepareKdd2012 } from "./kdd2012.ts";
 import {
+  collectRows,
   type PreparedScan,
   type RecsysData,
   type RecsysReadOptions,
@@ -167,7 +168,7 @@ export async function fingerprintFile(
 }
 
 /** The source files of a dataset, by role. */
-function sourceFiles(source: RecsysSource): [string, string][] {
+export function sourceFiles(source: RecsysSource): [string, string][] {
   if (source.dataset === "kdd2012") {
     return source.userProfile
       ? [["training", source.training], ["userProfile", source.userProfile]]
@@ -188,6 +189,14 @@ async function prepare(
   if (source.dataset === "avazu") return { ...prepareAvazu(source.path, opts), extra: {} };
   const p = await prepareKdd2012(source, opts);
   return { ...p, extra: { users: p.users, profileSkipped: p.profileSkipped } };
+}
+
+/** Read a source without the cache: parse its file(s) into memory (the reader of its dataset). */
+export async function readRecsysSource(
+  source: RecsysSource,
+  opts: RecsysReadOptions = {},
+): Promise<RecsysReadResult> {
+  return collectRows(await prepare(source, opts));
 }
 
 const LAYOUTS = { criteo: NASREC_CRITEO, avazu: NASREC_AVAZU, kdd2012: NASREC_KDD } as const;

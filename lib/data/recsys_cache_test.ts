@@ -10,6 +10,7 @@ import {
   fingerprintFile,
   loadRecsysCache,
   readRecsysCached,
+  readRecsysSource,
   recsysCacheKey,
 } from "./recsys_cache.ts";
 
@@ -179,6 +180,31 @@ Deno.test("cache: 200k generated Criteo rows load far faster than they parse; a 
     );
     assert.ok(loadRate > 4 * parseRate, `load ${loadRate} vs parse ${parseRate} rows/s`);
     assert.ok(hitRate > 2 * parseRate, `hit ${hitRate} vs parse ${parseRate} rows/s`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readRecsysSource reads each dataset exactly as its own reader does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const opts = { rows: 300, seed: 5 };
+    await writeCriteoFile(`${dir}/c.txt`, opts);
+    await writeAvazuFile(`${dir}/a.csv`, opts);
+    const kdd = await writeKdd2012Files(dir, opts);
+    const read = { maxRows: 1000 };
+    assertSameData(
+      (await readRecsysSource({ dataset: "criteo", path: `${dir}/c.txt` }, read)).data,
+      (await readCriteo(`${dir}/c.txt`, read)).data,
+    );
+    assertSameData(
+      (await readRecsysSource({ dataset: "avazu", path: `${dir}/a.csv` }, read)).data,
+      (await readAvazu(`${dir}/a.csv`, read)).data,
+    );
+    assertSameData(
+      (await readRecsysSource({ dataset: "kdd2012", ...kdd }, read)).data,
+      (await readKdd2012(kdd, read)).data,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -8,10 +8,7 @@
  */
 import * as tf from "../tf.ts";
 import { createRng, type Rng } from "../rng.ts";
-import { readCriteo } from "../data/criteo.ts";
-import { readAvazu } from "../data/avazu.ts";
-import { readKdd2012 } from "../data/kdd2012.ts";
-import { readRecsysCached, type RecsysSource } from "../data/recsys_cache.ts";
+import { readRecsysCached, readRecsysSource, type RecsysSource, sourceFiles } from "../data/recsys_cache.ts";
 import { writeAvazuFile, writeCriteoFile, writeKdd2012Files } from "../data/gen_recsys.ts";
 import { type RecsysData, type RecsysReadResult, takeRows } from "../data/recsys.ts";
 import { type RecsysSplit, stratifiedSplit } from "../data/recsys_split.ts";
@@ -149,19 +146,12 @@ export async function loadRecsysData(spec: RecsysDataSpec, dir: string): Promise
       src = { dataset: spec.dataset, path };
     }
   }
-  const files = src.dataset === "kdd2012"
-    ? [src.training, ...(src.userProfile ? [src.userProfile] : [])]
-    : [src.path];
+  const files = sourceFiles(src).map(([, path]) => path);
   if (spec.cacheDir) {
     const r = await readRecsysCached(src, { ...opts, cacheDir: spec.cacheDir });
     return { read: r, source: `${what} (cache ${r.hit ? "hit" : "built"})`, files };
   }
-  const read = src.dataset === "criteo"
-    ? await readCriteo(src.path, opts)
-    : src.dataset === "avazu"
-    ? await readAvazu(src.path, opts)
-    : await readKdd2012(src, opts);
-  return { read, source: what, files };
+  return { read: await readRecsysSource(src, opts), source: what, files };
 }
 
 /** One seeded shuffle of the training split, cut into batches (the last partial one dropped). */
