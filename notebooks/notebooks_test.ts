@@ -37,16 +37,24 @@ for (const e of Object.values(EXPERIMENTS)) {
     fn: async () => {
       const root = await Deno.makeTempDir({ prefix: "sigeo-nb-" });
       try {
-        const { run, dir: out } = await runNotebookExperiment(notebook, { scale: "smoke", resultsRoot: root });
+        const { run, dir: out } = await runNotebookExperiment(notebook, {
+          scale: "smoke",
+          resultsRoot: root,
+        });
         const nb = JSON.parse(await Deno.readTextFile(run.executed)) as { cells: Cell[] };
         nb.cells.forEach((c, i) => {
           if (c.cell_type !== "code") return;
           const src = [c.source].flat().join("");
-          const importsOnly = src.split("\n").every((l) => !l.trim() || l.startsWith("import ") || l.startsWith("//"));
+          const importsOnly = src.split("\n").every((l) =>
+            !l.trim() || l.startsWith("import ") || l.startsWith("//")
+          );
           if (!importsOnly) assert.ok((c.outputs ?? []).length > 0, `${notebook} cell ${i} has no output`);
           if (/await show\(/.test(src)) {
             const kinds = (c.outputs ?? []).flatMap((o) => Object.keys(o.data ?? {}));
-            assert.ok(kinds.includes("application/vnd.plotly.v1+json") && kinds.includes("text/html"), `cell ${i}`);
+            assert.ok(
+              kinds.includes("application/vnd.plotly.v1+json") && kinds.includes("text/html"),
+              `cell ${i}`,
+            );
           }
           for (const o of c.outputs ?? []) assert.notEqual(o.output_type, "error", `${notebook} cell ${i}`);
         });
@@ -54,7 +62,11 @@ for (const e of Object.values(EXPERIMENTS)) {
         assert.equal(manifest.status, "completed");
         assert.equal(manifest.scale, "smoke");
         assert.ok((await Deno.stat(`${out}/${notebook.replace(".ipynb", ".html")}`)).size > 10_000);
-        console.log(`${notebook}: ${run.seconds.toFixed(1)} s, ${run.cells.reduce((s, c) => s + c.outputs, 0)} outputs, ${run.corrupt_messages} corrupt iopub messages skipped, ${run.attempts} attempt(s)`);
+        console.log(
+          `${notebook}: ${run.seconds.toFixed(1)} s, ${
+            run.cells.reduce((s, c) => s + c.outputs, 0)
+          } outputs, ${run.corrupt_messages} corrupt iopub messages skipped, ${run.attempts} attempt(s)`,
+        );
       } finally {
         await Deno.remove(root, { recursive: true });
       }
