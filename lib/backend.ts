@@ -1,11 +1,11 @@
 /**
  * Choose, initialise and describe the tfjs backend.
  *
- * Order (DESIGN.md "Backends"), unless `SIGEO_BACKEND` or the `backend` option names one:
+ * Order (docs/backends.md), unless `SIGEO_BACKEND` or the `backend` option names one:
  * 1. native TensorFlow — `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` — only when the
  *    package's native binding file exists (it is fetched by an install script that cannot run
  *    offline). The file is checked *before* importing, because a failed import leaves kernels
- *    registered behind it (toolchain findings §4a);
+ *    registered behind it (docs/backends.md);
  * 2. WebGPU on a real adapter (software adapters such as llvmpipe are refused);
  * 3. WebAssembly with this library's training kernels on the system BLAS ({@link ./kernels/wasm.ts});
  * 4. the pure-JS `cpu` backend (slow; correct; the reference of the equivalence tests).

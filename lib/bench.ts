@@ -1,5 +1,5 @@
 /**
- * `deno task bench`: timings of the workloads of `../shared/bench/torch_reference.py`, same
+ * `deno task bench`: timings of the workloads of `tools/torch_reference.py`, same
  * shapes and batches, one JSON line each. Compare ratios against that script run in the same
  * minute (the machines are shared and noisy), not absolute times.
  *

@@ -1,6 +1,6 @@
 /**
  * Files are never half-written: every output goes to a temporary name in the same folder and is
- * renamed into place (DESIGN.md "Reliability rules"), so an interrupted run leaves either the old
+ * renamed into place (docs/architecture.md "Reliability rules"), so an interrupted run leaves either the old
  * file or the new one.
  *
  * @module

@@ -3,7 +3,7 @@
 
 Why not plain `jupyter nbconvert --execute`: the Deno 2.9.6 kernel sometimes publishes a cell's
 outputs *after* it reports `status: idle`, and nbclient stops reading a cell's outputs at idle, so
-2-8 % of outputs are silently dropped (toolchain-findings.md section 1.6). This runner subclasses
+2-8 % of outputs are silently dropped (docs/notebooks.md). This runner subclasses
 nbclient's client: after each cell's idle it keeps draining the iopub channel until no message for
 that cell has arrived for a grace period, and files late messages under the cell they belong to.
 

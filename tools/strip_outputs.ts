@@ -1,7 +1,7 @@
 /**
  * Strip outputs from notebooks before committing them, or check that none are left.
  *
- * Committed notebooks carry no outputs (the d2l convention, STYLE.md §1): diffs stay readable,
+ * Committed notebooks carry no outputs (the d2l convention, docs/notebooks.md): diffs stay readable,
  * a 4.8 MB plotly.js output never lands in git, and CI, not a laptop, produces the executed copy
  * (`deno task notebooks` writes it into results/). Stripping removes each code cell's outputs,
  * its execution count and nbclient's `metadata.execution` timings; everything else (sources,

@@ -6,7 +6,7 @@
  *   the format our exporters and users' own NB201/NATS API dumps use;
  * - NAS-Bench-Suite-Zero's `zc_nasbench201.json`:
  *   `json[dataset][str(op_indices)] = {proxy: {"score", "time"}, …, "val_accuracy": number}`, whose
- *   keys are op-index tuples in **NASLib's** op and edge order (research notes §3). Every key is
+ *   keys are op-index tuples in **NASLib's** op and edge order (docs/nb201.md §1, §5). Every key is
  *   converted with {@link parseNaslibKey}; proxy scores become metric `<proxy>` and, on request,
  *   times metric `<proxy>.time`.
  *

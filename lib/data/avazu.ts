@@ -1,5 +1,5 @@
 /**
- * Avazu CTR `train.csv` with NASRec's preprocessing (reference-implementations.md §4.3; NASRec
+ * Avazu CTR `train.csv` with NASRec's preprocessing (docs/nasrec.md §6, docs/data.md; NASRec
  * `tools/autoctr_split_data_avazu.py` + `utils/data_pipes.py`): a header line, then 24
  * comma-separated fields `id,click,hour,C1,banner_pos,site_id,…,C21`.
  *

@@ -1,6 +1,6 @@
 /**
  * Criteo Kaggle display-advertising `train.txt` with NASRec's preprocessing
- * (reference-implementations.md §4.3; NASRec `utils/data_pipes.py`): 40 tab-separated fields —
+ * (docs/nasrec.md §6, docs/data.md; NASRec `utils/data_pipes.py`): 40 tab-separated fields —
  * label, 13 integers I1–I13 (empty allowed, negatives occur), 26 categoricals C1–C26 (empty or
  * hex). Dense: empty → 0, then log(max(x, 0) + 1) (stored as float32, as torch computes it).
  * Categorical: the hex string as an integer v, index = v mod (N_f − 1) + 1; empty → 0 (NASRec maps

@@ -1,5 +1,5 @@
 /**
- * KDD Cup 2012 track 2 with NASRec's preprocessing (reference-implementations.md §4.3; NASRec
+ * KDD Cup 2012 track 2 with NASRec's preprocessing (docs/nasrec.md §6, docs/data.md; NASRec
  * `tools/autoctr_split_data_kdd.py` + `utils/data_pipes.py`): `training.txt` (12 tab-separated
  * fields: Click, Impression, DisplayURL, AdID, AdvertiserID, Depth, Position, QueryID, KeywordID,
  * TitleID, DescriptionID, UserID) joined on UserID with `userid_profile.txt` (UserID, Gender, Age;

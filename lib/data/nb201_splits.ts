@@ -1,5 +1,5 @@
 /**
- * NAS-Bench-201's data splits (research notes §6.2).
+ * NAS-Bench-201's data splits (docs/nb201.md §3).
  *
  * | dataset          | train                 | valid (x-valid)              | test                        |
  * |------------------|-----------------------|------------------------------|-----------------------------|

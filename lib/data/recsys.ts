@@ -9,7 +9,7 @@
  * arrays. Blocks go to a sink: an in-memory collector ({@link collectRows}) or the cache writer,
  * which streams them to disk so preprocessing needs no more memory than one block.
  *
- * NASRec's categorical hashing (reference-implementations.md §4.3): a value v becomes
+ * NASRec's categorical hashing (docs/nasrec.md §6): a value v becomes
  * `fmod(v, N_f − 1) + 1` in a table of N_f rows, and a missing value becomes 0. The helpers here
  * compute v mod m by Horner's rule digit by digit, so ids of any length (Avazu's 64-bit `id`,
  * KDD's 64-bit `DisplayURL`) are reduced exactly, with no JS-number precision loss and no BigInt.

@@ -1,6 +1,6 @@
 /**
  * Preprocess a raw recommender file once into a binary cache, and read the cache afterwards
- * (DESIGN.md "Recommender specifics"): parsing Criteo's 11 GB of text takes minutes, loading the
+ * (docs/data.md "The binary cache"): parsing Criteo's 11 GB of text takes minutes, loading the
  * preprocessed arrays takes seconds.
  *
  * Layout: `<cacheDir>/<dataset>-<key>/` holds `meta.json` and one raw little-endian file per array

@@ -1,5 +1,5 @@
 /**
- * NASRec's splits (reference-implementations.md §4.3): a seeded stratified 10-fold assignment by
+ * NASRec's splits (docs/nasrec.md §6): a seeded stratified 10-fold assignment by
  * label — folds 0–7 train, 8 validation, 9 test — rows kept in file order within each split.
  * Warm-up levels are prefixes of the *shuffled* training split ({@link shuffleRows} once, then
  * {@link warmupPrefix}), so 1 % ⊂ 5 % ⊂ 10 % … and every level sees the same first rows.

@@ -2,7 +2,7 @@
  * The system BLAS through Deno's FFI: `cblas_sgemm` on `Float32Array` memory, zero-copy.
  *
  * A native sgemm (OpenBLAS on Linux, Accelerate on macOS) runs ~4× faster than the threaded
- * WebAssembly matmul on this project's 2-core reference machine (toolchain findings §8), and it
+ * WebAssembly matmul on this project's 2-core reference machine (docs/backends.md), and it
  * reads views into the wasm heap directly, so the wasm backend's tensors need no copy. Everything
  * here is optional: {@linkcode loadBlas} returns `null` when no library is found (or FFI is not
  * permitted) and the kernels fall back to the wasm backend's own matmul.

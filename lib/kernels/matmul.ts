@@ -1,9 +1,9 @@
 /**
  * Batched matrix multiply with NumPy-style broadcasting of the batch dimensions, as sgemm calls.
  *
- * The stock wasm `BatchMatMul` is ~30× slower when an operand is transposed (toolchain findings
- * §4b), which is exactly what every backward pass of a dense layer asks for; sgemm takes the
- * transpose flags natively, so no transpose is ever materialised.
+ * The stock wasm `BatchMatMul` is ~30× slower when an operand is transposed (docs/backends.md),
+ * which is exactly what every backward pass of a dense layer asks for; sgemm takes the transpose
+ * flags natively, so no transpose is ever materialised.
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * `UnsortedSegmentSum` in O(N): the gradient of `tf.gather` (every embedding lookup).
  *
  * The wasm backend lacks this kernel and the cpu backend's loops over segments
- * (O(numSegments·N), ~2 hours per step for a 100k-row table; toolchain findings §4c). One pass over
+ * (O(numSegments·N), ~2 hours per step for a 100k-row table; docs/backends.md). One pass over
  * the rows, accumulating into the output, is all it takes. Ids outside [0, numSegments) are
  * dropped, as in TensorFlow.
  *

@@ -3,7 +3,7 @@
  *
  * The stock wasm backend cannot train our models: it lacks `Conv2DBackpropFilter` and
  * `UnsortedSegmentSum`, its `Conv2DBackpropInput` is a plain loop, and its `BatchMatMul` is ~30×
- * slow with transposed operands (toolchain findings §4). Here every one of those is replaced by
+ * slow with transposed operands (docs/backends.md). Here every one of those is replaced by
  * sgemm-based kernels ({@link ./conv.ts}, {@link ./matmul.ts}) running on the system BLAS through
  * FFI, zero-copy on the wasm heap. Without a BLAS the same kernels run on the wasm backend's own
  * XNNPACK matmul (copying operands in and out), and `Conv2D` forward stays XNNPACK's.

@@ -1,5 +1,5 @@
 /**
- * Embedding tables that train with **sparse row updates** (DESIGN.md "Recommender specifics"):
+ * Embedding tables that train with **sparse row updates** (docs/nasrec.md §2, docs/architecture.md):
  * per step, cost ∝ batch × fields × dim, never ∝ table size.
  *
  * {@link EmbeddingTables} (the NASRec nets of `lib/spaces/nasrec/supernet.ts`): one tfjs variable

@@ -2,7 +2,7 @@
  * The network interface every proxy, trainer and search works with.
  *
  * A `Net` is a concrete network or one path of a supernet sharing the supernet's variables;
- * proxies see only this interface (DESIGN.md "Core interfaces"), so each proxy works on every
+ * proxies see only this interface (docs/architecture.md "Core interfaces"), so each proxy works on every
  * search space and on a user's own model.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * What every proxy is: a function of a network and a few batches to one number, higher = better.
  *
- * Proxies see only the {@link Net} interface and batches (DESIGN.md), so each works on a
+ * Proxies see only the {@link Net} interface and batches (docs/architecture.md), so each works on a
  * standalone network, a supernet path sharing the supernet's weights, or a user's model through
  * an adapter. Scores keep their raw value and every term; NaN/±Inf are reported as such and
  * ranked last by {@linkcode rankOrder}.

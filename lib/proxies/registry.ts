@@ -2,7 +2,7 @@
  * The proxies by name, for the CLI, the experiments and user code.
  *
  * SiGeo's official variants are separate entries so a run's manifest names exactly which one was
- * used (research notes sigeo-paper.md §6): `sigeo-cv` (zero-shot λ), `sigeo-cv-warm` (λ = 1, 50, 1),
+ * used (docs/sigeo.md §2): `sigeo-cv` (zero-shot λ), `sigeo-cv-warm` (λ = 1, 50, 1),
  * `sigeo-recsys` (NasRec-SiGeo, final layer), `sigeo-fisher` (textbook).
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * SiGeo = λ1·ZiCo-term + λ2·Fisher–Rao-term − λ3·training loss, in the three variants we offer
- * (research notes: sigeo-paper.md §1.2–1.3 and §6; reference-implementations.md §5):
+ * (docs/sigeo.md §1–§2):
  *
  * - `cv` — NASLib-SiGeo, the CV tables: 4 batches; after each, an SGD(lr = 1) step on *every*
  *   parameter; gradients of conv/linear weights; population std; FR = 2·log(Σ_l |⟨Σ_b g_b, θ_l⟩|

@@ -2,8 +2,8 @@
  * The gradient statistics of ZiCo and SiGeo, on recorded per-batch gradients (float64 sums).
  *
  * Kept separate from the tfjs code so each term can be checked on hand-made numbers, and so the
- * official variants' differences are explicit options (research notes: sigeo-paper.md §1, §6;
- * reference-implementations.md §1, §5):
+ * official variants' differences are explicit options (docs/sigeo.md §1;
+ * docs/proxies.md "zico"):
  * - std over batches: population (ddof 0, numpy; ZiCo and NASLib-SiGeo) or unbiased (ddof 1,
  *   torch.std; NasRec-SiGeo);
  * - elements kept: every non-zero-std element, or only the first one (NasRec-SiGeo's

@@ -1,5 +1,5 @@
 /**
- * Scoring time of every registered proxy on the workload of /work/shared/bench/torch_reference.py:
+ * Scoring time of every registered proxy on the workload of tools/torch_reference.py:
  * the NB201 network of its reference arch (C = 16, N = 5, 10 classes, PyTorch init from seed 0)
  * and random N(0,1) batches of 64 32×32×3 images with random labels (4 batches; the baselines use
  * the first). One warm-up call, then one timed call per proxy; one JSON line each:

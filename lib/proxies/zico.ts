@@ -1,6 +1,6 @@
 /**
- * ZiCo (Li et al., ICLR 2023), as the official code computes it (research notes
- * reference-implementations.md §1): gradients of the conv/linear weights on each batch (no
+ * ZiCo (Li et al., ICLR 2023), as the official code computes it (docs/proxies.md
+ * "zico"): gradients of the conv/linear weights on each batch (no
  * optimizer step), per element mean|g| over population std, elements with zero std dropped,
  * Σ_layers log Σ_elements, layers whose sum is zero skipped.
  *

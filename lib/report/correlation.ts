@@ -4,7 +4,8 @@
  *
  * Ties get average ranks (Spearman) and Kendall's τ-b tie correction, the conventions of
  * scipy.stats.spearmanr / kendalltau that NASLib's runner uses. Non-finite scores are placed
- * last (DESIGN.md: NaN/±Inf rank last) by mapping them to −∞ before ranking.
+ * last (docs/architecture.md "Proxy conventions": NaN/±Inf rank last) by mapping them to −∞
+ * before ranking.
  *
  * @module
  */

@@ -3,7 +3,7 @@
  * and CI all go through {@linkcode runNotebook}.
  *
  * It drives `tools/run_notebook.py` (Debian's nbclient, subclassed to keep outputs the Deno kernel
- * publishes after reporting idle; toolchain-findings.md §1.6) with a **project-pinned kernel**: a
+ * publishes after reporting idle; docs/notebooks.md) with a **project-pinned kernel**: a
  * kernelspec written to a private `JUPYTER_PATH` that starts *this* Deno binary, so a run never
  * depends on which `deno jupyter --install` a user did last. Users opening notebooks in
  * JupyterLab/Notebook use the `deno` kernel that `deno jupyter --install` registers.

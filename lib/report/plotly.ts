@@ -2,7 +2,7 @@
  * Plotly figures as plain JSON, shown inline in Jupyter and written as standalone HTML.
  *
  * Figures stay data (`{data, layout}`): plotly.js needs a DOM, so it never runs on the server
- * side (toolchain-findings.md §3); the browser (or headless Chromium) draws them.
+ * side (docs/notebooks.md "Figures"); the browser (or headless Chromium) draws them.
  *
  * **In Jupyter**, {@linkcode display} (alias {@linkcode show}) publishes one bundle with
  * - `application/vnd.plotly.v1+json`: the figure JSON, drawn by JupyterLab/VS Code's own Plotly
@@ -124,7 +124,7 @@ export function resetPlotlyLibrary(): void {
 /**
  * Show a figure inline when running in Jupyter (a no-op elsewhere, so experiment code can call it
  * unconditionally). Waits briefly after publishing: the Deno kernel may report idle before its
- * last outputs, and plain `nbconvert --execute` would drop them (toolchain-findings.md §1.6).
+ * last outputs, and plain `nbconvert --execute` would drop them (docs/notebooks.md).
  */
 export async function display(fig: Figure): Promise<void> {
   if (!inJupyter()) return;

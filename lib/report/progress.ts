@@ -213,7 +213,7 @@ export class Progress {
   /**
    * Draw the final state (and end the terminal line). Resolves once a Jupyter display has been
    * sent, plus a short wait: the Deno kernel may report idle before its last outputs and
-   * headless runs would drop them (toolchain-findings.md §1.6).
+   * headless runs would drop them (docs/notebooks.md).
    */
   async finish(note?: string): Promise<void> {
     if (!this.#finished) {

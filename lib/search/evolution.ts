@@ -1,7 +1,6 @@
 /**
- * Regularized (aging) evolution with NASRec's defaults (sigeo-paper.md §2.3, reference-
- * implementations.md §4.2): an initial population of 128 distinct random candidates; per
- * generation, 64 sampled (without replacement) from the population, the best becomes the parent,
+ * Regularized (aging) evolution with NASRec's defaults (docs/nasrec.md §7): an initial population
+ * of 128 distinct random candidates; per generation, 64 sampled (without replacement) from the population, the best becomes the parent,
  * 8 children by `mutate` (NASRec: a number of mutations decaying with the generation), each child
  * deduplicated by key against everything already evaluated (redrawn up to `maxRedraws` times), and
  * the 8 oldest removed; 240 generations = 128 + 240 × 8 = 2048 evaluations. Every evaluated

@@ -1,6 +1,6 @@
 /**
- * Training and evaluation of recommender networks as NASRec trains them (reference-implementations
- * §4.2): BCE-with-logits, Adagrad (ε = 1e-2) on the dense parameters, sparse-row Adagrad on the
+ * Training and evaluation of recommender networks as NASRec trains them (docs/nasrec.md
+ * §4): BCE-with-logits, Adagrad (ε = 1e-2) on the dense parameters, sparse-row Adagrad on the
  * embedding tables (only the rows a batch touches, never a dense table gradient), global gradient
  * clipping by norm (5.0; embedding gradients included, as `clip_grad_norm_(model.parameters())`),
  * and a cosine schedule with 10 % linear warm-up and min lr 1e-8; evaluation by log loss and AUC.

@@ -1,6 +1,6 @@
 /**
  * Warm-up: the "sub" in sub-one-shot. Two variants, both from the SiGeo codes
- * (research notes sigeo-paper.md §1.2, §2.2):
+ * (docs/nb201.md §4, docs/nasrec.md §5):
  *
  * - {@linkcode warmupSupernet}: one weight-sharing supernet trained on a fraction p of the
  *   training split (p = 0 zero-shot … p = 1 one-shot), a path sampled per step by the space's

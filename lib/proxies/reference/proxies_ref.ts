@@ -1,10 +1,9 @@
 /**
  * Float64 reference values of every proxy, on the tiny networks of `tiny_nets.ts`.
  *
- * Each function follows one official implementation, read for facts only (research notes:
- * /work/shared/research/sigeo-paper.md §1, §6 and reference-implementations.md §1–§3, §5, §7;
- * repositories SLDGroup/ZiCo b0fec659, SamsungLabs/zero-cost-nas a43bfbc9, automl/NASLib
- * 0b51bc18, zhenghuazx/NASLib-SiGeo 65e789c6, zhenghuazx/NasRec-SiGeo 4d6f7187). All networks
+ * Each function follows one official implementation, read for facts only (docs/sigeo.md,
+ * docs/proxies.md; repositories SLDGroup/ZiCo b0fec659, SamsungLabs/zero-cost-nas a43bfbc9,
+ * automl/NASLib 0b51bc18, zhenghuazx/NASLib-SiGeo 65e789c6, zhenghuazx/NasRec-SiGeo 4d6f7187). All networks
  * are in training mode (BN uses batch statistics), as in those codes. Nothing here changes the
  * parameters it is given. Scores are "higher is better" (SiGeo's RecSys code minimises the
  * negation of the value returned here).
@@ -110,7 +109,7 @@ function sumOver(grads: readonly Float64Array[]): Float64Array {
 // ---------------------------------------------------------------- ZiCo
 
 /**
- * ZiCo as in SLDGroup/ZiCo `compute_zico.py` (reference-implementations.md §1): for every batch,
+ * ZiCo as in SLDGroup/ZiCo `compute_zico.py` (docs/proxies.md "zico"): for every batch,
  * forward + mean loss + backward at the *same* parameters (no optimizer step); keep the gradients
  * of conv/linear weights only; per layer S_l = Σ_{σ≠0} mean_b|g| / σ_b(g) with the population std
  * (ddof 0); ZiCo = Σ_l log S_l over layers with S_l ≠ 0.
@@ -145,8 +144,8 @@ export interface SigeoCvOptions {
 }
 
 /**
- * SiGeo `cv` preset = NASLib-SiGeo `SiGeo.py` (sigeo-paper.md §1.2, reference-implementations.md
- * §5.2). On a copy θ_0 of the parameters, for each batch b = 1..B in order:
+ * SiGeo `cv` preset = NASLib-SiGeo `SiGeo.py` (docs/sigeo.md §2.1). On a copy θ_0 of the
+ * parameters, for each batch b = 1..B in order:
  * loss_b and g_b = ∇L_b(θ_{b−1}) (all parameters), then the SGD(lr = 1) step θ_b = θ_{b−1} − g_b
  * on *every* parameter (weights, biases, BN γ/β: `SGD(net.parameters())`). So each recorded
  * gradient is taken at the weights *before* that batch's step, and θ_B is after the last step.
@@ -223,7 +222,7 @@ export interface SigeoRecsysOptions {
 
 /**
  * SiGeo `recsys` preset = NasRec-SiGeo `compute_zero_shot_metric` + `caculate_fr_zico`
- * (sigeo-paper.md §1.3, reference-implementations.md §5.1). On a copy of the parameters, for each
+ * (docs/sigeo.md §2.2). On a copy of the parameters, for each
  * batch b: loss_b and gradients at the current θ; `clip_grad_norm_(5)` over the trained parameters
  * (g ← g·min(1, 5/(‖g‖ + 1e-6))); the *clipped* gradients are recorded; then an Adagrad step
  * (state s += g², θ −= lr_b·g/(√s + 1e-2), fresh state, lr_b = {@link recsysScoringLr}).
@@ -233,8 +232,8 @@ export interface SigeoRecsysOptions {
  * - fr = log(|Σ_key ⟨Σ_b g_b, θ_B⟩| + 1e-10), one abs of the total over *all* keys, θ_B after
  *   the last step;
  * - loss = loss_B (BCE; the official L2 term is 0 because wd = 0).
- * Choices (not in the notes): the official keys are `str(module)+str(shape)`, so parameters of
- * modules with equal reprs and equal shapes (e.g. a BN's γ and β) share a key there; here each
+ * Choices (the official code leaves them open): the official keys are `str(module)+str(shape)`,
+ * so parameters of modules with equal reprs and equal shapes (e.g. a BN's γ and β) share a key there; here each
  * parameter is its own key, which matches the official code whenever keys do not collide, in
  * particular in the default final-layer-only mode.
  */
@@ -291,8 +290,8 @@ export interface SigeoFisherOptions {
 }
 
 /**
- * SiGeo `fisher` preset: the textbook empirical Fisher–Rao norm (sigeo-paper.md §1.1 and §6.3,
- * DESIGN.md "Proxy conventions"). No optimizer steps: every g_b = ∇L_b(θ) at the given θ,
+ * SiGeo `fisher` preset: the textbook empirical Fisher–Rao norm (docs/sigeo.md §1.2 and
+ * §2.3). No optimizer steps: every g_b = ∇L_b(θ) at the given θ,
  * restricted to conv/linear weights (the ZiCo parameter set).
  * - zico = ZiCo of those gradients (ddof 0, all non-zero-std elements);
  * - fr = log(θᵀFθ + 1e-10) with θᵀFθ = mean_b ⟨g_b, θ⟩² (the ε is our choice, as in the RecSys code);
@@ -345,7 +344,7 @@ export interface BaselineOptions {
 }
 
 /**
- * grad_norm (Samsung `grad_norm.py`, reference-implementations.md §2): Σ_l ‖∇_{W_l} L‖_F over
+ * grad_norm (Samsung `grad_norm.py`, docs/proxies.md "grad_norm"): Σ_l ‖∇_{W_l} L‖_F over
  * conv/linear weights: a *sum of per-layer* Frobenius norms, not the global norm. One batch
  * (NASLib `ZeroCost` uses 1; use {@link concatBatches} for more).
  */
@@ -734,7 +733,7 @@ export interface ZenOptions {
  * Δ = mean_n Σ_{h,w,c} |f(x) − f(x + γ·noise)|; both forwards in training mode, so BN uses batch
  * statistics and its running variance (starting at 1) is updated twice with the *unbiased* batch
  * variance: rv = (1−m)²·1 + (1−m)·m·v(x) + m·v(x + γ·noise). score = log Δ + Σ_BN log √mean_c rv.
- * [inferred from PyTorch defaults, as the notes flag: reference-implementations.md §3]
+ * [inferred from PyTorch defaults, not stated by the official code: docs/proxies.md "zen"]
  * Only the conv net has a map before a global pool; the MLP throws.
  */
 export function zenFromDraws(

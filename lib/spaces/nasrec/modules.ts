@@ -1,5 +1,5 @@
 /**
- * The building blocks of the NASRec networks (reference-implementations.md §4.1; facebookresearch/
+ * The building blocks of the NASRec networks (docs/nasrec.md §2; facebookresearch/
  * NasRec `nasrec/supernet/modules.py` and `SuperNetBlock`), shared by the weight-sharing supernet
  * and the standalone nets of `supernet.ts`.
  *

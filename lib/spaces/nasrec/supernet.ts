@@ -1,6 +1,6 @@
 /**
  * The NASRec networks in tfjs: the weight-sharing supernet, its paths, and standalone nets
- * (reference-implementations.md §4.1–4.2; facebookresearch/NasRec `supernet.py`).
+ * (docs/nasrec.md §2–§3; facebookresearch/NasRec `supernet.py`).
  *
  * - **Supernet** ({@link NasrecSupernet}): every node of the space built once at full width
  *   (dense 1024, sparse 64 tokens). A path is realised by *masking*, as NASRec does: unselected

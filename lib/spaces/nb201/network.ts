@@ -2,7 +2,7 @@
  * NAS-Bench-201 networks: the standalone net of one cell architecture and the weight-sharing
  * supernet whose paths are all 15,625 of them.
  *
- * Macro skeleton as in AutoDL-Projects' `TinyNetwork` (research notes §6.1): stem conv3×3 + BN,
+ * Macro skeleton as in AutoDL-Projects' `TinyNetwork` (docs/nb201.md §2): stem conv3×3 + BN,
  * three stages of N cells (C, 2C, 4C channels) separated by ResNet basic blocks with stride 2,
  * then BN-ReLU-global-average-pool-Linear. A cell is a DAG on 4 nodes; node j sums op(edge)(node i)
  * over its incoming edges, ops being none / skip_connect / nor_conv_1x1 / nor_conv_3x3 /

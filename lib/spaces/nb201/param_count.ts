@@ -3,7 +3,7 @@
  *
  * Independent of the tfjs network so that it can check it (and be used as the `params` / `flops`
  * baseline proxies without building a net). The skeleton is AutoDL-Projects' `TinyNetwork`
- * (research notes §6.1):
+ * (docs/nb201.md §2):
  *   stem conv3×3(3→C, no bias) + BN(C);
  *   3 stages of N cells at C, 2C, 4C channels, with a ResNet basic block between stages
  *   (ReLU-conv3×3 stride 2 + BN, ReLU-conv3×3 + BN, shortcut AvgPool2d(2,2) + conv1×1 no bias);

@@ -6,7 +6,7 @@
  * `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|` ({@link NB201_EDGES}). The arch string is the canonical key.
  *
  * NASLib (and NAS-Bench-Suite-Zero's `zc_nasbench201.json`) numbers both ops and edges
- * differently (research notes §3): ops (skip, none, conv3, conv1, pool) and edges
+ * differently (docs/nb201.md §1): ops (skip, none, conv3, conv1, pool) and edges
  * (1,2),(1,3),(1,4),(2,3),(2,4),(3,4) on 1-based nodes, i.e. arch-string edges 0,1,3,2,4,5.
  * {@link toNaslib} / {@link fromNaslib} convert explicitly so the two orders are never mixed.
  *
