@@ -3,7 +3,7 @@
  * the benchmark's accuracy at warm-up levels 0 … 100 %. The function behind
  * `notebooks/02-nb201-correlation.ipynb` and `deno task reproduce nb201-correlation`.
  *
- * Faithful to NASLib-SiGeo (sigeo-paper.md §1.2, reference-implementations.md §5.2): each
+ * Faithful to NASLib-SiGeo (docs/nb201.md §4, docs/sigeo.md §2.1): each
  * candidate is warmed up *individually* — 10 epochs of SGD(lr = 1), batch 128 — on the first N
  * samples of one augmented draw from the training set, N = max(256, p · 60 000); scoring uses the
  * last 256 of those N as 4 batches of 64; SiGeo uses λ = (1, 1, 0) without warm-up and

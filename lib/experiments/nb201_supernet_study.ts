@@ -4,7 +4,7 @@
  * shared weights at each level — with the proxies and with the **one-shot baseline** (the path's
  * validation accuracy) — and correlated with the ground truth.
  *
- * This is the data flow of DESIGN.md for the CV space (the paper's CV tables instead warm each
+ * This is the data flow of docs/architecture.md "Data flow" for the CV space (the paper's CV tables instead warm each
  * candidate up alone: see nb201_correlation.ts). One warm-up run serves every level
  * (`warmupSupernet` checkpoints), and a killed study resumes: warm-up from its rolling checkpoint,
  * scores from `scores.jsonl`.

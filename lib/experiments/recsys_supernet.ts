@@ -56,7 +56,7 @@ export interface RecsysDatasetSettings {
   sigeoLambdas: [number, number, number];
 }
 
-/** The three datasets (research notes: sigeo-paper.md §1.3, §2.2; reference-implementations §4). */
+/** The three datasets (docs/sigeo.md §2.2, docs/nasrec.md §5). */
 export const RECSYS_DATASETS: Readonly<Record<RecsysDatasetName, RecsysDatasetSettings>> = Object.freeze({
   criteo: {
     name: "criteo",

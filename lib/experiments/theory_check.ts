@@ -4,7 +4,7 @@
  * the mean absolute gradient correlate with the final test loss? The function behind
  * `notebooks/01-theory-check.ipynb`.
  *
- * Follows the NasRec-SiGeo notebook (sigeo-paper.md §3.3): MNIST with pixels/255, batch 128, MLP2
+ * Follows the NasRec-SiGeo notebook (docs/sigeo.md §5): MNIST with pixels/255, batch 128, MLP2
  * 784 → h → 10 with a ReLU after *both* layers (the official model's quirk; the output ReLU clips
  * negative logits) then log-softmax, h ∈ {2, 4, …, 50}, SGD lr 0.2 for 3 epochs. At warm-up x the
  * weights at batch index ⌊B·x⌋ of epoch 0 (capped so 4 batches remain) give, on the next 4
