@@ -85,6 +85,15 @@ export class Md5 {
   #done = false;
   #x = new Int32Array(16);
 
+  /** Start over, as a new hash. */
+  reset(): this {
+    this.#h.set([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476]);
+    this.#fill = 0;
+    this.#bytes = 0;
+    this.#done = false;
+    return this;
+  }
+
   /** Add bytes. */
   update(data: Uint8Array): this {
     if (this.#done) throw new Error("Md5.update after digest");

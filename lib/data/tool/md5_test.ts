@@ -44,6 +44,7 @@ Deno.test("md5: any split into updates gives the one-shot digest", () => {
   const h = new Md5();
   h.hex();
   assert.throws(() => h.update(new Uint8Array(1)), /after digest/);
+  assert.equal(h.reset().update(new TextEncoder().encode("abc")).hex(), "900150983cd24fb0d6963f7d28e17f72");
 });
 
 Deno.test("md5: a file, streamed", async () => {
