@@ -20,7 +20,9 @@ Deno.test("data CLI: get through SIGEO_DATA_MIRROR refuses a non-official archiv
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => new Response(body));
   try {
     const port = (server.addr as Deno.NetAddr).port;
-    const g = await run(["get", "cifar10", "--root", `${tmp}/raw`], { SIGEO_DATA_MIRROR: `http://127.0.0.1:${port}/` });
+    const g = await run(["get", "cifar10", "--root", `${tmp}/raw`], {
+      SIGEO_DATA_MIRROR: `http://127.0.0.1:${port}/`,
+    });
     assert.equal(g.code, 1, g.stderr);
     assert.match(g.stderr, /expected the published c32a1d4ab5d03f1284b67883e8d87530/);
     const left = [];
