@@ -130,6 +130,7 @@ class ResBlock {
     this.down = new Conv2d(store, `${name}.down`, cin, cout, 1, 1, false, 0);
   }
   apply(x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
+    pass.tap?.({ kind: "pool-input", name: `${this.down.name}.pool`, pool: { k: 2, stride: 2, pad: 0 } }, x);
     const shortcut = conv(pass, this.down, tf.avgPool(x, 2, 2, "valid"));
     return tf.add(shortcut, this.b.apply(this.a.apply(x, pass), pass));
   }
@@ -158,9 +159,12 @@ function makeOp(
   }
 }
 
-function applyOp(m: EdgeModule, x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
+function applyOp(m: EdgeModule, x: tf.Tensor4D, pass: Pass, name: string): tf.Tensor4D {
   if (m === "skip") return x;
-  if (m === "pool") return avgPool3x3(x);
+  if (m === "pool") {
+    pass.tap?.({ kind: "pool-input", name, pool: { k: 3, stride: 1, pad: 1 } }, x);
+    return avgPool3x3(x);
+  }
   return m.apply(x, pass);
 }
 
@@ -179,8 +183,8 @@ class Cell {
   }
   /**
    * The cell's output. A null state is a node holding zeros (only `none` edges reach it). Ops on
-   * such a node: skip and pooling give zeros, so they are left out (exact); ReLU-conv-BN runs on
-   * zeros (its BN adds β, its taps fire) unless `pruneDead`.
+   * such a node: skip gives zeros, so it is left out (exact); pooling and ReLU-conv-BN run on
+   * zeros (BN adds β, the taps fire, flops counts them as NASLib does) unless `pruneDead`.
    */
   apply(x: tf.Tensor4D, path: Nb201Op[], pass: Pass, pruneDead: boolean): tf.Tensor4D {
     const states: Array<tf.Tensor4D | null> = [x, null, null, null];
@@ -192,10 +196,10 @@ class Cell {
       if (!m) throw new RangeError(`Cannot run op '${op}' on edge ${e} of ${this.name}: not instantiated`);
       let input = states[from];
       if (input === null) {
-        if (pruneDead || !(m instanceof ReluConvBn)) return;
+        if (pruneDead || m === "skip") return;
         input = zeros ??= tf.zerosLike(x);
       }
-      const y = applyOp(m, input, pass);
+      const y = applyOp(m, input, pass, `${this.name}.e${e}.${op}`);
       states[to] = states[to] === null ? y : tf.add(states[to]!, y);
     });
     return states[3] ?? tf.zerosLike(x);
