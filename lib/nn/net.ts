@@ -17,11 +17,14 @@ import type { Param } from "./param.ts";
  *   `Param.layer`; Samsung's channel-level `fisher` hooks here.
  * - `relu-input`: a tensor about to enter a ReLU; its signs are NASWOT's binary codes.
  * - `features`: the final feature map before global pooling / the classifier; Zen-NAS reads it.
+ * - `pool-input`: a tensor about to enter an average pool inside the net (observe only).
  */
 export interface TapPoint {
-  kind: "layer-output" | "relu-input" | "features";
-  /** the layer (or a descriptive name for relu-input/features) */
+  kind: "layer-output" | "relu-input" | "features" | "pool-input";
+  /** the layer (or a descriptive name for relu-input/features/pool-input) */
   name: string;
+  /** `pool-input` only: the average pool's window, stride and padding (flops counts pools) */
+  pool?: { k: number; stride: number; pad: number };
 }
 
 /**

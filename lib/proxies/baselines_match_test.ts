@@ -206,7 +206,7 @@ Deno.test("grasp in parts: equal to the unsplit reference without BN, per-part B
     const whole = graspRef(spec, ref, batches[0]);
     const split = graspProxy(net, tb, { splits: 2 });
     assert.equal(split.terms!.splits, 2);
-    assert.equal(graspProxy(net, tb).terms!.splits, 1); // ⌈9 / 16⌉
+    assert.equal(graspProxy(net, tb).terms!.splits, 1); // the default: the whole batch at once
     if (spec.arch === "mlp") {
       // parts of 4 and 5 examples, weighted 4/9 and 5/9: the mean loss's gradient and Hessian exactly
       close(split.value, whole, "grasp, 2 parts, no BN");

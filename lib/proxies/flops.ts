@@ -10,9 +10,10 @@
  * `net.params()` order (conv → BN, as in every CV net here) or, for a BN after no conv/linear
  * layer (NB201's last BN, which feeds the ReLU before the pool), the features map; a BN matching
  * neither by channel count is a TypeError; a BN after a layer the pass never ran (a supernet
- * path's edge cut off from the input) counts 0, as that layer does. Average pools inside the net (NB201's avg_pool_3x3 and
- * the stage shortcuts) are not tap points and are not counted — torchstat would add a few
- * thousand operations each.
+ * path's edge cut off from the input) counts 0, as that layer does.
+ * - average pools inside the net (`pool-input` taps: NB201's avg_pool_3x3 and the stage
+ *   shortcuts' 2×2 pools), as torchstat's Pool2d: C·H_out·W_out·k² (before issue 16 they were
+ *   left out, and convs after a dead NB201 node did not run, so they were not counted either).
  *
  * Needs `tap`. Inference mode, input = ones of one example's shape; the batches give the shape.
  *
@@ -49,6 +50,13 @@ export function flopsProxy(net: Net, batches: Batch[]): ProxyScore {
   let total = 0;
   for (const ev of events) {
     if (ev.kind === "relu-input") total += size(ev.shape);
+    if (ev.kind === "pool-input" && ev.pool && ev.shape.length === 4) {
+      // torchstat's Pool2d: C · H_out · W_out · k², the padding in the output size
+      const { k, stride, pad } = ev.pool;
+      const oh = Math.floor((ev.shape[1] + 2 * pad - k) / stride) + 1;
+      const ow = Math.floor((ev.shape[2] + 2 * pad - k) / stride) + 1;
+      total += ev.shape[3] * oh * ow * k * k;
+    }
     if (ev.kind === "features") {
       features = ev.shape;
       if (ev.shape.length === 4) total += ev.shape[3] * (ev.shape[1] + 1) * (ev.shape[2] + 1);

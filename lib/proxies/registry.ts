@@ -61,7 +61,7 @@ export const PROXIES: Record<string, { fn: ProxyFn; options: Record<string, unkn
     snip: { fn: snipProxy, options: { batches: 1 }, description: "Σ |W ⊙ ∇W| (SNIP, Samsung/NASLib)" },
     grasp: {
       fn: graspProxy,
-      options: { batches: 1, splits: "ceil(n/16)" },
+      options: { batches: 1, splits: 1 },
       description: "−Σ W ⊙ Hg, exact Hessian-gradient product (GraSP, Samsung/NASLib)",
     },
     fisher: {

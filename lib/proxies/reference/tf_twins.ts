@@ -118,3 +118,23 @@ export function scaledParams(spec: TinyNetSpec, seed: number, scale = 1): RefPar
   for (const q of p) for (let i = 0; i < q.value.length; i++) q.value[i] = Math.fround(q.value[i] * scale);
   return p;
 }
+
+/**
+ * The parameters of a tfjs net as float64 reference parameters (same names and order; BN γ, role
+ * `norm` in the tfjs layers, becomes role `weight`), for the float64 NB201 net of `nb201_ref.ts`.
+ */
+export function refParamsOf(net: Net): RefParam[] {
+  return net.params().map((p) => {
+    if (p.kind !== "conv" && p.kind !== "linear" && p.kind !== "norm") {
+      throw new TypeError(`Cannot mirror parameter '${p.name}' of kind ${p.kind} in float64`);
+    }
+    return {
+      name: p.name,
+      layer: p.layer,
+      kind: p.kind,
+      role: p.role === "bias" ? "bias" : "weight",
+      shape: p.variable.shape.slice(),
+      value: Float64Array.from(p.variable.dataSync()),
+    };
+  });
+}

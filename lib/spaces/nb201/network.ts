@@ -8,6 +8,11 @@
  * over its incoming edges, ops being none / skip_connect / nor_conv_1x1 / nor_conv_3x3 /
  * avg_pool_3x3 (ReLU-conv-BN for the convs; 3×3 average pooling without padding in the count).
  *
+ * Every op of the cell runs, as in NAS-Bench-201's and NASLib's code: a node whose incoming edges
+ * are all `none` holds zeros, and the convolutions on its outgoing edges run on those zeros (their
+ * BN still adds β, their ReLU inputs still count for NASWOT, their FLOPs still count).
+ * `pruneDeadNodes` skips those ops instead — faster, but a different network from the benchmark's.
+ *
  * The supernet instantiates all five ops on every edge at full width; a path uses one op per edge
  * and shares the supernet's variables. Parameter names are identical in both, so a standalone net
  * can be loaded from a supernet path by name ({@link copyParams}).
@@ -32,10 +37,24 @@ export interface Nb201Config {
   classes?: number;
   /** BN options of every BN layer @default {affine: true, trackRunningStats: true} */
   bn?: BatchNormOptions;
+  /**
+   * Skip the ops whose input node is dead (all its incoming edges `none`) instead of running them
+   * on zeros. Off by default because NAS-Bench-201 and NASLib run every op: on a cell with a dead
+   * node the pruned net differs from the benchmark's (BN β of the skipped convs is missing), e.g.
+   * nwot by 1.3e-3 and SiGeo-CV by 7.5e-4 relative on CIFAR-10 (issue 16). Only a speed option.
+   * @default {false}
+   */
+  pruneDeadNodes?: boolean;
 }
 
 function resolved(cfg: Nb201Config) {
-  return { C: cfg.C ?? 16, N: cfg.N ?? 5, classes: cfg.classes ?? 10, bn: cfg.bn ?? {} };
+  return {
+    C: cfg.C ?? 16,
+    N: cfg.N ?? 5,
+    classes: cfg.classes ?? 10,
+    bn: cfg.bn ?? {},
+    pruneDeadNodes: cfg.pruneDeadNodes ?? false,
+  };
 }
 
 /** The 6 op names (edge order) of an arch string, an op-index tuple, or op names. */
@@ -111,6 +130,7 @@ class ResBlock {
     this.down = new Conv2d(store, `${name}.down`, cin, cout, 1, 1, false, 0);
   }
   apply(x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
+    pass.tap?.({ kind: "pool-input", name: `${this.down.name}.pool`, pool: { k: 2, stride: 2, pad: 0 } }, x);
     const shortcut = conv(pass, this.down, tf.avgPool(x, 2, 2, "valid"));
     return tf.add(shortcut, this.b.apply(this.a.apply(x, pass), pass));
   }
@@ -139,9 +159,12 @@ function makeOp(
   }
 }
 
-function applyOp(m: EdgeModule, x: tf.Tensor4D, pass: Pass): tf.Tensor4D {
+function applyOp(m: EdgeModule, x: tf.Tensor4D, pass: Pass, name: string): tf.Tensor4D {
   if (m === "skip") return x;
-  if (m === "pool") return avgPool3x3(x);
+  if (m === "pool") {
+    pass.tap?.({ kind: "pool-input", name, pool: { k: 3, stride: 1, pad: 1 } }, x);
+    return avgPool3x3(x);
+  }
   return m.apply(x, pass);
 }
 
@@ -158,14 +181,25 @@ class Cell {
       this.edges.push(m);
     });
   }
-  apply(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor4D {
+  /**
+   * The cell's output. A null state is a node holding zeros (only `none` edges reach it). Ops on
+   * such a node: skip gives zeros, so it is left out (exact); pooling and ReLU-conv-BN run on
+   * zeros (BN adds β, the taps fire, flops counts them as NASLib does) unless `pruneDead`.
+   */
+  apply(x: tf.Tensor4D, path: Nb201Op[], pass: Pass, pruneDead: boolean): tf.Tensor4D {
     const states: Array<tf.Tensor4D | null> = [x, null, null, null];
+    let zeros: tf.Tensor4D | null = null;
     NB201_EDGES.forEach(([to, from], e) => {
       const op = path[e];
-      if (op === "none" || states[from] === null) return;
+      if (op === "none") return;
       const m = this.edges[e].get(op);
       if (!m) throw new RangeError(`Cannot run op '${op}' on edge ${e} of ${this.name}: not instantiated`);
-      const y = applyOp(m, states[from]!, pass);
+      let input = states[from];
+      if (input === null) {
+        if (pruneDead || m === "skip") return;
+        input = zeros ??= tf.zerosLike(x);
+      }
+      const y = applyOp(m, input, pass, `${this.name}.e${e}.${op}`);
       states[to] = states[to] === null ? y : tf.add(states[to]!, y);
     });
     return states[3] ?? tf.zerosLike(x);
@@ -210,7 +244,8 @@ class Skeleton {
   forward(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor2D {
     return tf.tidy(() => {
       let h = norm(pass, this.stemBn, conv(pass, this.stem, x));
-      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, pass) : s.apply(h, pass);
+      const prune = this.cfg.pruneDeadNodes;
+      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, pass, prune) : s.apply(h, pass);
       h = tf.relu(tapped(pass, "relu-input", "lastact.relu", norm(pass, this.lastBn, h)));
       const pooled = tf.mean(tapped(pass, "features", "lastact", h), [1, 2]);
       return tapped(pass, "layer-output", this.classifier.name, this.classifier.apply(pooled)) as tf.Tensor2D;

@@ -120,3 +120,45 @@ Deno.test("forward passes leak no tensors", () => {
   tf.dispose(x);
   net.dispose();
 });
+
+Deno.test("a dead node's convs run on zeros as in NAS-Bench-201 (their BN adds β); pruneDeadNodes skips them", () => {
+  // node 1 receives only `none`, so edge 2 (node 1 → node 2) runs ReLU-conv-BN on zeros
+  const arch = "|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|";
+  const x = tf.randomNormal([4, 8, 8, 3], 0, 1, "float32", 11) as tf.Tensor4D;
+  const y = tf.tensor1d([0, 1, 2, 0], "int32");
+  const betaGrad = (pruneDeadNodes: boolean) => {
+    const net = new Nb201Network(arch, { C: 4, N: 1, classes: 3, pruneDeadNodes }, createRng(5));
+    const beta = net.params().find((p) => p.name === "cells.0.e2.nor_conv_3x3.bn.beta/bias")!;
+    const relus: string[] = [];
+    const { value, grads } = tf.variableGrads(
+      () => net.loss(net.forward(x, { training: true, tap: (p, t) => (relus.push(p.name), t) }), y),
+      net.params().map((p) => p.variable),
+    );
+    const g = Array.from(grads[beta.variable.name]?.dataSync() ?? [0, 0, 0, 0]); // pruned: not on the tape
+    tf.dispose([value, ...Object.values(grads)]);
+    net.dispose();
+    return { g, tapped: relus.includes("cells.0.e2.nor_conv_3x3.conv.relu") };
+  };
+  const run = betaGrad(false), pruned = betaGrad(true);
+  assert.ok(run.tapped && !pruned.tapped);
+  assert.ok(run.g.some((v) => Math.abs(v) > 1e-4), `β gradient ${run.g}`);
+  assert.deepEqual(pruned.g, [0, 0, 0, 0]);
+  tf.dispose([x, y]);
+});
+
+Deno.test("flops counts pools and the convs after a dead node as NASLib's torchstat does (hand-counted, C=4, N=1, 8×8)", async () => {
+  const { flopsProxy } = await import("../../proxies/flops.ts");
+  const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, y = tf.tensor1d([0], "int32");
+  const flops = (arch: string) => {
+    const net = new Nb201Network(arch, { C: 4, N: 1, classes: 10 }, createRng(0));
+    const v = flopsProxy(net, [{ x, y }]).value * 1e6;
+    net.dispose();
+    return Math.round(v);
+  };
+  const none = flops("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+  // one avg_pool_3x3 per cell: C·H·W·9 at (4, 8×8), (8, 4×4), (16, 2×2)
+  assert.equal(flops("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|") - none, 2304 + 1152 + 576);
+  // a 1×1 conv on dead node 1: ReLU c·HW + conv c²·HW + BN 2c·HW per cell
+  assert.equal(flops("|none~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|none~2|") - none, 1792 + 1408 + 1216);
+  tf.dispose([x, y]);
+});

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import * as tf from "../../tf.ts";
+import { initBackend } from "../../backend.ts";
+import { createRng } from "../../rng.ts";
+import { archOps, Nb201Network } from "../../spaces/nb201/network.ts";
+import { refParamsOf } from "./tf_twins.ts";
+import { nb201HessianVectorProduct, nb201LossAndGradients } from "./nb201_ref.ts";
+
+await initBackend({ quiet: true });
+
+/** Cells with pools and skips, a dead node, and `none` edges without one, both dead-node modes. */
+const CASES: Array<[string, boolean]> = [
+  ["|avg_pool_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|nor_conv_3x3~0|avg_pool_3x3~1|skip_connect~2|", false],
+  ["|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|", false],
+  ["|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|", true],
+  ["|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|nor_conv_3x3~2|", false],
+];
+
+for (const [arch, pruneDeadNodes] of CASES) {
+  Deno.test(`the float64 NB201 net matches the tfjs net's loss and gradients: ${arch}${pruneDeadNodes ? " (pruned)" : ""}`, () => {
+    const n = 4, px = 8;
+    const net = new Nb201Network(arch, { C: 4, N: 1, classes: 5, pruneDeadNodes }, createRng(3));
+    const rng = createRng(9);
+    const x = Float32Array.from({ length: n * px * px * 3 }, () => rng.normal());
+    const y = Int32Array.from([0, 3, 1, 4]);
+    const want = nb201LossAndGradients(
+      { arch: "nb201", ops: archOps(arch), C: 4, N: 1, classes: 5, height: px, width: px, pruneDeadNodes },
+      refParamsOf(net),
+      { n, x: Float64Array.from(x), y: Float64Array.from(y) },
+    );
+    const xt = tf.tensor4d(x, [n, px, px, 3]), yt = tf.tensor1d(y, "int32");
+    const vars = net.params().map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => net.loss(net.forward(xt, { training: true }), yt), vars);
+    assert.ok(Math.abs(value.dataSync()[0] - want.loss) < 1e-5);
+    net.params().forEach((p, i) => {
+      const got = grads[p.variable.name]?.dataSync() ?? new Float32Array(want.grads[i].length); // pruned: unused
+      const scale = Math.max(1e-3, ...want.grads[i].map(Math.abs));
+      got.forEach((v, j) => assert.ok(Math.abs(v - want.grads[i][j]) <= 1e-4 * scale, `${p.name}[${j}]`));
+    });
+    tf.dispose([xt, yt, value, ...Object.values(grads)]);
+    net.dispose();
+  });
+}
+
+Deno.test("the float64 NB201 Hessian-vector product is symmetric: ⟨u, Hv⟩ = ⟨v, Hu⟩", () => {
+  const arch = CASES[0][0];
+  const net = new Nb201Network(arch, { C: 2, N: 1, classes: 3 }, createRng(4));
+  const params = refParamsOf(net);
+  net.dispose();
+  const rng = createRng(2);
+  const spec = { arch: "nb201" as const, ops: archOps(arch), C: 2, N: 1, classes: 3, height: 4, width: 4 };
+  const batch = {
+    n: 3,
+    x: Float64Array.from({ length: 3 * 16 * 3 }, () => rng.normal()),
+    y: Float64Array.from([0, 2, 1]),
+  };
+  const u = params.map((p) => p.value.map(() => rng.normal()));
+  const v = params.map((p) => p.value.map(() => rng.normal()));
+  const dot = (a: Float64Array[], b: Float64Array[]) =>
+    a.reduce((s, t, i) => s + t.reduce((q, e, j) => q + e * b[i][j], 0), 0);
+  const hv = nb201HessianVectorProduct(spec, params, batch, v).hv;
+  const hu = nb201HessianVectorProduct(spec, params, batch, u).hv;
+  const a = dot(u, hv), b = dot(v, hu);
+  assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a)), `${a} vs ${b}`);
+});
