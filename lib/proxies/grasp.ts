@@ -25,7 +25,7 @@
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import { BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
-import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, withRestored } from "./taps.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -201,6 +201,9 @@ export function hessianVectorProduct(
   return vars.map((w) => grads[w.name] ?? tf.zerosLike(w));
 }
 
+/** Examples per part by default: the batch is scored in ⌈n / 16⌉ parts (see {@link GraspOptions.splits}). */
+export const GRASP_EXAMPLES_PER_SPLIT = 16;
+
 /** Options of {@linkcode graspProxy}. */
 export interface GraspOptions {
   /**
@@ -219,7 +222,7 @@ export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}):
   const t0 = performance.now();
   const batch = firstBatch(batches, "grasp");
   const n = batch.x.shape[0];
-  const splits = opts.splits ?? Math.ceil(n / 16);
+  const splits = opts.splits ?? Math.ceil(n / GRASP_EXAMPLES_PER_SPLIT);
   if (!Number.isInteger(splits) || splits < 1 || splits > n) {
     throw new RangeError(`Cannot split a batch of ${n} into ${splits} parts for grasp: expected 1…${n}`);
   }
@@ -269,6 +272,3 @@ export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}):
     if (splits > 1) tf.dispose(parts.flatMap((p) => [p.x, p.y]));
   }
 }
-
-/** grasp as a registry entry. */
-export const grasp: Proxy<GraspOptions> = { name: "grasp", score: graspProxy };
