@@ -9,7 +9,7 @@
  * embedding-bag (table 100,000×16, ids 1024×26, sum-pooled, linear, BCE, Adam).
  * Beyond the reference script: `nasrec` (NASRec training steps: the best Criteo net standalone,
  * the NASRec-Small supernet's full and sampled paths, 10k-row vs Criteo-size tables; see
- * `lib/spaces/nasrec/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
+ * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
  * cache, on a generated file). `deno task bench nasrec` runs one workload.
  *
  * @module
@@ -25,7 +25,7 @@ import { adam, type Optimizer, sgd } from "./train/optim.ts";
 import { zicoProxy } from "./proxies/zico.ts";
 import { sigeoProxy } from "./proxies/sigeo.ts";
 import { PROXIES } from "./proxies/registry.ts";
-import { benchNasrec } from "./spaces/nasrec/bench_nasrec.ts";
+import { benchNasrec } from "./bench_nasrec.ts";
 import { writeCriteoFile } from "./data/gen_recsys.ts";
 import { readCriteo } from "./data/criteo.ts";
 import { readRecsysCached } from "./data/recsys_cache.ts";

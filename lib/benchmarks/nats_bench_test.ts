@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { hasBzip2Cli } from "../data/bzip2.ts";
 import { nb201ParamCount } from "../spaces/nb201/param_count.ts";
-import {
-  NATS_DATASETS,
-  NATS_SETS,
-  type NatsFixtureQuery,
-  readNatsBenchPath,
-  readNatsTss,
-  readNatsTssMeta,
-  writeNatsTssFixture,
-} from "./nats_bench.ts";
+import { NATS_DATASETS, NATS_SETS, readNatsBenchPath, readNatsTss, readNatsTssMeta } from "./nats_bench.ts";
+import { type NatsFixtureQuery, writeNatsTssFixture } from "./testing/nats_fixture.ts";
 import { readTruth } from "./nb201_truth.ts";
 
 const cli = await hasBzip2Cli();

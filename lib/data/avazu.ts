@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { NASREC_AVAZU } from "../spaces/nasrec/cost.ts";
+import { NASREC_AVAZU } from "./recsys_layouts.ts";
 import {
   collectRows,
   countFields,

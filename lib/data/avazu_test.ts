@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NASREC_AVAZU } from "../spaces/nasrec/cost.ts";
+import { NASREC_AVAZU } from "./recsys_layouts.ts";
 import { AVAZU_COLUMNS, AVAZU_SPARSE_FIELDS, readAvazu } from "./avazu.ts";
 import { generateAvazuText, writeAvazuFile } from "./gen_recsys.ts";
 import type { RecsysData } from "./recsys.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { NASREC_CRITEO } from "../spaces/nasrec/cost.ts";
+import { NASREC_CRITEO } from "./recsys_layouts.ts";
 import {
   cappedSizes,
   collectRows,

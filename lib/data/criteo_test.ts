@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NASREC_CRITEO } from "../spaces/nasrec/cost.ts";
+import { NASREC_CRITEO } from "./recsys_layouts.ts";
 import { cappedSizes, readCriteo } from "./criteo.ts";
 import { writeCriteoFile } from "./gen_recsys.ts";
 import { type RecsysData } from "./recsys.ts";

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { NASREC_KDD } from "../spaces/nasrec/cost.ts";
+import { NASREC_KDD } from "./recsys_layouts.ts";
 import {
   collectRows,
   countFields,

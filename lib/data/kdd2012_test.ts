@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NASREC_KDD } from "../spaces/nasrec/cost.ts";
+import { NASREC_KDD } from "./recsys_layouts.ts";
 import { generateKdd2012Text, writeKdd2012Files } from "./gen_recsys.ts";
 import { readKdd2012, readUserProfiles } from "./kdd2012.ts";
 import type { RecsysData } from "./recsys.ts";

@@ -24,7 +24,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { NASREC_AVAZU, NASREC_CRITEO, NASREC_KDD } from "../spaces/nasrec/cost.ts";
+import { NASREC_AVAZU, NASREC_CRITEO, NASREC_KDD } from "./recsys_layouts.ts";
 import { prepareAvazu } from "./avazu.ts";
 import { prepareCriteo } from "./criteo.ts";
 import { prepareKdd2012 } from "./kdd2012.ts";

@@ -19,7 +19,7 @@
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
 import { appendJsonl, readJsonl } from "../io.ts";
-import { disposeBatch } from "../spaces/nasrec/modules.ts";
+import { disposeBatch } from "../nn/recsys_batch.ts";
 import { archKey, type NasrecArch, type NasrecSpaceName, sampleArch } from "../spaces/nasrec/space.ts";
 import { NASREC_LR, recsysEvaluate } from "../train/recsys_fit.ts";
 import type { Evaluation } from "../search/space.ts";

@@ -25,7 +25,7 @@
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
 import { positiveRate, takeRows } from "../data/recsys.ts";
-import { disposeBatch } from "../spaces/nasrec/modules.ts";
+import { disposeBatch } from "../nn/recsys_batch.ts";
 import { nasrecCost } from "../spaces/nasrec/cost.ts";
 import { type NasrecArch, type NasrecSpaceName, sampleArch } from "../spaces/nasrec/space.ts";
 import { NASREC_LR, recsysEvaluate } from "../train/recsys_fit.ts";

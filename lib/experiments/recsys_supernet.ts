@@ -13,14 +13,14 @@ import { writeAvazuFile, writeCriteoFile, writeKdd2012Files } from "../data/gen_
 import { type RecsysData, type RecsysReadResult, takeRows } from "../data/recsys.ts";
 import { type RecsysSplit, stratifiedSplit } from "../data/recsys_split.ts";
 import type { Batch, Net } from "../nn/net.ts";
-import { disposeBatch, type RecsysInput, type RecsysNet, toBatch } from "../spaces/nasrec/modules.ts";
+import { disposeBatch, type RecsysInput, type RecsysNet, toBatch } from "../nn/recsys_batch.ts";
 import {
   NasrecSupernet,
   sampleWarmupArch,
   standalone,
   type StandaloneNet,
 } from "../spaces/nasrec/supernet.ts";
-import type { DatasetLayout } from "../spaces/nasrec/cost.ts";
+import type { DatasetLayout } from "../data/recsys_layouts.ts";
 import type { NasrecArch, NasrecSpaceName } from "../spaces/nasrec/space.ts";
 import { cosineWithWarmup } from "../train/schedule.ts";
 import {

@@ -1,6 +1,6 @@
 /**
  * Training-step gradients of a deep NAS-Bench-201 cell on real CIFAR-10 images against the float64
- * network of lib/proxies/reference/nb201_ref.ts, layer by layer, on whatever kernels the active
+ * network of lib/proxies/testing/nb201_ref.ts, layer by layer, on whatever kernels the active
  * backend has (wasm + BLAS + native convolutions here). The bar is PyTorch float32's own error on
  * the full net (C=16, N=5, 64 images; issue 16): median per-layer relative gradient error ≤ 2.2e-3
  * and grad_norm ≤ 4.8e-5 relative. The net is reduced (C=8, N=2, 16 images cropped to 16×16) so
@@ -14,8 +14,8 @@ import { createRng } from "../rng.ts";
 import { readCifarBin } from "../data/cifar.ts";
 import { NB201_NORMALIZATION, normalizeImages } from "../data/images.ts";
 import { archOps, Nb201Network } from "../spaces/nb201/network.ts";
-import { refParamsOf } from "../proxies/reference/tf_twins.ts";
-import { nb201LossAndGradients } from "../proxies/reference/nb201_ref.ts";
+import { refParamsOf } from "../proxies/testing/tf_twins.ts";
+import { nb201LossAndGradients } from "../proxies/testing/nb201_ref.ts";
 
 await initBackend({ quiet: true });
 

@@ -3,7 +3,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type ConvGeom
 import { naiveGemm } from "./gemm.ts";
 import { loadBlas } from "./blas.ts";
 import { createRng } from "../rng.ts";
-import { directConvReference, geometry, maxRelErr } from "./_conv_reference.ts";
+import { directConvReference, geometry, maxRelErr } from "./testing/conv_reference.ts";
 
 const CASES: Array<[string, ConvGeometry]> = [
   ["3x3 s1 same", geometry([2, 6, 5, 3], [3, 3, 3, 4], 1, "same")],

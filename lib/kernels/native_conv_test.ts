@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadNativeConv } from "./native_conv.ts";
 import type { ConvGeometry } from "./conv.ts";
 import { createRng } from "../rng.ts";
-import { directConvReference, geometry, maxRelErr } from "./_conv_reference.ts";
+import { directConvReference, geometry, maxRelErr } from "./testing/conv_reference.ts";
 
 const native = loadNativeConv();
 

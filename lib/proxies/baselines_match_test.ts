@@ -1,5 +1,5 @@
 /**
- * The zero-cost baselines in tfjs against the independent float64 reference (./reference/), on the
+ * The zero-cost baselines in tfjs against the independent float64 reference (./testing/), on the
  * tiny MLP and conv net with fixed weights and batches, both losses where the loss matters: within
  * 1e-4 relative. The tfjs twins here honour taps and BN bypass (fisher, nwot, zen, synflow, flops)
  * and keep BN running statistics (zen's BN term). Plus: a dead layer, synflow beyond float32, and
@@ -35,8 +35,8 @@ import {
   scaledParams,
   toTf,
   twinLoss,
-} from "./reference/tf_twins.ts";
-import type { RefParam, TinyNetSpec } from "./reference/tiny_nets.ts";
+} from "./testing/tf_twins.ts";
+import type { RefParam, TinyNetSpec } from "./testing/tiny_nets.ts";
 import {
   epeNasRef,
   fisherRef,
@@ -52,8 +52,8 @@ import {
   synflowDirectRef,
   synflowRef,
   zenRef,
-} from "./reference/proxies_ref.ts";
-import * as linalgRef from "./reference/linalg_ref.ts";
+} from "./testing/proxies_ref.ts";
+import * as linalgRef from "./testing/linalg_ref.ts";
 
 await initBackend({ quiet: true });
 

@@ -10,7 +10,7 @@
  */
 import type * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { corrcoef, inputJacobian } from "./jacov.ts";
 import { firstBatch } from "./taps.ts";
 
@@ -58,6 +58,3 @@ export function epeNasProxy(net: Net, batches: Batch[]): ProxyScore {
   const value = epeNasScore(j.rows, j.d, batchLabels(y), j.outputs);
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** EPE-NAS as a registry entry. */
-export const epeNas: Proxy = { name: "epe_nas", score: epeNasProxy };

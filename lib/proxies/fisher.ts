@@ -11,7 +11,7 @@
  */
 import * as tf from "../tf.ts";
 import type { Batch, Net, Tap } from "../nn/net.ts";
-import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, gradientHook, requireSupport, withRestored } from "./taps.ts";
 
 /** The fisher score of `net` on the first batch. */
@@ -47,6 +47,3 @@ export function fisherProxy(net: Net, batches: Batch[]): ProxyScore {
   });
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** fisher as a registry entry. */
-export const fisher: Proxy = { name: "fisher", score: fisherProxy };

@@ -21,7 +21,7 @@
  */
 import * as tf from "../tf.ts";
 import type { Batch, Net, Tap, TapPoint } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { firstBatch, requireSupport, unitShape, withRestored } from "./taps.ts";
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -86,6 +86,3 @@ export function flopsProxy(net: Net, batches: Batch[]): ProxyScore {
   });
   return { value: total / 1e6, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** flops as a registry entry. */
-export const flops: Proxy = { name: "flops", score: flopsProxy };

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Batch, Net } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { oneBatchGradients, sumOverLayers } from "./one_batch.ts";
 
 /** The grad_norm score of `net` on the first batch. */
@@ -19,6 +19,3 @@ export function gradNormProxy(net: Net, batches: Batch[]): ProxyScore {
   });
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** grad_norm as a registry entry. */
-export const gradNorm: Proxy = { name: "grad_norm", score: gradNormProxy };

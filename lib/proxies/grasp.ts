@@ -25,7 +25,7 @@
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import { BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
-import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, withRestored } from "./taps.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -272,6 +272,3 @@ export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}):
     if (splits > 1) tf.dispose(parts.flatMap((p) => [p.x, p.y]));
   }
 }
-
-/** grasp as a registry entry. */
-export const grasp: Proxy<GraspOptions> = { name: "grasp", score: graspProxy };

@@ -13,7 +13,7 @@
  */
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { firstBatch, withRestored } from "./taps.ts";
 
 /** The input Jacobian of Σ outputs, one row per example, and the output width. */
@@ -183,6 +183,3 @@ export function jacovProxy(net: Net, batches: Batch[]): ProxyScore {
   const value = jacovScore(j.rows, j.n, j.d);
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** jacov as a registry entry. */
-export const jacov: Proxy = { name: "jacov", score: jacovProxy };

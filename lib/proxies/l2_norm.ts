@@ -4,7 +4,7 @@
  * @module
  */
 import type { Batch, Net } from "../nn/net.ts";
-import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ProxyScore, selectParams } from "./proxy.ts";
 
 /** The l2_norm score of `net` (batches unused). */
 export function l2NormProxy(net: Net, _batches: Batch[] = []): ProxyScore {
@@ -18,6 +18,3 @@ export function l2NormProxy(net: Net, _batches: Batch[] = []): ProxyScore {
   }
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** l2_norm as a registry entry. */
-export const l2Norm: Proxy = { name: "l2_norm", score: l2NormProxy };

@@ -13,7 +13,7 @@
  */
 import * as tf from "../tf.ts";
 import type { Batch, Net, Tap } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { firstBatch, requireSupport, rows, withRestored } from "./taps.ts";
 
 /** log|det A| of an n×n matrix (LU with partial pivoting, float64); −∞ when singular. */
@@ -72,6 +72,3 @@ export function nwotProxy(net: Net, batches: Batch[]): ProxyScore {
   const value = nan ? NaN : logAbsDet(K, n);
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** nwot as a registry entry. */
-export const nwot: Proxy = { name: "nwot", score: nwotProxy };

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Batch, Net } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 
 /** The parameter count of `net` in millions (batches unused). */
 export function paramsProxy(net: Net, _batches: Batch[] = []): ProxyScore {
@@ -13,6 +13,3 @@ export function paramsProxy(net: Net, _batches: Batch[] = []): ProxyScore {
   const value = net.params().reduce((s, p) => s + p.variable.size, 0) / 1e6;
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** params as a registry entry. */
-export const params: Proxy = { name: "params", score: paramsProxy };

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Batch, Net } from "../nn/net.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { oneBatchGradients, sumOverLayers } from "./one_batch.ts";
 
 /** The plain score of `net` on the first batch. */
@@ -18,6 +18,3 @@ export function plainProxy(net: Net, batches: Batch[]): ProxyScore {
   });
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** plain as a registry entry. */
-export const plain: Proxy = { name: "plain", score: plainProxy };

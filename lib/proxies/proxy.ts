@@ -8,8 +8,7 @@
  *
  * @module
  */
-import type * as tf from "../tf.ts";
-import type { Batch, Net } from "../nn/net.ts";
+import type { Net } from "../nn/net.ts";
 import type { Param } from "../nn/param.ts";
 
 /** The result of one scoring. */
@@ -20,12 +19,6 @@ export interface ProxyScore {
   terms?: Record<string, number>;
   /** wall time of the scoring */
   seconds: number;
-}
-
-/** A zero-cost (or sub-one-shot) proxy. */
-export interface Proxy<Opts = Record<string, unknown>> {
-  name: string;
-  score(net: Net, batches: Batch<tf.Tensor>[], opts?: Opts): Promise<ProxyScore> | ProxyScore;
 }
 
 /** Which parameters a proxy looks at. */

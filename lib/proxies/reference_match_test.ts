@@ -1,5 +1,5 @@
 /**
- * The tfjs proxies against the independent float64 reference (./reference/): same tiny networks,
+ * The tfjs proxies against the independent float64 reference (./testing/): same tiny networks,
  * same parameters and batches; every SiGeo term and ZiCo within 1e-4 relative.
  */
 import assert from "node:assert/strict";
@@ -7,8 +7,8 @@ import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { sigeoProxy } from "./sigeo.ts";
 import { zicoProxy } from "./zico.ts";
-import { buildNet, close, CONV, makeBatches, MLP, MLP1, scaledParams, toTf } from "./reference/tf_twins.ts";
-import { sigeoCvRef, sigeoFisherRef, sigeoRecsysRef, zicoRef } from "./reference/proxies_ref.ts";
+import { buildNet, close, CONV, makeBatches, MLP, MLP1, scaledParams, toTf } from "./testing/tf_twins.ts";
+import { sigeoCvRef, sigeoFisherRef, sigeoRecsysRef, zicoRef } from "./testing/proxies_ref.ts";
 
 await initBackend({ quiet: true });
 

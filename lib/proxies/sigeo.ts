@@ -22,7 +22,7 @@
 import type { Batch, Net } from "../nn/net.ts";
 import { adagrad, sgd } from "../train/optim.ts";
 import { collectGradients, type CollectOptions } from "./gradients.ts";
-import { type ParamSelection, type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ParamSelection, type ProxyScore, selectParams } from "./proxy.ts";
 import { batchProjections, projections, zicoLayerSum } from "./statistics.ts";
 
 /**
@@ -57,56 +57,61 @@ export interface SigeoOptions {
   steps?: boolean;
 }
 
-interface Resolved {
+/** What a preset stands for when no option overrides it: the one statement of the presets. */
+interface PresetDefaults {
+  /** λ (zero-shot) */
+  lambdas: readonly [number, number, number];
+  /** cv: λ after a warm-up (`warmedUp`) */
+  warmedUpLambdas?: readonly [number, number, number];
+  ddof: 0 | 1;
+  steps: boolean;
+}
+
+const PRESETS: Readonly<Record<SigeoPreset, PresetDefaults>> = {
+  cv: { lambdas: [1, 1, 0], warmedUpLambdas: [1, 50, 1], ddof: 0, steps: true },
+  recsys: { lambdas: [1, 1, 0], ddof: 1, steps: true },
+  fisher: { lambdas: [1, 1, 0], ddof: 0, steps: false },
+};
+
+/** Every setting a SiGeo scoring runs with, options and preset resolved. */
+export interface SigeoSettings {
   preset: SigeoPreset;
   lambdas: readonly [number, number, number];
   params: ParamSelection;
   ddof: 0 | 1;
+  /** recsys: only the scored parameters train (the final layer by default); cv trains all */
+  finalLayerOnly: boolean;
   firstNonzeroOnly: boolean;
   steps: boolean;
-  trainAll: boolean;
 }
 
-function resolve(opts: SigeoOptions): Resolved {
+/** The settings `opts` stand for (what {@linkcode sigeoProxy} uses and the registry records). */
+export function sigeoSettings(opts: SigeoOptions = {}): SigeoSettings {
   const preset = opts.preset ?? "cv";
-  if (preset === "cv") {
-    return {
-      preset,
-      lambdas: opts.lambdas ?? (opts.warmedUp ? [1, 50, 1] : [1, 1, 0]),
-      params: opts.params ?? "conv-linear-weights",
-      ddof: opts.ddof ?? 0,
-      firstNonzeroOnly: opts.firstNonzeroOnly ?? false,
-      steps: opts.steps ?? true,
-      trainAll: true,
-    };
+  const d = PRESETS[preset];
+  if (!d) {
+    throw new RangeError(
+      `Unknown SiGeo preset '${preset}': expected one of ${Object.keys(PRESETS).join(", ")}`,
+    );
   }
-  if (preset === "recsys") {
-    const finalOnly = opts.finalLayerOnly ?? true;
-    return {
-      preset,
-      lambdas: opts.lambdas ?? [1, 1, 0],
-      params: opts.params ?? (finalOnly ? "final-layer" : "all"),
-      ddof: opts.ddof ?? 1,
-      firstNonzeroOnly: opts.firstNonzeroOnly ?? false,
-      steps: opts.steps ?? true,
-      trainAll: !finalOnly,
-    };
-  }
+  const finalLayerOnly = preset === "recsys" && (opts.finalLayerOnly ?? true);
+  const l = opts.lambdas ?? (opts.warmedUp && d.warmedUpLambdas ? d.warmedUpLambdas : d.lambdas);
   return {
     preset,
-    lambdas: opts.lambdas ?? [1, 1, 0],
-    params: opts.params ?? "conv-linear-weights",
-    ddof: opts.ddof ?? 0,
+    lambdas: [l[0], l[1], l[2]], // a copy: a recorded setting never aliases the presets
+    params: opts.params ??
+      (preset !== "recsys" ? "conv-linear-weights" : finalLayerOnly ? "final-layer" : "all"),
+    ddof: opts.ddof ?? d.ddof,
+    finalLayerOnly,
     firstNonzeroOnly: opts.firstNonzeroOnly ?? false,
-    steps: opts.steps ?? false,
-    trainAll: false,
+    steps: opts.steps ?? d.steps,
   };
 }
 
 /** The SiGeo score of `net` on `batches` (the official codes use 4). */
 export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}): ProxyScore {
   const t0 = performance.now();
-  const r = resolve(opts);
+  const r = sigeoSettings(opts);
   if (batches.length < 2) {
     throw new RangeError(`Cannot compute SiGeo on ${batches.length} batch(es): at least 2 needed`);
   }
@@ -116,7 +121,7 @@ export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}):
     collect.train = net.params();
     collect.optimizer = (vars) => sgd(vars, { lr: 1 });
   } else if (r.steps && r.preset === "recsys") {
-    collect.train = r.trainAll ? net.params() : record;
+    collect.train = r.finalLayerOnly ? record : net.params();
     collect.optimizer = (vars) => adagrad(vars, { lr: 0.04, eps: 1e-2 });
     collect.lr = recsysScoringLr;
     collect.clipNorm = 5;
@@ -141,6 +146,3 @@ export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}):
   const value = l1 * zicoTerm + l2 * fr - l3 * loss;
   return { value, terms: { zico: zicoTerm, fr, loss }, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** SiGeo as a registry entry. */
-export const sigeo: Proxy<SigeoOptions> = { name: "sigeo", score: sigeoProxy };

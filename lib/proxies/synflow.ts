@@ -21,7 +21,7 @@
  */
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
-import { type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, requireSupport, unitShape, withRestored } from "./taps.ts";
 
 /** log synflow of `net` (the batches give only the input shape). */
@@ -77,6 +77,3 @@ export function synflowProxy(net: Net, batches: Batch[]): ProxyScore {
   });
   return { value, terms: { logSynflow: value }, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** synflow (log) as a registry entry. */
-export const synflow: Proxy = { name: "synflow", score: synflowProxy };

@@ -20,7 +20,7 @@
 import * as tf from "../tf.ts";
 import type { Batch, Net, Tap } from "../nn/net.ts";
 import { createRng } from "../rng.ts";
-import type { Proxy, ProxyScore } from "./proxy.ts";
+import type { ProxyScore } from "./proxy.ts";
 import { firstBatch, requireSupport, withRestored } from "./taps.ts";
 
 /** Options of {@linkcode zenProxy}. */
@@ -30,6 +30,9 @@ export interface ZenOptions {
   /** the perturbation scale γ @default {0.01} */
   mixupGamma?: number;
 }
+
+/** The defaults of {@link ZenOptions} (NASLib's `mixup_gamma`). */
+export const ZEN_DEFAULTS: Readonly<Required<ZenOptions>> = Object.freeze({ seed: 0, mixupGamma: 0.01 });
 
 function assignValues(v: tf.Variable, values: Float32Array): void {
   const t = tf.tensor(values, v.shape, "float32");
@@ -42,8 +45,8 @@ export function zenProxy(net: Net, batches: Batch[], opts: ZenOptions = {}): Pro
   const t0 = performance.now();
   requireSupport(net, "tap", "zen");
   const { x } = firstBatch(batches, "zen");
-  const rng = createRng(opts.seed ?? 0);
-  const gamma = opts.mixupGamma ?? 0.01;
+  const rng = createRng(opts.seed ?? ZEN_DEFAULTS.seed);
+  const gamma = opts.mixupGamma ?? ZEN_DEFAULTS.mixupGamma;
   const params = net.params();
   const state = net.state?.() ?? [];
   if (state.length % 2 !== 0) {
@@ -96,6 +99,3 @@ export function zenProxy(net: Net, batches: Batch[], opts: ZenOptions = {}): Pro
   });
   return { value: terms.delta + terms.bn, terms, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** Zen-score as a registry entry. */
-export const zen: Proxy<ZenOptions> = { name: "zen", score: zenProxy };

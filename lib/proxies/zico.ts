@@ -8,10 +8,10 @@
  */
 import type { Batch, Net } from "../nn/net.ts";
 import { collectGradients } from "./gradients.ts";
-import { type ParamSelection, type Proxy, type ProxyScore, selectParams } from "./proxy.ts";
+import { type ParamSelection, type ProxyScore, selectParams } from "./proxy.ts";
 import { zicoScore } from "./statistics.ts";
 
-/** Options of {@linkcode zico}. */
+/** Options of {@linkcode zicoProxy}. */
 export interface ZicoProxyOptions {
   /** @default {"conv-linear-weights"} */
   params?: ParamSelection;
@@ -31,6 +31,3 @@ export function zicoProxy(net: Net, batches: Batch[], opts: ZicoProxyOptions = {
   const { score } = zicoScore(rec.grads, { ddof: opts.ddof ?? 0 });
   return { value: score, terms: { zico: score }, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** ZiCo as a registry entry. */
-export const zico: Proxy<ZicoProxyOptions> = { name: "zico", score: zicoProxy };

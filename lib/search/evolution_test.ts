@@ -3,7 +3,7 @@ import { regularizedEvolution } from "./evolution.ts";
 import { randomSearch } from "./random_search.ts";
 import { History, type HistoryRecord } from "./history.ts";
 import type { MutationContext, SearchSpace } from "./space.ts";
-import { type Bits, bitSpace, toyMutations, toyScore, toySpace } from "./testdata/toy_space.ts";
+import { type Bits, bitSpace, toyMutations, toyScore, toySpace } from "./testing/toy_space.ts";
 import { Progress } from "../report/progress.ts";
 
 const evalToy = (a: Bits) => ({ score: toyScore(a), seconds: 1 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomSearch } from "./random_search.ts";
 import { History, type HistoryRecord } from "./history.ts";
 import { createRng } from "../rng.ts";
-import { type Bits, bitSpace, toyScore, toySpace } from "./testdata/toy_space.ts";
+import { type Bits, bitSpace, toyScore, toySpace } from "./testing/toy_space.ts";
 
 const evalToy = (a: Bits) => ({ score: toyScore(a), seconds: 1 });
 const strip = (rs: readonly HistoryRecord[]) => rs.map(({ at: _at, ...r }) => r);

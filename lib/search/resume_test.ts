@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { History, type HistoryRecord } from "./history.ts";
 
-const fixture = new URL("./testdata/toy_search.ts", import.meta.url).pathname;
+const fixture = new URL("./testing/toy_search.ts", import.meta.url).pathname;
 const strip = (rs: readonly HistoryRecord[]) => rs.map(({ at: _at, ...r }) => r);
 const lines = async (path: string) =>
   (await Deno.readTextFile(path).catch(() => "")).split("\n").filter(Boolean);

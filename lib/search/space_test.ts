@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { archFromJSON, checkEvaluation, rankable } from "./space.ts";
-import { toySpace } from "./testdata/toy_space.ts";
+import { toySpace } from "./testing/toy_space.ts";
 
 Deno.test("rankable puts NaN and ±Inf below every finite score", () => {
   assert.equal(rankable(3.5), 3.5);

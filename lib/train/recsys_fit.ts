@@ -23,7 +23,7 @@ import {
   type RecsysNet,
   type RecsysRows,
   toBatch,
-} from "../spaces/nasrec/modules.ts";
+} from "../nn/recsys_batch.ts";
 
 /** NASRec's Adagrad ε (the argparse default of its scripts). */
 export const NASREC_ADAGRAD_EPS = 1e-2;

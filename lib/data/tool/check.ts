@@ -26,7 +26,7 @@ import { prepareCriteo } from "../criteo.ts";
 import { prepareAvazu } from "../avazu.ts";
 import { kdd2012Parser, readUserProfiles, UserProfiles } from "../kdd2012.ts";
 import { type PreparedScan, resolveTableSizes, scanRecsysFile } from "../recsys.ts";
-import { NASREC_KDD } from "../../spaces/nasrec/cost.ts";
+import { NASREC_KDD } from "../recsys_layouts.ts";
 import { readTruth } from "../../benchmarks/nb201_truth.ts";
 import { readNatsTss, readNatsTssMeta } from "../../benchmarks/nats_bench.ts";
 import { md5File } from "./md5.ts";

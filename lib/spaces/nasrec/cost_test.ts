@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createRng } from "../../rng.ts";
 import { readNasrecConfig } from "./configs.ts";
-import { type DatasetLayout, NASREC_AVAZU, NASREC_CRITEO, NASREC_KDD, nasrecCost } from "./cost.ts";
+import { nasrecCost } from "./cost.ts";
+import { type DatasetLayout, NASREC_AVAZU, NASREC_CRITEO, NASREC_KDD } from "../../data/recsys_layouts.ts";
 import { fullPathArch, type NasrecArch, type NasrecBlock, sampleArch } from "./space.ts";
 
 const CONFIG_DIR = new URL("../../../../shared/data/nasrec/configs/", import.meta.url);

@@ -25,61 +25,16 @@
  */
 import * as tf from "../../tf.ts";
 import { type LayerKind, type ParamStore, xavierUniformInit } from "../../nn/param.ts";
-import type { Batch, ForwardOptions, Net, Tap } from "../../nn/net.ts";
-import { type EmbeddingTables, gatherRows } from "../../nn/embedding.ts";
+import type { ForwardOptions, Tap } from "../../nn/net.ts";
+import { gatherRows } from "../../nn/embedding.ts";
 import { NASREC_EMBEDDING_DIM, NASREC_INTERACT_TOKENS, NASREC_MHA_HEADS } from "./cost.ts";
 import type { NasrecNode } from "./space.ts";
-import type { RecsysData } from "../../data/recsys.ts";
 
 const E = NASREC_EMBEDDING_DIM;
 const K = NASREC_INTERACT_TOKENS;
 
 /** NASRec's initial LayerNorm weight in the transformer node (`LN_INIT`, "tune manually"). */
 export const TRANSFORMER_LN_INIT = 0.17;
-
-// ---------------------------------------------------------------------------------------------
-// Input
-
-/** The tensor input of a recommender net: dense features and the sparse ids (int32, 0 = missing). */
-export interface RecsysInput {
-  /** [n, numDense] */
-  dense: tf.Tensor2D;
-  /** [n, numSparse] int32 */
-  sparse: tf.Tensor2D;
-}
-
-/** A recommender net: a {@link Net} over {@link RecsysInput} whose embedding tables are exposed. */
-export interface RecsysNet extends Net<RecsysInput> {
-  /** the tables the forward pass reads (their parameters are also in `params()`) */
-  readonly embedding: EmbeddingTables;
-}
-
-/** The row arrays of a recommender dataset (no table sizes needed to build a batch). */
-export type RecsysRows = Pick<RecsysData, "n" | "numDense" | "numSparse" | "dense" | "sparse" | "labels">;
-
-/** The rows as tensors (`y` is [n, 1]); free them with {@link disposeBatch}. */
-export function toBatch(d: RecsysRows): Batch<RecsysInput> {
-  const { n, numDense, numSparse } = d;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected a positive number of rows, got ${n}`);
-  if (d.dense.length !== n * numDense || d.sparse.length !== n * numSparse || d.labels.length !== n) {
-    throw new TypeError(
-      `Expected ${n}×${numDense} dense, ${n}×${numSparse} sparse values and ${n} labels, ` +
-        `got ${d.dense.length}, ${d.sparse.length} and ${d.labels.length}`,
-    );
-  }
-  return {
-    x: {
-      dense: tf.tensor2d(d.dense, [n, numDense]),
-      sparse: tf.tensor2d(d.sparse, [n, numSparse], "int32"),
-    },
-    y: tf.tensor2d(d.labels, [n, 1]),
-  };
-}
-
-/** Free the tensors of a {@link toBatch} batch. */
-export function disposeBatch(b: Batch<RecsysInput>): void {
-  tf.dispose([b.x.dense, b.x.sparse, b.y]);
-}
 
 /** Mean binary cross-entropy of logits (stable form max(z,0) − z·y + log(1 + e^−|z|)). */
 export function bceWithLogits(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {

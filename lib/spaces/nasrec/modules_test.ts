@@ -4,9 +4,8 @@ import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { ParamStore } from "../../nn/param.ts";
 import type { TapPoint } from "../../nn/net.ts";
-import type { RecsysData } from "../../data/recsys.ts";
 import { logLoss } from "../../train/metrics.ts";
-import { bceWithLogits, type BlockShape, ctxOf, disposeBatch, NasrecBlock, toBatch } from "./modules.ts";
+import { bceWithLogits, type BlockShape, ctxOf, NasrecBlock } from "./modules.ts";
 
 await initBackend({ quiet: true });
 
@@ -65,38 +64,7 @@ function inputs(n: number, din: number, tokens: number, seed = 7) {
   return { dense, sparse, td: tf.tensor2d(dense), ts: tf.tensor3d(sparse) };
 }
 
-Deno.test("toBatch: shapes and dtypes, clear errors; bceWithLogits equals the float64 log loss", () => {
-  const data: RecsysData = { // the readers' type is accepted as it is
-    dataset: "toy",
-    n: 2,
-    numDense: 1,
-    numSparse: 2,
-    dense: Float32Array.of(0.5, -1),
-    sparse: Int32Array.of(1, 2, 3, 0),
-    labels: Float32Array.of(1, 0),
-    tableSizes: [4, 4],
-  };
-  const b = toBatch(data);
-  assert.deepEqual([b.x.dense.shape, b.x.sparse.shape, b.x.sparse.dtype, b.y.shape], [
-    [2, 1],
-    [2, 2],
-    "int32",
-    [2, 1],
-  ]);
-  assert.deepEqual(b.x.sparse.arraySync(), [[1, 2], [3, 0]]);
-  disposeBatch(b);
-  assert.throws(
-    () =>
-      toBatch({
-        n: 2,
-        numDense: 1,
-        numSparse: 2,
-        dense: new Float32Array(2),
-        sparse: new Int32Array(3),
-        labels: new Float32Array(2),
-      }),
-    /Expected 2×1 dense, 2×2 sparse values and 2 labels, got 2, 3 and 2/,
-  );
+Deno.test("bceWithLogits equals the float64 log loss", () => {
   const z = [3, -2, 0.5, 40, -40], y = [1, 0, 0, 0, 1];
   const l = bceWithLogits(tf.tensor1d(z), tf.tensor1d(y));
   assert.ok(Math.abs(l.dataSync()[0] - logLoss(z, y)) < 1e-5);

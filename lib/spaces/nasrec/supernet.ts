@@ -34,10 +34,10 @@ import {
   ctxOf,
   Dense,
   NasrecBlock,
-  type RecsysInput,
-  type RecsysNet,
 } from "./modules.ts";
-import { type DatasetLayout, NASREC_EMBEDDING_DIM, NASREC_INTERACT_TOKENS } from "./cost.ts";
+import type { RecsysInput, RecsysNet } from "../../nn/recsys_batch.ts";
+import { NASREC_EMBEDDING_DIM, NASREC_INTERACT_TOKENS } from "./cost.ts";
+import type { DatasetLayout } from "../../data/recsys_layouts.ts";
 import {
   type AnyPathChoice,
   blockNodes,
@@ -53,8 +53,6 @@ import {
 
 const E = NASREC_EMBEDDING_DIM;
 const K = NASREC_INTERACT_TOKENS;
-
-export type { RecsysInput, RecsysNet } from "./modules.ts";
 
 /** NASRec's supernet training steps with full-path probability (`--supernet_training_steps`). */
 export const NASREC_SUPERNET_STEPS: Readonly<Record<string, number>> = Object.freeze({

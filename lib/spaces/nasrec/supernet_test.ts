@@ -4,8 +4,9 @@ import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { countParams } from "../../nn/param.ts";
 import { readNasrecConfig } from "./configs.ts";
-import { type DatasetLayout, NASREC_CRITEO, nasrecCost } from "./cost.ts";
-import { disposeBatch, type RecsysRows, toBatch } from "./modules.ts";
+import { nasrecCost } from "./cost.ts";
+import { type DatasetLayout, NASREC_CRITEO } from "../../data/recsys_layouts.ts";
+import { disposeBatch, type RecsysRows, toBatch } from "../../nn/recsys_batch.ts";
 import {
   copyPathWeights,
   fullPathProbability,

@@ -10,26 +10,26 @@
  *
  * Batches are random (dense log(1 + Exp), ids uniform over each table), batch 512 (NASRec's
  * supernet batch). `deno task bench` runs {@linkcode benchNasrec} (workloads `nasrec-*`); alone:
- * `deno run -A lib/spaces/nasrec/bench_nasrec.ts [--steps 8] [--batch 512] [--cap 500000]
+ * `deno run -A lib/bench_nasrec.ts [--steps 8] [--batch 512] [--cap 500000]
  * [--skip-big] [--skip-supernet]`. Without NASRec's published config (read from
  * `../shared/data/nasrec/configs/` when present) a seeded sample of NASRec-Small stands in.
  *
  * @module
  */
-import * as tf from "../../tf.ts";
-import { initBackend } from "../../backend.ts";
-import { createRng, type Rng } from "../../rng.ts";
-import { countParams } from "../../nn/param.ts";
-import { readNasrecConfig } from "./configs.ts";
-import { type DatasetLayout, NASREC_CRITEO } from "./cost.ts";
-import { disposeBatch, type RecsysNet, type RecsysRows, toBatch } from "./modules.ts";
-import { NasrecSupernet, sampleWarmupArch, standalone } from "./supernet.ts";
-import { type NasrecArch, sampleArch } from "./space.ts";
-import { recsysOptimizer, recsysStep } from "../../train/recsys_fit.ts";
-import type { Optimizer } from "../../train/optim.ts";
+import * as tf from "./tf.ts";
+import { initBackend } from "./backend.ts";
+import { createRng, type Rng } from "./rng.ts";
+import { countParams } from "./nn/param.ts";
+import { readNasrecConfig } from "./spaces/nasrec/configs.ts";
+import { type DatasetLayout, NASREC_CRITEO } from "./data/recsys_layouts.ts";
+import { disposeBatch, type RecsysNet, type RecsysRows, toBatch } from "./nn/recsys_batch.ts";
+import { NasrecSupernet, sampleWarmupArch, standalone } from "./spaces/nasrec/supernet.ts";
+import { type NasrecArch, sampleArch } from "./spaces/nasrec/space.ts";
+import { recsysOptimizer, recsysStep } from "./train/recsys_fit.ts";
+import type { Optimizer } from "./train/optim.ts";
 
 const CONFIG = new URL(
-  "../../../../shared/data/nasrec/configs/ea_criteo_kaggle_autoctr_best_1shot.json",
+  "../../shared/data/nasrec/configs/ea_criteo_kaggle_autoctr_best_1shot.json",
   import.meta.url,
 );
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { backend_util } from "../tf.ts";
-import { type ConvGeometry, geometryFromInfo } from "./conv.ts";
+import { backend_util } from "../../tf.ts";
+import { type ConvGeometry, geometryFromInfo } from "../conv.ts";
 
 /** y = conv(x, w), dx and dw for the upstream gradient dy, in float64. */
 export function directConvReference(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array) {

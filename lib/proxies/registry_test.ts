@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import * as tf from "../tf.ts";
+import { initBackend } from "../backend.ts";
+import { createRng } from "../rng.ts";
+import { Nb201Network } from "../spaces/nb201/network.ts";
+import { getProxy, PROXIES } from "./registry.ts";
+import { sigeoSettings } from "./sigeo.ts";
+import { zenProxy } from "./zen.ts";
+import { buildNet, close, makeBatches, MLP, MLP1, scaledParams, toTf } from "./testing/tf_twins.ts";
+import { sigeoCvRef, sigeoRecsysRef } from "./testing/proxies_ref.ts";
+
+await initBackend({ quiet: true });
+
+Deno.test("the registry's names, in order", () => {
+  assert.deepEqual(Object.keys(PROXIES), [
+    "zico",
+    "sigeo-cv",
+    "sigeo-cv-warm",
+    "sigeo-recsys",
+    "sigeo-fisher",
+    "grad_norm",
+    "plain",
+    "snip",
+    "grasp",
+    "fisher",
+    "jacov",
+    "epe_nas",
+    "nwot",
+    "synflow",
+    "zen",
+    "l2_norm",
+    "params",
+    "flops",
+  ]);
+  assert.throws(() => getProxy("sigeo"), /Unknown proxy 'sigeo': expected one of zico, sigeo-cv, /);
+});
+
+Deno.test("the SiGeo entries record the settings of their presets (what the manifests had, and more)", () => {
+  const base = { params: "conv-linear-weights", ddof: 0, finalLayerOnly: false, firstNonzeroOnly: false };
+  assert.deepEqual(PROXIES["sigeo-cv"].options, { preset: "cv", lambdas: [1, 1, 0], ...base, steps: true });
+  assert.deepEqual(PROXIES["sigeo-cv-warm"].options, {
+    preset: "cv",
+    lambdas: [1, 50, 1],
+    ...base,
+    steps: true,
+  });
+  assert.deepEqual(PROXIES["sigeo-recsys"].options, {
+    preset: "recsys",
+    lambdas: [1, 1, 0],
+    params: "final-layer",
+    ddof: 1,
+    finalLayerOnly: true,
+    firstNonzeroOnly: false,
+    steps: true,
+  });
+  assert.deepEqual(PROXIES["sigeo-fisher"].options, {
+    preset: "fisher",
+    lambdas: [1, 1, 0],
+    ...base,
+    steps: false,
+  });
+  assert.deepEqual(PROXIES.zen.options, { seed: 0, mixupGamma: 0.01 });
+  assert.deepEqual(PROXIES.grasp.options, { batches: 1, splits: 1 });
+  // a recorded entry cannot change the presets it came from
+  (PROXIES["sigeo-cv"].options.lambdas as number[])[1] = 7;
+  assert.deepEqual(sigeoSettings({ preset: "cv" }).lambdas, [1, 1, 0]);
+  PROXIES["sigeo-cv"].options.lambdas = [1, 1, 0];
+  assert.throws(() => sigeoSettings({ preset: "nope" as "cv" }), /Unknown SiGeo preset 'nope'/);
+});
+
+Deno.test("sigeo-cv-warm is NASLib-SiGeo with λ = (1, 50, 1): equal to the float64 reference", () => {
+  const ref = scaledParams(MLP, 3, 0.5);
+  const batches = makeBatches(MLP, "softmax-ce", 8, 4, 4);
+  const net = buildNet(MLP, ref, "softmax-ce");
+  const tb = batches.map((b) => toTf(MLP, b, "softmax-ce"));
+  const warm = PROXIES["sigeo-cv-warm"].fn(net, tb);
+  const want = sigeoCvRef(MLP, ref, batches, { warmedUp: true });
+  close(warm.value, want.value, "value");
+  const t = warm.terms!;
+  close(warm.value, t.zico + 50 * t.fr - t.loss, "λ (1, 50, 1)");
+  const cold = PROXIES["sigeo-cv"].fn(net, tb);
+  close(cold.value, t.zico + t.fr, "λ (1, 1, 0)");
+  tf.dispose(tb.flatMap((b) => [b.x, b.y]));
+  net.dispose();
+});
+
+Deno.test("sigeo-recsys is NasRec-SiGeo on the final layer without the indexing bug: equal to the reference", () => {
+  const ref = scaledParams(MLP1, 7);
+  const batches = makeBatches(MLP1, "sigmoid-bce", 16, 4, 8);
+  const net = buildNet(MLP1, ref, "sigmoid-bce");
+  const tb = batches.map((b) => toTf(MLP1, b, "sigmoid-bce"));
+  const got = PROXIES["sigeo-recsys"].fn(net, tb);
+  const want = sigeoRecsysRef(MLP1, ref, batches, {
+    finalLayerOnly: true,
+    firstNonzeroIndexingBug: false,
+    lambdas: [1, 1, 0],
+  });
+  for (const k of ["zico", "fr", "loss"] as const) close(got.terms![k], want.terms[k], k);
+  close(got.value, want.value, "value");
+  tf.dispose(tb.flatMap((b) => [b.x, b.y]));
+  net.dispose();
+});
+
+Deno.test("zen runs with the defaults it records", () => {
+  const net = new Nb201Network(
+    "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|",
+    { C: 4, N: 1 },
+    createRng(1),
+  );
+  const batch = {
+    x: tf.randomNormal([4, 8, 8, 3], 0, 1, "float32", 3),
+    y: tf.tensor1d([0, 1, 2, 3], "int32"),
+  };
+  const a = PROXIES.zen.fn(net, [batch]).value;
+  assert.ok(Number.isFinite(a));
+  assert.equal(zenProxy(net, [batch], { seed: 0, mixupGamma: 0.01 }).value, a);
+  assert.notEqual(zenProxy(net, [batch], { seed: 1 }).value, a);
+  tf.dispose([batch.x, batch.y]);
+});
