@@ -5,10 +5,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { findSource, SOURCES } from "./data/tool/sources.ts";
-import { getDataset } from "./data/tool/get.ts";
-import { whereCommand } from "./data/tool/where.ts";
-import { checkFolder, formatReport } from "./data/tool/check.ts";
+import { findSource, SOURCES } from "./data_tool/sources.ts";
+import { getDataset } from "./data_tool/get.ts";
+import { whereCommand } from "./data_tool/where.ts";
+import { checkFolder, formatReport } from "./data_tool/check.ts";
 
 const USAGE = `Usage:
   deno task data get cifar10|cifar100|mnist [--root data/raw] [--mirror URL]

@@ -54,10 +54,18 @@ const LAYERS: { units: string[]; why: string }[] = [
   { units: ["search/"], why: "search strategies over a space interface, adapters to the spaces" },
   { units: ["experiments/"], why: "the paper's runs: everything below wired together" },
   {
+    units: ["data_tool/"],
+    why:
+      "`deno task data get|where|check`: downloads and folder checks through every reader, ground truth included",
+  },
+  {
     units: ["bench_nasrec.ts"],
     why: "NASRec training throughput (spaces/ nets trained by train/), run by bench.ts",
   },
-  { units: ["cli.ts", "bench.ts"], why: "entry points: the command line and the timing script" },
+  {
+    units: ["cli.ts", "bench.ts", "data_cli.ts"],
+    why: "entry points: the command line, the timing script and the data command",
+  },
 ];
 
 const LIB = new URL("./", import.meta.url);

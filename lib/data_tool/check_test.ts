@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { checkFolder, formatReport } from "./check.ts";
-import { writeCifarTree } from "../gen_images.ts";
-import { writeCriteoFile, writeKdd2012Files } from "../gen_recsys.ts";
-import { encodeIdx, generateMnist } from "../mnist.ts";
+import { writeCifarTree } from "../data/gen_images.ts";
+import { writeCriteoFile, writeKdd2012Files } from "../data/gen_recsys.ts";
+import { encodeIdx, generateMnist } from "../data/mnist.ts";
 import { gzip } from "./tar.ts";
 
 async function withTmp(fn: (dir: string) => Promise<void>) {
@@ -136,7 +136,7 @@ Deno.test("check: an empty or missing folder is a fault", async () => {
   });
 });
 
-const SHARED = new URL("../../../../shared/data/", import.meta.url).pathname;
+const SHARED = new URL("../../../shared/data/", import.meta.url).pathname;
 const hasShared = await Deno.stat(SHARED).then(() => true, () => false);
 
 Deno.test({

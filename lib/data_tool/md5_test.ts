@@ -58,7 +58,7 @@ Deno.test("md5: a file, streamed", async () => {
   }
 });
 
-const shared = new URL("../../../../shared/data/cifar10/batches.meta", import.meta.url);
+const shared = new URL("../../../shared/data/cifar10/batches.meta", import.meta.url);
 const hasShared = await Deno.stat(shared).then(() => true, () => false);
 
 Deno.test({

@@ -4,9 +4,9 @@ import { ChecksumMismatch, downloadFile, DownloadInterrupted } from "./download.
 import { type DatasetSource, findSource } from "./sources.ts";
 import { gzip, writeTar } from "./tar.ts";
 import { md5Hex } from "./md5.ts";
-import { writeCifarTree } from "../gen_images.ts";
-import { loadCifar } from "../cifar.ts";
-import { encodeIdx, generateMnist, loadMnist } from "../mnist.ts";
+import { writeCifarTree } from "../data/gen_images.ts";
+import { loadCifar } from "../data/cifar.ts";
+import { encodeIdx, generateMnist, loadMnist } from "../data/mnist.ts";
 
 interface Route {
   bytes: Uint8Array;

@@ -34,7 +34,7 @@ Deno.test("sources: one table; the sums quoted in data/README.md agree with it",
   assert.equal(findSource("cifar10")!.download!.files[0].md5, "c32a1d4ab5d03f1284b67883e8d87530");
   assert.equal(findSource("cifar100")!.download!.files[0].md5, "03b5dce01913d631647c71ecec9e9cb8");
   assert.equal(findSource("mnist")!.download!.baseUrl, "https://ossci-datasets.s3.amazonaws.com/mnist/");
-  const readme = await Deno.readTextFile(new URL("../../../data/README.md", import.meta.url));
+  const readme = await Deno.readTextFile(new URL("../../data/README.md", import.meta.url));
   const quoted = [...readme.matchAll(/`([\w.-]+)`[^`]*?`([0-9a-f]{32})`/g)];
   assert.ok(quoted.length >= 6, `${quoted.length} sums quoted`);
   for (const [, name, md5] of quoted) {

@@ -19,16 +19,16 @@ import {
   readCifarMeta,
   readCifarPython,
   readLabelNamesText,
-} from "../cifar.ts";
-import { decodeIdx, loadMnist } from "../mnist.ts";
-import { readImageNet16Batch } from "../imagenet16.ts";
-import { prepareCriteo } from "../criteo.ts";
-import { prepareAvazu } from "../avazu.ts";
-import { kdd2012Parser, readUserProfiles, UserProfiles } from "../kdd2012.ts";
-import { type PreparedScan, resolveTableSizes, scanRecsysFile } from "../recsys.ts";
-import { NASREC_KDD } from "../recsys_layouts.ts";
-import { readTruth } from "../../benchmarks/nb201_truth.ts";
-import { readNatsTss, readNatsTssMeta } from "../../benchmarks/nats_bench.ts";
+} from "../data/cifar.ts";
+import { decodeIdx, loadMnist } from "../data/mnist.ts";
+import { readImageNet16Batch } from "../data/imagenet16.ts";
+import { prepareCriteo } from "../data/criteo.ts";
+import { prepareAvazu } from "../data/avazu.ts";
+import { kdd2012Parser, readUserProfiles, UserProfiles } from "../data/kdd2012.ts";
+import { type PreparedScan, resolveTableSizes, scanRecsysFile } from "../data/recsys.ts";
+import { NASREC_KDD } from "../data/recsys_layouts.ts";
+import { readTruth } from "../benchmarks/nb201_truth.ts";
+import { readNatsTss, readNatsTssMeta } from "../benchmarks/nats_bench.ts";
 import { md5File } from "./md5.ts";
 import { publishedMd5, SOURCES } from "./sources.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatDuration } from "../../report/progress.ts";
+import { formatDuration } from "../report/progress.ts";
 
 /** Bytes as `812 B`, `45.2 MB`, `1.07 GB` (decimal units, as the dataset pages quote sizes). */
 export function formatBytes(n: number): string {
