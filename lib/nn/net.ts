@@ -17,9 +17,11 @@ import type { Param } from "./param.ts";
  *   `Param.layer`; Samsung's channel-level `fisher` hooks here.
  * - `relu-input`: a tensor about to enter a ReLU; its signs are NASWOT's binary codes.
  * - `features`: the final feature map before global pooling / the classifier; Zen-NAS reads it.
+ * - `block-output`: the output of the stem and of each cell/block, in forward order (AZ-NAS's
+ *   "cell features"); NB201 taps the stem and every cell, NASRec every block's dense output.
  */
 export interface TapPoint {
-  kind: "layer-output" | "relu-input" | "features";
+  kind: "layer-output" | "relu-input" | "features" | "block-output";
   /** the layer (or a descriptive name for relu-input/features) */
   name: string;
 }

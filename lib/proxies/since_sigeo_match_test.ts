@@ -24,7 +24,9 @@ import {
   twinLoss,
 } from "./reference/tf_twins.ts";
 import type { RefParam, TinyNetSpec } from "./reference/tiny_nets.ts";
-import { mecoRef, swapRef } from "./reference/since_sigeo_ref.ts";
+import { azNasRef, mecoRef, swapRef } from "./reference/since_sigeo_ref.ts";
+import { azNasProxy, rademacher } from "./az_nas.ts";
+import { flopsProxy } from "./flops.ts";
 
 await initBackend({ quiet: true });
 
@@ -39,8 +41,18 @@ function buildTapNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { di
     const fc2 = new Linear(store, "fc2", spec.hidden, spec.hidden);
     const fc3 = new Linear(store, "fc3", spec.hidden, spec.outputs);
     fwd = (x, o) => {
-      const h1 = tf.relu(at(o, "relu-input", "relu1", at(o, "layer-output", "fc1", fc1.apply(x))));
-      const h2 = tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "fc2", fc2.apply(h1))));
+      const h1 = at(
+        o,
+        "block-output",
+        "b1",
+        tf.relu(at(o, "relu-input", "relu1", at(o, "layer-output", "fc1", fc1.apply(x)))),
+      );
+      const h2 = at(
+        o,
+        "block-output",
+        "b2",
+        tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "fc2", fc2.apply(h1)))),
+      );
       return at(o, "layer-output", "fc3", fc3.apply(h2));
     };
   } else {
@@ -50,8 +62,18 @@ function buildTapNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { di
     const fc = new Linear(store, "fc", spec.filters2, spec.outputs);
     fwd = (x, o) => {
       const a1 = at(o, "layer-output", "conv1", conv1.apply(x as tf.Tensor4D));
-      const h1 = tf.relu(at(o, "relu-input", "relu1", bn1.apply(a1, o.training))) as tf.Tensor4D;
-      const h2 = tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "conv2", conv2.apply(h1))));
+      const h1 = at(
+        o,
+        "block-output",
+        "b1",
+        tf.relu(at(o, "relu-input", "relu1", bn1.apply(a1, o.training))),
+      ) as tf.Tensor4D;
+      const h2 = at(
+        o,
+        "block-output",
+        "b2",
+        tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "conv2", conv2.apply(h1)))),
+      );
       return at(o, "layer-output", "fc", fc.apply(tf.mean(at(o, "features", "relu2", h2), [1, 2])));
     };
   }
@@ -112,6 +134,28 @@ for (const [label, spec] of NETS) {
     // float32 maps, float64 correlations: 1e-5 relative (the values are ~0.07 and ~0.34)
     rel(got.value, mecoRef(spec, ref, b), "meco");
     assert.equal(got.terms!.layers, 3);
+    assert.equal(tf.memory().numTensors, tensors);
+    tf.dispose([tb.x, tb.y]);
+    net.dispose();
+  });
+}
+
+for (const [label, spec] of NETS) {
+  Deno.test(`azNasProxy() equals the float64 reference term by term on the tiny ${label}`, () => {
+    const ref = scaledParams(spec, 25);
+    const [b] = makeBatches(spec, "softmax-ce", 8, 1, 26);
+    const net = buildTapNet(spec, ref, "softmax-ce");
+    const tb = toTf(spec, b, "softmax-ce");
+    const tensors = tf.memory().numTensors;
+    const got = azNasProxy(net, [tb], { seed: 3 });
+    // the proxy's one g_out (l = 1) is the first draw of createRng(3), relu2's shape
+    const outSize = spec.arch === "mlp" ? 8 * spec.hidden : 8 * 3 * 3 * spec.filters2;
+    const want = azNasRef(spec, ref, b, Float64Array.from(rademacher(createRng(3), outSize)));
+    rel(got.terms!.expressivity, want.expressivity, "expressivity");
+    rel(got.terms!.progressivity, want.progressivity, "progressivity");
+    rel(got.terms!.trainability, want.trainability, "trainability");
+    assert.equal(got.terms!.complexity, flopsProxy(net, [tb]).value);
+    rel(got.value, want.expressivity + want.progressivity + want.trainability, "value");
     assert.equal(tf.memory().numTensors, tensors);
     tf.dispose([tb.x, tb.y]);
     net.dispose();

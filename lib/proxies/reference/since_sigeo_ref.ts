@@ -73,3 +73,115 @@ export function mecoRef(spec: TinyNetSpec, params: readonly RefParam[], batch: R
   }
   return s;
 }
+
+/** H = −Σ p log(p + 1e-8) of the channel covariance spectrum (centred, / m) of a [m, c] matrix. */
+export function expressivityRef(f: Float64Array, m: number, c: number): number {
+  const cov = new Float64Array(c * c);
+  const mean = new Float64Array(c);
+  for (let r = 0; r < m; r++) for (let j = 0; j < c; j++) mean[j] += f[r * c + j] / m;
+  for (let i = 0; i < c; i++) {
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let r = 0; r < m; r++) s += (f[r * c + i] - mean[i]) * (f[r * c + j] - mean[j]);
+      cov[i * c + j] = s / m;
+    }
+  }
+  const ev = symmetricEigenvalues(cov, c);
+  const total = ev.reduce((a, b) => a + b, 0);
+  return ev.reduce((h, v) => h - (v / total) * Math.log(v / total + 1e-8), 0);
+}
+
+/**
+ * AZ-NAS terms on a tiny net whose blocks are its two ReLU outputs (relu1, relu2): expressivity,
+ * progressivity, trainability with the given ±1 g_out (row-major, relu2's shape), the complexity
+ * left out. g_in = ∂⟨relu2, g⟩/∂relu1 by hand: d = g ⊙ 1[pre-activation > 0], then fc2's
+ * transpose (MLP) or conv2's transposed convolution (stride 2, padding 1); the conv's g_in is
+ * pixel-unshuffled onto relu2's 3×3 grid.
+ */
+export function azNasRef(
+  spec: TinyNetSpec,
+  params: readonly RefParam[],
+  batch: RefBatch,
+  gOut: Float64Array,
+): { expressivity: number; progressivity: number; trainability: number } {
+  const n = batch.n;
+  const { taps } = forward(spec, params, batch.x, n);
+  const shapes = tapShapes(spec);
+  const f1 = taps.get("relu1")!, f2 = taps.get("relu2")!;
+  const s1 = shapes.relu1, s2 = shapes.relu2;
+  const c1 = s1[s1.length - 1], c2 = s2[s2.length - 1];
+  const H1 = expressivityRef(f1, f1.length / c1, c1), H2 = expressivityRef(f2, f2.length / c2, c2);
+  const pre = taps.get(spec.arch === "mlp" ? "fc2" : "conv2")!;
+  const d = Float64Array.from(gOut, (g, i) => (pre[i] > 0 ? g : 0));
+  const W = params.find((p) => p.name === (spec.arch === "mlp" ? "fc2/weight" : "conv2/weight"))!.value;
+  let gin: Float64Array, rowsIn: number, colsIn: number;
+  if (spec.arch === "mlp") {
+    const h = spec.hidden;
+    gin = new Float64Array(n * h);
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < h; a++) {
+        let s = 0;
+        for (let b = 0; b < h; b++) s += d[i * h + b] * W[a * h + b];
+        gin[i * h + a] = s;
+      }
+    }
+    rowsIn = n;
+    colsIn = h;
+  } else {
+    const [H, Wd, ci] = s1, [oh, ow, co] = s2;
+    const g = new Float64Array(n * H * Wd * ci);
+    for (let i = 0; i < n; i++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let ky = 0; ky < 3; ky++) {
+            for (let kx = 0; kx < 3; kx++) {
+              const iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= Wd) continue;
+              for (let a = 0; a < ci; a++) {
+                for (let b = 0; b < co; b++) {
+                  g[((i * H + iy) * Wd + ix) * ci + a] += W[((ky * 3 + kx) * ci + a) * co + b] *
+                    d[((i * oh + oy) * ow + ox) * co + b];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    // pixel unshuffle by 2: row (i, oy, ox), column (dy, dx, a)
+    rowsIn = n * oh * ow;
+    colsIn = 4 * ci;
+    gin = new Float64Array(rowsIn * colsIn);
+    for (let i = 0; i < n; i++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let dy = 0; dy < 2; dy++) {
+            for (let dx = 0; dx < 2; dx++) {
+              for (let a = 0; a < ci; a++) {
+                gin[((i * oh + oy) * ow + ox) * colsIn + (dy * 2 + dx) * ci + a] =
+                  g[((i * H + oy * 2 + dy) * Wd + ox * 2 + dx) * ci + a];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  // mat = g_inᵀ g_out / rows, σ_max = √λ_max(matᵀ mat)
+  const mat = new Float64Array(colsIn * c2);
+  for (let r = 0; r < rowsIn; r++) {
+    for (let a = 0; a < colsIn; a++) {
+      for (let b = 0; b < c2; b++) mat[a * c2 + b] += (gin[r * colsIn + a] * gOut[r * c2 + b]) / rowsIn;
+    }
+  }
+  const mtm = new Float64Array(c2 * c2);
+  for (let i = 0; i < c2; i++) {
+    for (let j = 0; j < c2; j++) {
+      let s = 0;
+      for (let a = 0; a < colsIn; a++) s += mat[a * c2 + i] * mat[a * c2 + j];
+      mtm[i * c2 + j] = s;
+    }
+  }
+  const sigma = Math.sqrt(symmetricEigenvalues(mtm, c2)[c2 - 1]);
+  return { expressivity: H1 + H2, progressivity: H2 - H1, trainability: -sigma - 1 / (sigma + 1e-6) + 2 };
+}

@@ -209,8 +209,15 @@ class Skeleton {
 
   forward(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = norm(pass, this.stemBn, conv(pass, this.stem, x));
-      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, pass) : s.apply(h, pass);
+      let h = tapped(pass, "block-output", "stem", norm(pass, this.stemBn, conv(pass, this.stem, x)));
+      this.stages.forEach((s, i) => {
+        h = tapped(
+          pass,
+          "block-output",
+          `cells.${i}`,
+          s instanceof Cell ? s.apply(h, path, pass) : s.apply(h, pass),
+        );
+      });
       h = tf.relu(tapped(pass, "relu-input", "lastact.relu", norm(pass, this.lastBn, h)));
       const pooled = tf.mean(tapped(pass, "features", "lastact", h), [1, 2]);
       return tapped(pass, "layer-output", this.classifier.name, this.classifier.apply(pooled)) as tf.Tensor2D;
