@@ -15,6 +15,7 @@
  *   g_in = ∂⟨f_l, g_out⟩/∂f_{l−1}; when f_{l−1} is larger spatially by a stride s, g_in is
  *   pixel-unshuffled to f_l's grid (s² as many channels; the channel order does not change σ).
  *   An l where g_in equals g_out exactly (an identity block) scores −∞, as in the official code;
+ *   an l whose f_l does not depend on f_{l−1} (NASRec's blocks form a DAG) is skipped;
  * - complexity: MFLOPs (the project's `flops` proxy) where the input is a tensor, else the
  *   parameter count in millions (NASRec's inputs are not tensors); the official notebook takes
  *   NB201's FLOPs from the benchmark API.
@@ -149,21 +150,29 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
         for (let l = feats.length - 1; l >= 1; l--) {
           const gOut = tf.tensor(rademacher(rng, feats[l].size), feats[l].shape, "float32");
           const inShape = feats[l - 1].shape;
-          const gIn = tf.tidy(() => {
-            const z0 = tf.zeros(inShape);
-            return tf.grad((z: tf.Tensor) => {
-              let k = 0, out: tf.Tensor | null = null;
-              const tap: Tap = (p, t) => {
-                if (p.kind !== "block-output") return t;
-                const i = k++;
-                if (i === l - 1) return tf.add(t, z);
-                if (i === l) out = t;
-                return t;
-              };
-              net.forward(x, { training: true, tap });
-              return tf.sum(tf.mul(out!, gOut));
-            })(z0);
-          });
+          let gIn: tf.Tensor;
+          try {
+            gIn = tf.tidy(() => {
+              const z0 = tf.zeros(inShape);
+              return tf.grad((z: tf.Tensor) => {
+                let k = 0, out: tf.Tensor | null = null;
+                const tap: Tap = (p, t) => {
+                  if (p.kind !== "block-output") return t;
+                  const i = k++;
+                  if (i === l - 1) return tf.add(t, z);
+                  if (i === l) out = t;
+                  return t;
+                };
+                net.forward(x, { training: true, tap });
+                return tf.sum(tf.mul(out!, gOut));
+              })(z0);
+            });
+          } catch (e) {
+            // f_l does not depend on f_{l-1} (NASRec blocks form a DAG): no pair to score
+            gOut.dispose();
+            if (e instanceof Error && e.message.startsWith("Cannot compute gradient")) continue;
+            throw e;
+          }
           const same = gIn.size === gOut.size &&
             tf.tidy(() => tf.all(tf.equal(gIn, gOut)).dataSync()[0] === 1);
           if (same && gIn.shape.join() === gOut.shape.join()) {
