@@ -18,10 +18,12 @@ import type { Param } from "./param.ts";
  * - `relu-input`: a tensor about to enter a ReLU; its signs are NASWOT's binary codes.
  * - `features`: the final feature map before global pooling / the classifier; Zen-NAS reads it.
  * - `pool-input`: a tensor about to enter an average pool inside the net (observe only).
+ * - `block-output`: the output of the stem and of each cell/block, in forward order (AZ-NAS's
+ *   "cell features"); NB201 taps the stem and every cell, NASRec every block's dense output.
  */
 export interface TapPoint {
-  kind: "layer-output" | "relu-input" | "features" | "pool-input";
-  /** the layer (or a descriptive name for relu-input/features/pool-input) */
+  kind: "layer-output" | "relu-input" | "features" | "pool-input" | "block-output";
+  /** the layer (or a descriptive name for relu-input/features/pool-input/block-output) */
   name: string;
   /** `pool-input` only: the average pool's window, stride and padding (flops counts pools) */
   pool?: { k: number; stride: number; pad: number };

@@ -26,6 +26,9 @@ import { nwotProxy } from "./nwot.ts";
 import { synflowProxy } from "./synflow.ts";
 import { ZEN_DEFAULTS, zenProxy } from "./zen.ts";
 import { flopsProxy } from "./flops.ts";
+import { SWAP_REG_PLACEHOLDER, swapProxy } from "./swap.ts";
+import { mecoProxy } from "./meco.ts";
+import { azNasProxy } from "./az_nas.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
 export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
@@ -100,6 +103,27 @@ export const PROXIES: Record<string, ProxyEntry> = {
     fn: flopsProxy,
     options: { batchSize: 1 },
     description: "MFLOPs per example, torchstat's counting (data-free; needs taps)",
+  },
+  swap: {
+    fn: (n, b) => swapProxy(n, b),
+    options: {},
+    description: "distinct sample-wise ReLU activation patterns (SWAP-NAS, ICLR 2024; needs taps)",
+  },
+  "swap-reg": {
+    fn: (n, b) => swapProxy(n, b, { regularise: SWAP_REG_PLACEHOLDER }),
+    options: { ...SWAP_REG_PLACEHOLDER },
+    description: "SWAP × exp(−(P/1e3 − μ)²/σ); μ, σ are placeholders, not the paper's (needs taps)",
+  },
+  meco: {
+    fn: (n, b) => mecoProxy(n, b),
+    options: { kinds: ["layer-output"] },
+    description: "Σ λ_min of per-layer channel correlations, one example (MeCo, NeurIPS 2023; needs taps)",
+  },
+  "az-nas": {
+    fn: (n, b) => azNasProxy(n, b, { seed: 0 }),
+    options: { seed: 0, input: "batch" },
+    description:
+      "AZ-NAS terms (CVPR 2024); value = expressivity+progressivity+trainability, rank with azAggregate (needs taps)",
   },
 };
 

@@ -16,6 +16,7 @@ Deno.test("paper tables: every table has typed source and digitised columns", ()
     "cv_correlation",
     "nasrec_paper_table1",
     "nasrec_results",
+    "proxies_since_sigeo",
     "recsys_logloss",
     "theory_check",
   ]);
@@ -146,4 +147,11 @@ Deno.test("parsePaperCsv and readPaperTable: clear errors naming file and line",
     () => readPaperTable("../x"),
     /Unknown paper table "\.\.\/x": expected one of cv_correlation, /,
   );
+});
+
+Deno.test("proxies_since_sigeo: the abstract-quoted NB201 Spearman values", () => {
+  const df = readPaperTable("proxies_since_sigeo");
+  assert.equal(df.height, 2);
+  assert.equal(find(df, { proxy: "swap-reg", dataset: "cifar100" }).spearman, 0.9);
+  assert.equal(find(df, { proxy: "meco", dataset: "cifar10" }).spearman, 0.89);
 });

@@ -116,7 +116,7 @@ function forwardNet(
     const sparse: tf.Tensor[] = [embedding.lookup(x.sparse)];
     blocks.forEach((b, i) => {
       const out = b.apply(inputs(i, dense, sparse, choices[i]), choices[i], ctx);
-      dense.push(out.dense);
+      dense.push(ctx.tap ? ctx.tap({ kind: "block-output", name: `block${i}` }, out.dense) : out.dense);
       sparse.push(out.sparse);
     });
     const n = x.dense.shape[0];

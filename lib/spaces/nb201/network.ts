@@ -243,9 +243,16 @@ class Skeleton {
 
   forward(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = norm(pass, this.stemBn, conv(pass, this.stem, x));
+      let h = tapped(pass, "block-output", "stem", norm(pass, this.stemBn, conv(pass, this.stem, x)));
       const prune = this.cfg.pruneDeadNodes;
-      for (const s of this.stages) h = s instanceof Cell ? s.apply(h, path, pass, prune) : s.apply(h, pass);
+      this.stages.forEach((s, i) => {
+        h = tapped(
+          pass,
+          "block-output",
+          `cells.${i}`,
+          s instanceof Cell ? s.apply(h, path, pass, prune) : s.apply(h, pass),
+        );
+      });
       h = tf.relu(tapped(pass, "relu-input", "lastact.relu", norm(pass, this.lastBn, h)));
       const pooled = tf.mean(tapped(pass, "features", "lastact", h), [1, 2]);
       return tapped(pass, "layer-output", this.classifier.name, this.classifier.apply(pooled)) as tf.Tensor2D;
