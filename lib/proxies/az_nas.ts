@@ -206,5 +206,3 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
     if (gaussian) x.dispose();
   }
 }
-
-/** AZ-NAS's per-architecture terms as a registry entry. */

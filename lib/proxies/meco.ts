@@ -116,5 +116,3 @@ export function mecoProxy(net: Net, batches: Batch[], opts: MecoOptions = {}): P
     seconds: (performance.now() - t0) / 1000,
   };
 }
-
-/** MeCo as a registry entry. */

@@ -88,5 +88,3 @@ export function swapProxy(net: Net, batches: Batch[], opts: SwapOptions = {}): P
   }
   return { value, terms, seconds: (performance.now() - t0) / 1000 };
 }
-
-/** SWAP as a registry entry. */
