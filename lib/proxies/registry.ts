@@ -24,6 +24,8 @@ import { nwotProxy } from "./nwot.ts";
 import { synflowProxy } from "./synflow.ts";
 import { zenProxy } from "./zen.ts";
 import { flopsProxy } from "./flops.ts";
+import { vkdnwProxy } from "./vkdnw.ts";
+import { teNasLrProxy, teNasNtkProxy } from "./te_nas.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
 export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
@@ -101,6 +103,23 @@ export const PROXIES: Record<string, { fn: ProxyFn; options: Record<string, unkn
       fn: flopsProxy,
       options: { batchSize: 1 },
       description: "MFLOPs per example, torchstat's counting (data-free; needs taps)",
+    },
+    vkdnw: {
+      fn: (n, b) => vkdnwProxy(n, b),
+      options: { maxTensors: 128, input: "gaussian", seed: 0 },
+      description:
+        "VKDNW_single: #param tensors + entropy of Fisher eigenvalue deciles (Tybl & Neumann 2025)",
+    },
+    te_nas_ntk: {
+      fn: teNasNtkProxy,
+      options: { batches: 1 },
+      description: "TE-NAS: −(NTK condition number), BN train mode (lower κ is better, negated)",
+    },
+    te_nas_lr: {
+      fn: (n, b) => teNasLrProxy(n, b),
+      options: { input: "gaussian", seed: 0 },
+      description:
+        "TE-NAS: distinct ReLU activation patterns (linear regions) of a Gaussian batch (needs taps)",
     },
   };
 
