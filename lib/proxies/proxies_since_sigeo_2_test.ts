@@ -27,6 +27,7 @@ import {
 } from "./vkdnw.ts";
 import { nanToNum, teNasLrProxy, teNasNtkProxy, teNasRanking } from "./te_nas.ts";
 import { getProxy } from "./registry.ts";
+import { readPaperTable } from "../report/paper.ts";
 import {
   assignReference,
   close,
@@ -280,4 +281,21 @@ Deno.test("vkdnw, te_nas_ntk, te_nas_lr score the smallest NB201 path and a NASR
   assert.equal(tf.memory().numTensors, tensors);
   disposeBatch(rb);
   net.dispose();
+});
+
+Deno.test("data/paper/proxies_since_sigeo_2.csv: VKDNW Table 1 values read back", () => {
+  const df = readPaperTable("proxies_since_sigeo_2");
+  assert.equal(df.height, 12); // vkdnw_single, vkdnw_agg, ℵ, te_nas × 3 datasets
+  const rows = df.toRecords() as Record<string, unknown>[];
+  const at = (proxy: string, dataset: string) =>
+    rows.find((r) => r.proxy === proxy && r.dataset === dataset)!;
+  assert.deepEqual([at("vkdnw_single", "cifar10").spearman, at("vkdnw_single", "cifar10").kendall], [
+    0.815,
+    0.618,
+  ]);
+  assert.deepEqual([at("vkdnw_agg", "ImageNet16-120").spearman, at("vkdnw_agg", "ImageNet16-120").kendall], [
+    0.906,
+    0.743,
+  ]);
+  assert.deepEqual([at("te_nas", "cifar100").spearman, at("te_nas", "cifar100").kendall], [0.723, 0.537]);
 });
