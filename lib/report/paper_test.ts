@@ -16,6 +16,7 @@ Deno.test("paper tables: every table has typed source and digitised columns", ()
     "cv_correlation",
     "nasrec_paper_table1",
     "nasrec_results",
+    "proxies_since_sigeo_2",
     "recsys_logloss",
     "theory_check",
   ]);
