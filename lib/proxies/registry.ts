@@ -29,6 +29,8 @@ import { flopsProxy } from "./flops.ts";
 import { SWAP_REG_PLACEHOLDER, swapProxy } from "./swap.ts";
 import { mecoProxy } from "./meco.ts";
 import { azNasProxy } from "./az_nas.ts";
+import { vkdnwProxy } from "./vkdnw.ts";
+import { teNasLrProxy, teNasNtkProxy } from "./te_nas.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
 export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
@@ -124,6 +126,22 @@ export const PROXIES: Record<string, ProxyEntry> = {
     options: { seed: 0, input: "batch" },
     description:
       "AZ-NAS terms (CVPR 2024); value = expressivity+progressivity+trainability, rank with azAggregate (needs taps)",
+  },
+  vkdnw: {
+    fn: (n, b) => vkdnwProxy(n, b),
+    options: { maxTensors: 128, input: "gaussian", seed: 0 },
+    description: "VKDNW_single: #param tensors + entropy of Fisher eigenvalue deciles (Tybl & Neumann 2025)",
+  },
+  te_nas_ntk: {
+    fn: teNasNtkProxy,
+    options: { batches: 1 },
+    description: "TE-NAS: −(NTK condition number), BN train mode (lower κ is better, negated)",
+  },
+  te_nas_lr: {
+    fn: (n, b) => teNasLrProxy(n, b),
+    options: { input: "gaussian", seed: 0 },
+    description:
+      "TE-NAS: distinct ReLU activation patterns (linear regions) of a Gaussian batch (needs taps)",
   },
 };
 

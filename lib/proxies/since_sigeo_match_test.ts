@@ -1,6 +1,6 @@
 /**
  * SWAP, MeCo and AZ-NAS (lib/proxies/swap.ts, meco.ts, az_nas.ts) against their float64
- * references (reference/since_sigeo_ref.ts) on the tiny networks, plus hand-computed values on
+ * references (testing/since_sigeo_ref.ts) on the tiny networks, plus hand-computed values on
  * one-tap nets.
  */
 import assert from "node:assert/strict";

@@ -17,6 +17,7 @@ Deno.test("paper tables: every table has typed source and digitised columns", ()
     "nasrec_paper_table1",
     "nasrec_results",
     "proxies_since_sigeo",
+    "proxies_since_sigeo_2",
     "recsys_logloss",
     "theory_check",
   ]);
