@@ -3,7 +3,7 @@
  * folder per experiment; bad arguments exit with status 2 and the usage.
  */
 import assert from "node:assert/strict";
-import { EXPERIMENTS } from "./experiments/runs.ts";
+import { EXPERIMENTS } from "./experiments/registry.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 

@@ -30,6 +30,7 @@ import { bunzip2, bzip2Compress } from "../data/bzip2.ts";
 import { type PickleInput, pyTuple, type PyValue, readPickle, writePickle } from "../data/pickle.ts";
 import { formatArch, type Nb201Arch, parseArch } from "../spaces/nb201/space.ts";
 import { Nb201Truth, type TruthRecord } from "./nb201_truth.ts";
+import { writeFileAtomic } from "../io.ts";
 
 /** The four NATS-tss datasets. */
 export const NATS_DATASETS = ["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"] as const;
@@ -496,17 +497,6 @@ function resultsCount(
     eval_losses: evalLoss,
     net_state_dict: null,
   };
-}
-
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 /**
