@@ -18,7 +18,8 @@ const scale = resolveScale();
 const dataDir: string | undefined = Deno.env.get("SIGEO_DATA") || undefined; // real data folder, if any
 console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);"""
 
-IMPORTS = """import { EXPERIMENTS, lineProgress } from "../lib/experiments/runs.ts";
+IMPORTS = """import { EXPERIMENTS } from "../lib/experiments/registry.ts";
+import { lineProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";"""
