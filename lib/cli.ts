@@ -26,7 +26,12 @@ const FLAGS: Record<string, FlagSpec> = {
   scale: { type: "enum", values: ["smoke", "small", "paper"] },
   backend: { type: "enum", values: ["auto", "tensorflow", "webgpu", "wasm", "cpu"] },
   help: { type: "boolean", short: "h" },
-  arch: { type: "custom", form: "an NB201 cell string like '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|'", check: parseArch, multiple: true },
+  arch: {
+    type: "custom",
+    form: "an NB201 cell string like '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|'",
+    check: parseArch,
+    multiple: true,
+  },
   proxies: { type: "list", values: Object.keys(PROXIES) },
   data: { type: "path", exists: "dir" },
   batches: { type: "integer", min: 1 },
@@ -57,6 +62,8 @@ const USAGE = `Usage:
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
                   [--record AUDIT_DIR] [--json OUT.json] [--backend …]
   deno task score --model path/to/model.json [--proxies a,b] [--data CIFAR10_DIR] [--batches 4] …
+  deno task reproduce ${TRAINING_CHECK} [--scale …] [--backend …]
+      trains one NB201 network on generated CIFAR-10 files: loss curve, speed, test accuracy
 Experiments: ${NAMES.join(", ")} (or their notebooks, e.g. 02-nb201-correlation.ipynb)
 Proxies: ${Object.keys(PROXIES).join(", ")}`;
 

@@ -55,7 +55,11 @@ export function formOf(spec: FlagType): string {
     case "list":
       return `a comma-separated list of ${spec.values.join(", ")}`;
     case "path":
-      return spec.exists === "file" ? "an existing file" : spec.exists === "dir" ? "an existing folder" : "an existing file or folder";
+      return spec.exists === "file"
+        ? "an existing file"
+        : spec.exists === "dir"
+        ? "an existing folder"
+        : "an existing file or folder";
     case "output":
       return "a path in an existing folder";
     case "custom":
@@ -133,7 +137,9 @@ export function checkFlag(name: string, spec: FlagType, raw: string): string | n
 export function parseFlags(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedFlags {
   const values: ParsedFlags["values"] = {};
   const positionals: string[] = [];
-  const byShort = new Map(Object.entries(specs).flatMap(([k, s]) => (s.short ? [[s.short, k] as const] : [])));
+  const byShort = new Map(
+    Object.entries(specs).flatMap(([k, s]) => (s.short ? [[s.short, k] as const] : [])),
+  );
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") {
@@ -150,7 +156,9 @@ export function parseFlags(argv: readonly string[], specs: Readonly<Record<strin
     const spec = specs[key];
     if (!spec) {
       const shown = long ? `--${key}` : arg;
-      throw new FlagError(`Unknown option ${shown}: expected one of ${Object.keys(specs).map((k) => `--${k}`).join(", ")}`);
+      throw new FlagError(
+        `Unknown option ${shown}: expected one of ${Object.keys(specs).map((k) => `--${k}`).join(", ")}`,
+      );
     }
     let raw: string | undefined;
     if (long && eq > 0) raw = arg.slice(eq + 1);
