@@ -28,7 +28,9 @@ function tsFiles(dir: string): string[] {
 /** The relative module specifiers a source text imports or re-exports (static and dynamic). */
 export function importsOf(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/g)) out.push(m[1]);
+  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/g)) {
+    out.push(m[1]);
+  }
   for (const m of source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) out.push(m[1]);
   for (const m of source.matchAll(/(?:^|\n)\s*import\s*["']([^"']+)["']/g)) out.push(m[1]);
   return out.filter((s) => s.startsWith("."));
@@ -61,7 +63,11 @@ Deno.test("layout: the import check finds every form of import between experimen
       "a/run_test.ts": 'const m = await import("../b/config.ts");',
       "b/run.ts": 'import {\n  z,\n} from "../pipelines/shared.ts";\nimport { s } from "../scale.ts";',
     }, folders),
-    ["a/run.ts imports ../b/run.ts", "a/report.ts imports ../b/report.ts", "a/run_test.ts imports ../b/config.ts"],
+    [
+      "a/run.ts imports ../b/run.ts",
+      "a/report.ts imports ../b/report.ts",
+      "a/run_test.ts imports ../b/config.ts",
+    ],
   );
 });
 
@@ -71,7 +77,9 @@ Deno.test("layout: no experiment folder imports another one", () => {
   for (const f of tsFiles("")) files[f] = Deno.readTextFileSync(`${ROOT}${f}`);
   assert.deepEqual(crossImports(files, folders), []);
   // nor do the shared modules depend on an experiment (only the registry names them)
-  const shared = Object.entries(files).filter(([f]) => !folders.includes(f.split("/")[0]) && f !== "registry.ts");
+  const shared = Object.entries(files).filter(([f]) =>
+    !folders.includes(f.split("/")[0]) && f !== "registry.ts"
+  );
   for (const [f, src] of shared) {
     for (const spec of importsOf(src)) {
       const into = new URL(spec, `file:///x/${f}`).pathname.slice(3).split("/")[0];

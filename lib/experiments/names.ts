@@ -84,7 +84,12 @@ export function parseSpaces(value?: string, log?: (line: string) => void): Nasre
  * command line to refuse a name no experiment knows before anything runs.
  */
 export function knownDatasetNames(): string[] {
-  return [...NB201_DATASETS, ...Object.keys(NB201_ALIASES), ...RECSYS_DATASET_NAMES, ...Object.keys(RECSYS_ALIASES)];
+  return [
+    ...NB201_DATASETS,
+    ...Object.keys(NB201_ALIASES),
+    ...RECSYS_DATASET_NAMES,
+    ...Object.keys(RECSYS_ALIASES),
+  ];
 }
 
 /** The names a `--space` value may hold (spaces and aliases). */

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { parseNames, parseNb201Datasets, parseRecsysDatasets as parseDatasets, parseSpaces } from "./names.ts";
+import {
+  parseNames,
+  parseNb201Datasets,
+  parseRecsysDatasets as parseDatasets,
+  parseSpaces,
+} from "./names.ts";
 
 Deno.test("parseNames: all by default, aliases, order kept, repeats dropped, other names skipped and logged", () => {
   const all = ["a", "b", "c"] as const;

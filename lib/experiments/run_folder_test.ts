@@ -18,7 +18,15 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
       await Promise.resolve();
       return {
         tables: { scores: [{ arch: "x", value: 0.5 }, { arch: "y", value: -1 }] },
-        figures: { curve: lineChart({ x: [0, 1], series: [{ name: "s", y: [1, 2] }], title: "t", xTitle: "x", yTitle: "y" }) },
+        figures: {
+          curve: lineChart({
+            x: [0, 1],
+            series: [{ name: "s", y: [1, 2] }],
+            title: "t",
+            xTitle: "x",
+            yTitle: "y",
+          }),
+        },
         summary: ["one line"],
         seconds: { scoring: 1.5 },
         evaluations: 2,
@@ -43,16 +51,24 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
     assert.equal(m.data[0].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert.deepEqual(m.notes, ["smoke scale: generated data, small budgets; numbers are a smoke test"]);
     // a resume of the same folder: total seconds add up over the attempts
-    const again = await runInFolder("demo-exp", ctx, { k: 1 }, () =>
-      Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: { scoring: 2 } }));
+    const again = await runInFolder(
+      "demo-exp",
+      ctx,
+      { k: 1 },
+      () => Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: { scoring: 2 } }),
+    );
     const m2 = JSON.parse(await Deno.readTextFile(`${again.dir}/manifest.json`));
     assert.equal(m2.seconds.scoring, 2);
     assert.ok(m2.seconds.total >= m.seconds.total);
     assert.equal(m2.evaluations, null);
     await assert.rejects(
       () =>
-        runInFolder("demo-exp", ctx, { k: 2 }, () =>
-          Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: {} })),
+        runInFolder(
+          "demo-exp",
+          ctx,
+          { k: 2 },
+          () => Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: {} }),
+        ),
       /different config/,
     );
   } finally {

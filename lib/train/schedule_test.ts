@@ -50,6 +50,8 @@ Deno.test("cosineDecay: NB201's annealing from lr to 0 (hand values, the same bi
   near(f(50), 0.05);
   near(f(100), 0);
   near(f(25), 0.05 * (1 + Math.SQRT1_2));
-  for (const step of [1, 7, 33, 99]) assert.equal(f(step), 0.5 * 0.1 * (1 + Math.cos((Math.PI * step) / 100)));
+  for (const step of [1, 7, 33, 99]) {
+    assert.equal(f(step), 0.5 * 0.1 * (1 + Math.cos((Math.PI * step) / 100)));
+  }
   assert.throws(() => cosineDecay(0.1, -1), /non-negative number of steps/);
 });

@@ -48,7 +48,10 @@ export const CV_ABLATIONS: Readonly<Record<Scale, CvAblationConfig>> = {
       truthTraining: { epochs: 2, batchSize: 64, lr: 0.1 },
     },
     fraction: 0.6,
-    batchVariants: [{ batches: 2, batchSize: 64 }, { batches: 4, batchSize: 64 }, { batches: 4, batchSize: 128 }],
+    batchVariants: [{ batches: 2, batchSize: 64 }, { batches: 4, batchSize: 64 }, {
+      batches: 4,
+      batchSize: 128,
+    }],
   },
   small: {
     study: {

@@ -46,9 +46,9 @@ export function nb201CorrelationReport(
     summary.push(
       `${d}: ground truth ${r.truthSource}`,
       ...r.table.filter((t) => cfg.proxies.includes(t.proxy)).map((t) =>
-        `  ${t.proxy.padEnd(10)} ${t.level.padStart(4)}: Spearman ${
-          t.spearman.value.toFixed(2)
-        } Kendall ${t.kendall.value.toFixed(2)}`
+        `  ${t.proxy.padEnd(10)} ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)} Kendall ${
+          t.kendall.value.toFixed(2)
+        }`
       ),
     );
   }

@@ -22,7 +22,14 @@ import { cosineDecay } from "../../train/schedule.ts";
 import { levelsForFractions, warmupSupernet } from "../../train/warmup.ts";
 import type { Batch } from "../../nn/net.ts";
 import { appendJsonl, readJsonl } from "../../io.ts";
-import { cvProxyName, groundTruth, loadImages, type Nb201ImageSpec, sampleArchs, type TruthSpec } from "../pipelines/nb201.ts";
+import {
+  cvProxyName,
+  groundTruth,
+  loadImages,
+  type Nb201ImageSpec,
+  sampleArchs,
+  type TruthSpec,
+} from "../pipelines/nb201.ts";
 import { nb201SupernetTraining } from "../pipelines/nb201_supernet.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
 
@@ -163,4 +170,3 @@ export async function runNb201SupernetStudy(
     tf.dispose([...scoring.flatMap((b) => [b.x, b.y]), val.x, val.y]);
   }
 }
-

@@ -59,7 +59,6 @@ export interface PerArchStudyConfig extends Nb201ImageSpec, TruthSpec {
   warmup: TrainingSettings;
 }
 
-
 /** What a study produced. */
 export interface PerArchStudyResult {
   config: PerArchStudyConfig;
@@ -84,8 +83,6 @@ export interface PerArchStudyOptions {
   progress?: (done: number, total: number) => void;
 }
 
-
-
 function toTensors(
   set: ImageSet,
   norm: typeof NB201_NORMALIZATION.cifar10,
@@ -103,9 +100,6 @@ function toTensors(
     .next().value!;
   return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
 }
-
-
-
 
 /** Run the study (or resume it from `opts.dir`). */
 export async function runPerArchStudy(

@@ -8,7 +8,12 @@
  */
 import * as tf from "../../tf.ts";
 import { createRng, type Rng } from "../../rng.ts";
-import { readRecsysCached, readRecsysSource, type RecsysSource, sourceFiles } from "../../data/recsys_cache.ts";
+import {
+  readRecsysCached,
+  readRecsysSource,
+  type RecsysSource,
+  sourceFiles,
+} from "../../data/recsys_cache.ts";
 import { writeAvazuFile, writeCriteoFile, writeKdd2012Files } from "../../data/gen_recsys.ts";
 import { type RecsysData, type RecsysReadResult, takeRows } from "../../data/recsys.ts";
 import { type RecsysSplit, stratifiedSplit } from "../../data/recsys_split.ts";

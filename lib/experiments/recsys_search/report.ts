@@ -146,13 +146,13 @@ export function recsysSearchReport(
     tables: { results: resultsTable(runs), vs_paper: vsPaperTable(runs, scale) },
     figures: { ...costFigures(runs, scale), ...paperFigures(datasets) },
     summary: runs.flatMap((r) => [
-      `${r.config.dataset} / ${
-        NASREC_SPACE_TITLES[r.config.space]
-      }: ${r.data}; constant-CTR test log loss ${r.constantLogloss.toFixed(4)}`,
+      `${r.config.dataset} / ${NASREC_SPACE_TITLES[r.config.space]}: ${r.data}; constant-CTR test log loss ${
+        r.constantLogloss.toFixed(4)
+      }`,
       ...r.methods.map((m) =>
-        `  ${m.method.padEnd(9)} (${m.warmup.padStart(4)}): test log loss ${
-          m.test_logloss.toFixed(4)
-        }, AUC ${m.test_auc.toFixed(4)}, search ${m.searchSeconds.toFixed(1)} s`
+        `  ${m.method.padEnd(9)} (${m.warmup.padStart(4)}): test log loss ${m.test_logloss.toFixed(4)}, AUC ${
+          m.test_auc.toFixed(4)
+        }, search ${m.searchSeconds.toFixed(1)} s`
       ),
     ]),
   };

@@ -5,7 +5,15 @@ import { trainingCheckSummary } from "./report.ts";
 
 Deno.test("runTrainingCheck() trains an NB201 net on generated CIFAR-10 files to clearly above chance, leaking nothing", async () => {
   const before = tf.memory().numTensors;
-  const cfg = { ...trainingCheckConfig("smoke"), C: 4, N: 1, trainN: 640, testN: 200, epochs: 2, batchSize: 32 };
+  const cfg = {
+    ...trainingCheckConfig("smoke"),
+    C: 4,
+    N: 1,
+    trainN: 640,
+    testN: 200,
+    epochs: 2,
+    batchSize: 32,
+  };
   const lines: string[] = [];
   const r = await runTrainingCheck(cfg, (l) => lines.push(l));
   assert.equal(r.epochLoss.length, 2);
@@ -15,6 +23,9 @@ Deno.test("runTrainingCheck() trains an NB201 net on generated CIFAR-10 files to
   assert.equal(lines.filter((l) => l.startsWith("epoch ")).length, 2);
   assert.equal(tf.memory().numTensors, before);
   const summary = trainingCheckSummary(r);
-  assert.match(summary, /^done in \d+\.\d s; \d+ training samples\/s; final test accuracy \d+\.\d% \(chance 10%\)$/);
+  assert.match(
+    summary,
+    /^done in \d+\.\d s; \d+ training samples\/s; final test accuracy \d+\.\d% \(chance 10%\)$/,
+  );
   assert.ok(summary.includes(`${(100 * r.testAccuracy[1]).toFixed(1)}%`));
 });
