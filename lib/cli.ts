@@ -45,8 +45,8 @@ const FLAGS: Record<string, FlagSpec> = {
   truth: { type: "path", exists: "any" },
   "run-id": { type: "string", pattern: /^[\w.-]+$/, form: "letters, digits, . _ - only" },
   results: { type: "output" },
-  dataset: { type: "list", values: knownDatasetNames() },
-  space: { type: "list", values: knownSpaceNames() },
+  dataset: { type: "list", values: knownDatasetNames(), caseless: true, all: true },
+  space: { type: "list", values: knownSpaceNames(), caseless: true, all: true },
 };
 
 const USAGE = `Usage:

@@ -13,8 +13,11 @@ export type FlagType =
   | { type: "integer"; min?: number }
   | { type: "number"; min?: number }
   | { type: "enum"; values: readonly string[] }
-  /** comma-separated names, each one of `values` (matched lower-cased) */
-  | { type: "list"; values: readonly string[] }
+  /**
+   * comma-separated names, each one of `values`; `caseless`: matched lower-cased; `all`: the word
+   * "all" stands for every name
+   */
+  | { type: "list"; values: readonly string[]; caseless?: boolean; all?: boolean }
   /** an existing file, folder, or either */
   | { type: "path"; exists: "file" | "dir" | "any" }
   /** an output path: its parent folder must exist */
@@ -53,7 +56,7 @@ export function formOf(spec: FlagType): string {
     case "enum":
       return `one of ${spec.values.join(", ")}`;
     case "list":
-      return `a comma-separated list of ${spec.values.join(", ")}`;
+      return `a comma-separated list of ${spec.values.join(", ")}${spec.all ? " (or all)" : ""}`;
     case "path":
       return spec.exists === "file"
         ? "an existing file"
@@ -101,10 +104,11 @@ export function checkFlag(name: string, spec: FlagType, raw: string): string | n
       if (!spec.values.includes(raw)) throw bad(`'${raw}' is not known`);
       return raw;
     case "list": {
-      const known = new Set(spec.values.map((v) => v.toLowerCase()));
+      const fold = (v: string) => (spec.caseless ? v.toLowerCase() : v);
+      const known = new Set(spec.values.map(fold));
       const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
       if (items.length === 0) throw bad("is empty");
-      const unknown = items.filter((s) => s.toLowerCase() !== "all" && !known.has(s.toLowerCase()));
+      const unknown = items.filter((s) => !(spec.all && fold(s) === "all") && !known.has(fold(s)));
       if (unknown.length) throw bad(`has unknown ${unknown.map((s) => `'${s}'`).join(", ")}`);
       return raw;
     }

@@ -6,7 +6,8 @@ const SPECS: Record<string, FlagSpec> = {
   scale: { type: "enum", values: ["smoke", "small", "paper"] },
   batches: { type: "integer", min: 1 },
   lr: { type: "number", min: 0 },
-  dataset: { type: "list", values: ["cifar10", "criteo"] },
+  dataset: { type: "list", values: ["cifar10", "criteo"], caseless: true, all: true },
+  proxies: { type: "list", values: ["zico", "snip"] },
   data: { type: "path", exists: "dir" },
   model: { type: "path", exists: "file" },
   json: { type: "output" },
@@ -91,9 +92,16 @@ Deno.test("checkFlag enum and list: known names only (lists: case-insensitive, '
   assert.equal(checkFlag("dataset", SPECS.dataset, "all"), "all");
   assert.match(
     msg(() => checkFlag("dataset", SPECS.dataset, "criteo,smal,x")),
-    /^--dataset has unknown 'smal', 'x': expected a comma-separated list of cifar10, criteo$/,
+    /^--dataset has unknown 'smal', 'x': expected a comma-separated list of cifar10, criteo \(or all\)$/,
   );
   assert.match(msg(() => checkFlag("dataset", SPECS.dataset, ",")), /^--dataset is empty/);
+  // a list without `caseless` / `all` takes its names exactly
+  assert.equal(checkFlag("proxies", SPECS.proxies, "zico,snip"), "zico,snip");
+  assert.match(msg(() => checkFlag("proxies", SPECS.proxies, "ZICO")), /^--proxies has unknown 'ZICO'/);
+  assert.match(
+    msg(() => checkFlag("proxies", SPECS.proxies, "all")),
+    /^--proxies has unknown 'all': expected a comma-separated list of zico, snip$/,
+  );
 });
 
 Deno.test("checkFlag paths: existing folder or file; outputs need an existing parent folder", async () => {
