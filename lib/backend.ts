@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { env } from "./env.ts";
 import { loadBlas } from "./kernels/blas.ts";
 import { loadNativeConv } from "./kernels/native_conv.ts";
 import { registerCpuSegmentSum, registerWasmKernels, type WasmKernelReport } from "./kernels/wasm.ts";
@@ -67,14 +68,6 @@ export const NATIVE_HINT =
 
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** True when the package's native binding exists next to its entry point. */
 export function hasNativeBinding(pkg: string): boolean {

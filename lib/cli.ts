@@ -3,18 +3,51 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolveScale } from "./experiments/scale.ts";
-import { demoConfig, runDemo } from "./experiments/demo.ts";
+import { runTrainingCheck, trainingCheckConfig } from "./experiments/training_check/run.ts";
+import { trainingCheckSummary } from "./experiments/training_check/report.ts";
 import { formatScoreTable, scoreLayersModel, scoreNb201 } from "./experiments/score.ts";
+import { knownDatasetNames, knownSpaceNames } from "./experiments/names.ts";
 import { PROXIES } from "./proxies/registry.ts";
+import { parseArch } from "./spaces/nb201/space.ts";
 import { writeFileAtomic } from "./io.ts";
-import { EXPERIMENTS } from "./experiments/runs.ts";
+import { EXPERIMENTS } from "./experiments/registry.ts";
 import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
 import { jupyterAvailable } from "./report/notebooks.ts";
 import { progressCallback } from "./report/progress.ts";
+import { FlagError, type FlagSpec, parseFlags } from "./cli_flags.ts";
 
-const NAMES = ["train-demo", ...Object.keys(EXPERIMENTS)];
+/** The experiment that trains one NB201 network on generated CIFAR-10 files (no run folder). */
+const TRAINING_CHECK = "training-check";
+const NAMES = [TRAINING_CHECK, ...Object.keys(EXPERIMENTS)];
+
+/** Every flag and the form of its value (checked before anything runs; see cli_flags.ts). */
+const FLAGS: Record<string, FlagSpec> = {
+  scale: { type: "enum", values: ["smoke", "small", "paper"] },
+  backend: { type: "enum", values: ["auto", "tensorflow", "webgpu", "wasm", "cpu"] },
+  help: { type: "boolean", short: "h" },
+  arch: {
+    type: "custom",
+    form: "an NB201 cell string like '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|'",
+    check: parseArch,
+    multiple: true,
+  },
+  proxies: { type: "list", values: Object.keys(PROXIES) },
+  data: { type: "path", exists: "dir" },
+  batches: { type: "integer", min: 1 },
+  "batch-size": { type: "integer", min: 1 },
+  C: { type: "integer", min: 1 },
+  N: { type: "integer", min: 1 },
+  seed: { type: "integer", min: 0 },
+  record: { type: "output" },
+  json: { type: "output" },
+  model: { type: "path", exists: "file" },
+  truth: { type: "path", exists: "any" },
+  "run-id": { type: "string", pattern: /^[\w.-]+$/, form: "letters, digits, . _ - only" },
+  results: { type: "output" },
+  dataset: { type: "list", values: knownDatasetNames(), caseless: true, all: true },
+  space: { type: "list", values: knownSpaceNames(), caseless: true, all: true },
+};
 
 const USAGE = `Usage:
   deno task demo [--scale smoke|small|paper] [--backend auto|tensorflow|webgpu|wasm|cpu]
@@ -29,35 +62,42 @@ const USAGE = `Usage:
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
                   [--record AUDIT_DIR] [--json OUT.json] [--backend …]
   deno task score --model path/to/model.json [--proxies a,b] [--data CIFAR10_DIR] [--batches 4] …
+  deno task reproduce ${TRAINING_CHECK} [--scale …] [--backend …]
+      trains one NB201 network on generated CIFAR-10 files: loss curve, speed, test accuracy
 Experiments: ${NAMES.join(", ")} (or their notebooks, e.g. 02-nb201-correlation.ipynb)
 Proxies: ${Object.keys(PROXIES).join(", ")}`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      scale: { type: "string" },
-      backend: { type: "string" },
-      help: { type: "boolean", short: "h" },
-      arch: { type: "string", multiple: true },
-      proxies: { type: "string" },
-      data: { type: "string" },
-      batches: { type: "string" },
-      "batch-size": { type: "string" },
-      C: { type: "string" },
-      N: { type: "string" },
-      seed: { type: "string" },
-      record: { type: "string" },
-      json: { type: "string" },
-      model: { type: "string" },
-      truth: { type: "string" },
-      "run-id": { type: "string" },
-      results: { type: "string" },
-      dataset: { type: "string" },
-      space: { type: "string" },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseFlags(argv, FLAGS);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    console.error(`${e.message}\n${USAGE}`);
+    return 2;
+  }
+  const positionals = parsed.positionals;
+  const values = parsed.values as {
+    scale?: string;
+    backend?: string;
+    help?: boolean;
+    arch?: string[];
+    proxies?: string;
+    data?: string;
+    batches?: number;
+    "batch-size"?: number;
+    C?: number;
+    N?: number;
+    seed?: number;
+    record?: string;
+    json?: string;
+    model?: string;
+    truth?: string;
+    "run-id"?: string;
+    results?: string;
+    dataset?: string;
+    space?: string;
+  };
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -69,27 +109,26 @@ async function main(argv: string[]): Promise<number> {
       console.error(`score needs at least one --arch, or --model.\n${USAGE}`);
       return 2;
     }
-    const int = (v: string | undefined, d: number) => (v === undefined ? d : Number.parseInt(v, 10));
     const proxies = (values.proxies ?? "zico,sigeo-cv").split(",").filter(Boolean);
     const { rows, backend } = values.model
       ? await scoreLayersModel({
         model: values.model,
         proxies,
         data: values.data,
-        batches: int(values.batches, 4),
-        batchSize: int(values["batch-size"], 64),
-        seed: int(values.seed, 0),
+        batches: values.batches ?? 4,
+        batchSize: values["batch-size"] ?? 64,
+        seed: values.seed ?? 0,
         record: values.record,
       })
       : await scoreNb201({
         archs: values.arch!,
         proxies,
         data: values.data,
-        batches: int(values.batches, 4),
-        batchSize: int(values["batch-size"], 64),
-        C: int(values.C, 16),
-        N: int(values.N, 5),
-        seed: int(values.seed, 0),
+        batches: values.batches ?? 4,
+        batchSize: values["batch-size"] ?? 64,
+        C: values.C ?? 16,
+        N: values.N ?? 5,
+        seed: values.seed ?? 0,
         record: values.record,
       });
     console.log(
@@ -101,7 +140,14 @@ async function main(argv: string[]): Promise<number> {
     if (values.json) await writeFileAtomic(values.json, JSON.stringify({ backend, rows }, null, 2) + "\n");
     return 0;
   }
-  const scale = resolveScale(values.scale);
+  let scale;
+  try {
+    scale = resolveScale(values.scale);
+  } catch (e) {
+    // only SIGEO_SCALE can be wrong here: --scale was checked with the flags
+    console.error(`${(e as Error).message} (from SIGEO_SCALE)\n${USAGE}`);
+    return 2;
+  }
   if (command === "demo" || command === "notebooks") {
     const targets = command === "demo" ? ["00-quickstart"] : rest;
     if (targets.length === 0) {
@@ -167,13 +213,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       `== ${name} (scale: ${scale}${scale === "smoke" ? ", generated data: numbers are a smoke test" : ""})`,
     );
-    if (name === "train-demo") {
-      const r = await runDemo(demoConfig(scale));
-      console.log(
-        `done in ${r.seconds.toFixed(1)} s; ${
-          r.samplesPerSecond.toFixed(0)
-        } training samples/s; final test accuracy ${(100 * r.testAccuracy.at(-1)!).toFixed(1)}% (chance 10%)`,
-      );
+    if (name === TRAINING_CHECK) {
+      console.log(trainingCheckSummary(await runTrainingCheck(trainingCheckConfig(scale))));
       continue;
     }
     const out = await EXPERIMENTS[name].run({

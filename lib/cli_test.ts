@@ -3,7 +3,7 @@
  * folder per experiment; bad arguments exit with status 2 and the usage.
  */
 import assert from "node:assert/strict";
-import { EXPERIMENTS } from "./experiments/runs.ts";
+import { EXPERIMENTS } from "./experiments/registry.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 
@@ -23,6 +23,45 @@ Deno.test("cli: unknown experiment and missing arguments exit 2 with the usage",
   const b = await cli(["score"]);
   assert.equal(b.code, 2);
   assert.match(b.err, /score needs at least one --arch, or --model/);
+});
+
+Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expected form, no stack trace", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["reproduce", "nb201-correlation", "--datasets", "criteo"],
+      /^Unknown option --datasets: expected one of /,
+    ],
+    [
+      ["score", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--batches", "abc"],
+      /^--batches 'abc' is not an integer: expected an integer ≥ 1$/,
+    ],
+    [
+      ["score", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--C", "4x"],
+      /^--C '4x' is not an integer/,
+    ],
+    [
+      ["reproduce", "recsys-search", "--space", "smal"],
+      /^--space has unknown 'smal': expected a comma-separated list of autoctr, xlarge, small/,
+    ],
+    [
+      ["reproduce", "quickstart", "--scale", "big"],
+      /^--scale 'big' is not known: expected one of smoke, small, paper$/,
+    ],
+    [
+      ["reproduce", "quickstart", "--data", "/nonexistent-sigeo-dir"],
+      /^--data '\/nonexistent-sigeo-dir' does not exist: expected an existing folder$/,
+    ],
+    [["reproduce", "quickstart", "--scale"], /^--scale needs a value: expected one of smoke, small, paper$/],
+    [["score", "--arch", "|conv~0|"], /^--arch '\|conv~0\|' is not valid \(Cannot parse NB201 arch/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    const [first, ...rest] = r.err.split("\n");
+    assert.match(first, message, args.join(" "));
+    assert.match(rest.join("\n"), /^Usage:/, args.join(" "));
+    assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
+  }
 });
 
 Deno.test("cli: reproduce all --scale smoke writes a completed run folder per experiment", async () => {

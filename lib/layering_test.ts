@@ -16,6 +16,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { importSpecifiers } from "./testing/imports.ts";
 
 /**
  * The layers, lowest first. A folder (`name/`) or top-level file of `lib/` may import its own folder and
@@ -23,8 +24,14 @@ import assert from "node:assert/strict";
  */
 const LAYERS: { units: string[]; why: string }[] = [
   {
-    units: ["tf.ts", "rng.ts", "io.ts"],
-    why: "foundation: the tfjs re-export, the seeded RNG and atomic file writes; they import nothing of lib/",
+    units: ["tf.ts", "rng.ts", "io.ts", "env.ts"],
+    why:
+      "foundation: the tfjs re-export, the seeded RNG, atomic file writes and environment reading; they import " +
+      "nothing of lib/",
+  },
+  {
+    units: ["testing/"],
+    why: "test support for tests across lib/ (the import parser): imports nothing of lib/",
   },
   { units: ["kernels/"], why: "CPU/WASM kernels registered into tfjs: they need only tfjs" },
   { units: ["backend.ts"], why: "chooses the tfjs backend and registers the kernels" },
@@ -63,88 +70,16 @@ const LAYERS: { units: string[]; why: string }[] = [
     why: "NASRec training throughput (spaces/ nets trained by train/), run by bench.ts",
   },
   {
+    units: ["cli_flags.ts"],
+    why: "the command line's flag checks, kept apart from cli.ts so they are tested without running anything",
+  },
+  {
     units: ["cli.ts", "bench.ts", "data_cli.ts"],
     why: "entry points: the command line, the timing script and the data command",
   },
 ];
 
 const LIB = new URL("./", import.meta.url);
-
-/** The import specifiers of a TypeScript source, with comments and template literals skipped. */
-export function importSpecifiers(src: string): string[] {
-  // Blank what cannot hold an import (comments, templates, regexes) so that text like
-  // `import x from "y"` inside a comment or a generated-code template is not taken for one.
-  let code = "";
-  let last = ""; // the last significant character kept, to tell a regex from a division
-  let i = 0;
-  const n = src.length;
-  while (i < n) {
-    const c = src[i], d = src[i + 1];
-    if (c === "/" && d === "/") {
-      while (i < n && src[i] !== "\n") i++;
-    } else if (c === "/" && d === "*") {
-      const e = src.indexOf("*/", i + 2);
-      i = e < 0 ? n : e + 2;
-      code += " ";
-    } else if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < n && src[j] !== c && src[j] !== "\n") j += src[j] === "\\" ? 2 : 1;
-      code += src.slice(i, j + 1);
-      i = j + 1;
-      last = c;
-    } else if (c === "`") {
-      i = skipTemplate(src, i);
-      code += '""';
-      last = '"';
-    } else if (
-      c === "/" && ("(,=:[!&|?{};+-*%<>~^".includes(last) || /\b(return|typeof|case)$/.test(code.slice(-8)))
-    ) {
-      let j = i + 1, inClass = false;
-      while (j < n && src[j] !== "\n" && (inClass || src[j] !== "/")) {
-        if (src[j] === "\\") j++;
-        else if (src[j] === "[") inClass = true;
-        else if (src[j] === "]") inClass = false;
-        j++;
-      }
-      code += "/r/";
-      i = j + 1;
-      last = "/";
-    } else {
-      code += c;
-      if (!/\s/.test(c)) last = c;
-      i++;
-    }
-  }
-  const out: string[] = [];
-  const statement = /(?:^|[;}\n])\s*(?:import|export)\b(?:[^;"'()]*?\bfrom)?\s*(["'])([^"'\n]+)\1/g;
-  for (const m of code.matchAll(statement)) out.push(m[2]);
-  for (const m of code.matchAll(/\bimport\s*\(\s*(["'])([^"'\n]+)\1\s*\)/g)) out.push(m[2]);
-  return out;
-}
-
-/** The index just after the template literal opening at `start` (`${…}` nesting and strings inside). */
-function skipTemplate(src: string, start: number): number {
-  let j = start + 1;
-  while (j < src.length && src[j] !== "`") {
-    if (src[j] === "\\") j += 2;
-    else if (src[j] === "$" && src[j + 1] === "{") {
-      let depth = 1;
-      j += 2;
-      while (j < src.length && depth > 0) {
-        const ch = src[j];
-        if (ch === "{") depth++;
-        else if (ch === "}") depth--;
-        else if (ch === "`") j = skipTemplate(src, j) - 1;
-        else if (ch === '"' || ch === "'") {
-          j++;
-          while (j < src.length && src[j] !== ch) j += src[j] === "\\" ? 2 : 1;
-        }
-        j++;
-      }
-    } else j++;
-  }
-  return j + 1;
-}
 
 /** Every `.ts` file under `lib/`, as paths relative to it. */
 function libFiles(): string[] {
@@ -308,7 +243,7 @@ Deno.test("layerViolations and importCycles catch a wrong-way import, test code 
     ["weird/y.ts", []],
   ]);
   assert.deepEqual(layerViolations(graph), [
-    "data/a.ts imports spaces/b.ts: 'data/' (layer 4) may not import 'spaces/' (layer 6)",
+    "data/a.ts imports spaces/b.ts: 'data/' (layer 5) may not import 'spaces/' (layer 7)",
     "spaces/b.ts (library code) imports test code spaces/testing/fix.ts",
     "weird/y.ts: 'weird/' is in no layer of LAYERS (add it where it belongs)",
   ]);

@@ -36,7 +36,8 @@ const datasets = Deno.env.get("SIGEO_NB201_DATASETS") || "cifar10,cifar100,Image
 console.log(`datasets: ${datasets}`);
 
 // %%
-import { EXPERIMENTS, lineProgress } from "../lib/experiments/runs.ts";
+import { EXPERIMENTS } from "../lib/experiments/registry.ts";
+import { lineProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";

@@ -45,7 +45,8 @@ const spaces = Deno.env.get("SIGEO_SPACES") || "small,full";
 console.log(`datasets: ${datasets}; spaces: ${spaces}`);
 
 // %%
-import { EXPERIMENTS, lineProgress } from "../lib/experiments/runs.ts";
+import { EXPERIMENTS } from "../lib/experiments/registry.ts";
+import { lineProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";

@@ -30,7 +30,8 @@ const dataDir: string | undefined = Deno.env.get("SIGEO_DATA") || undefined; // 
 console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 
 // %%
-import { EXPERIMENTS, lineProgress } from "../lib/experiments/runs.ts";
+import { EXPERIMENTS } from "../lib/experiments/registry.ts";
+import { lineProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";

@@ -5,7 +5,7 @@
  * Skips when Jupyter (Debian's nbclient) is not installed.
  */
 import assert from "node:assert/strict";
-import { EXPERIMENTS } from "../lib/experiments/runs.ts";
+import { EXPERIMENTS } from "../lib/experiments/registry.ts";
 import { runNotebookExperiment } from "../lib/experiments/notebook_runs.ts";
 import { cellsWithOutputs, jupyterAvailable } from "../lib/report/notebooks.ts";
 

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { parseNames } from "./names.ts";
-import { parseDatasets, parseSpaces } from "./recsys_table.ts";
-import { parseNb201Datasets } from "./runs.ts";
+import {
+  parseNames,
+  parseNb201Datasets,
+  parseRecsysDatasets as parseDatasets,
+  parseSpaces,
+} from "./names.ts";
 
 Deno.test("parseNames: all by default, aliases, order kept, repeats dropped, other names skipped and logged", () => {
   const all = ["a", "b", "c"] as const;

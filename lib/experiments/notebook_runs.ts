@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { EXPERIMENTS } from "./runs.ts";
+import { EXPERIMENTS } from "./registry.ts";
 import type { Scale } from "./scale.ts";
 import { newRunId } from "../report/manifest.ts";
 import { type NotebookRun, runNotebook } from "../report/notebooks.ts";

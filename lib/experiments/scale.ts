@@ -4,21 +4,14 @@
  *
  * @module
  */
+import { env } from "../env.ts";
 
 /** The three scales of every experiment. */
 export type Scale = "smoke" | "small" | "paper";
 
 /** The scale named by `value`, else `SIGEO_SCALE`, else `smoke`. */
 export function resolveScale(value?: string): Scale {
-  let v = value;
-  if (v === undefined) {
-    try {
-      v = Deno.env.get("SIGEO_SCALE") || undefined;
-    } catch {
-      v = undefined;
-    }
-  }
-  v ??= "smoke";
+  const v = value ?? env("SIGEO_SCALE") ?? "smoke";
   if (v !== "smoke" && v !== "small" && v !== "paper") {
     throw new RangeError(`Cannot use scale '${v}': expected smoke, small or paper`);
   }

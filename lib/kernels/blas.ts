@@ -10,6 +10,7 @@
  * @module
  */
 import type { Sgemm } from "./gemm.ts";
+import { env } from "../env.ts";
 
 /** Row-major, no-transpose and transpose codes of the CBLAS interface. */
 const CBLAS_ROW_MAJOR = 101;
@@ -69,20 +70,12 @@ export function blasCandidates(os: string = Deno.build.os): string[] {
   ];
 }
 
-function envPath(): string | undefined {
-  try {
-    return Deno.env.get("SIGEO_BLAS") || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Open the first CBLAS that loads, or return null (no library, no FFI permission, or
  * `SIGEO_BLAS=none`). Never throws.
  */
 export function loadBlas(candidates: string[] = blasCandidates()): Blas | null {
-  const forced = envPath();
+  const forced = env("SIGEO_BLAS");
   if (forced === "none") return null;
   const paths = forced ? [forced, ...candidates] : candidates;
   for (const path of paths) {

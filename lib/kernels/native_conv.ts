@@ -20,6 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ConvGeometry } from "./conv.ts";
+import { env } from "../env.ts";
 
 /** ABI version of `native/conv.c` this module speaks. */
 const ABI_VERSION = 2;
@@ -133,14 +134,6 @@ function flagVariants(openmp: boolean): string[][] {
   if (openmp) variants.unshift([...BASE_FLAGS, "-fopenmp"]);
   variants.push(variants.at(-1)!.filter((f) => f !== "-march=native"));
   return variants;
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The cache folder: $SIGEO_CACHE, else $XDG_CACHE_HOME/sigeo, else ~/.cache/sigeo. */

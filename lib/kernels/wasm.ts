@@ -25,6 +25,7 @@ import {
 import { batchMatMul, planMatMul } from "./matmul.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
 import { columnSums, leadingAxes } from "./reduce.ts";
+import { env } from "../env.ts";
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -143,14 +144,6 @@ export function blasGemm(blas: Blas): Gemm {
   return { name: blas.config.split(" ").slice(0, 2).join(" ") || "blas", zeroCopy: true, sgemm: blas.sgemm };
 }
 
-function envValue(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 let inPlaceWeightUpdates = false;
 
 /**
@@ -202,7 +195,7 @@ export function registerWasmKernels(
   restoreStockKernels("wasm");
   const gemm = blas ? blasGemm(blas) : wasmGemm(backend);
   const kernels: string[] = [];
-  const skip = new Set((envValue("SIGEO_SKIP_KERNELS") ?? "").split(",").filter(Boolean));
+  const skip = new Set((env("SIGEO_SKIP_KERNELS") ?? "").split(",").filter(Boolean));
   const reg = (kernelName: string, kernelFunc: tf.KernelFunc) => {
     if (skip.has(kernelName)) return; // debugging: keep the stock kernel
     override({ kernelName, backendName: "wasm", kernelFunc });

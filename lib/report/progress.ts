@@ -296,3 +296,14 @@ export function progressCallback(
     if (done >= total) void bar.finish();
   };
 }
+
+/**
+ * Progress as plain lines (each 10 %, with rate and ETA): what a notebook cell or a log file shows
+ * well, where a redrawn terminal bar would not.
+ */
+export function lineProgress(
+  label: string,
+  print: (line: string) => void = console.log,
+): (done: number, total: number) => void {
+  return progressCallback(label, { mode: "lines", write: (text) => print(text.trimEnd()) });
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatRate, Progress, progressCallback } from "./progress.ts";
+import { formatDuration, formatRate, lineProgress, Progress, progressCallback } from "./progress.ts";
 
 /** A bar on a fake clock (ms) writing into an array. */
 function fake(opts: ConstructorParameters<typeof Progress>[0] = {}) {
@@ -137,4 +137,14 @@ Deno.test("progressCallback: (done, total) calls drive one bar that finishes at 
   assert.equal(lines.length, 5); // 25 %, 50 %, 75 %, 100 % and the finished line
   assert.match(lines[0], /^run \[#####\.+\] 1\/4 25% /);
   assert.match(lines.at(-1)!, /4\/4 100% .* in \d/);
+});
+
+Deno.test("lineProgress: plain lines without trailing whitespace, the last at 100 %", () => {
+  const lines: string[] = [];
+  const cb = lineProgress("study", (l) => lines.push(l));
+  for (let i = 1; i <= 10; i++) cb(i, 10);
+  assert.ok(lines.length >= 2, lines.join("\n"));
+  for (const l of lines) assert.equal(l, l.trimEnd());
+  assert.match(lines[0], /^study /);
+  assert.match(lines.at(-1)!, /10\/10 100%/);
 });

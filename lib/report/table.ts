@@ -263,3 +263,8 @@ export function recordsToFrame(rows: readonly Record<string, Cell>[]): pl.DataFr
   for (const c of cols) data[c] = rows.map((r) => r[c] ?? null);
   return pl.DataFrame(data);
 }
+
+/** `v` rounded to `digits` decimals for a table cell; NaN and ±Infinity are kept as they are. */
+export function round(v: number, digits = 4): number {
+  return Number.isFinite(v) ? +v.toFixed(digits) : v;
+}

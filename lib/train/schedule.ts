@@ -39,3 +39,13 @@ export function cosineWithWarmup(opts: CosineWarmupOptions): (step: number) => n
     return minLr + ((lr - minLr) * (1 + Math.cos(Math.PI * Math.min(1, t)))) / 2;
   };
 }
+
+/**
+ * NAS-Bench-201's cosine annealing without warm-up (PyTorch `CosineAnnealingLR`, η_min = 0):
+ * `lr · (1 + cos(π · step / totalSteps)) / 2`, from `lr` at step 0 to 0 at `totalSteps`. The
+ * expression is evaluated in that order so every caller gets the same bits.
+ */
+export function cosineDecay(lr: number, totalSteps: number): (step: number) => number {
+  if (!(totalSteps >= 0)) throw new RangeError(`Expected a non-negative number of steps, got ${totalSteps}`);
+  return (step) => 0.5 * lr * (1 + Math.cos((Math.PI * step) / totalSteps));
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cosineWithWarmup } from "./schedule.ts";
+import { cosineDecay, cosineWithWarmup } from "./schedule.ts";
 
 const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
@@ -42,4 +42,16 @@ Deno.test("cosineWithWarmup: bad settings are refused", () => {
   );
   assert.throws(() => cosineWithWarmup({ lr: 1e-9, totalSteps: 10 }), /0 ≤ minLr ≤ lr/);
   assert.throws(() => cosineWithWarmup({ lr: 0.1, totalSteps: 10 })(-1), /non-negative step/);
+});
+
+Deno.test("cosineDecay: NB201's annealing from lr to 0 (hand values, the same bits as the inline formula)", () => {
+  const f = cosineDecay(0.1, 100);
+  assert.equal(f(0), 0.1);
+  near(f(50), 0.05);
+  near(f(100), 0);
+  near(f(25), 0.05 * (1 + Math.SQRT1_2));
+  for (const step of [1, 7, 33, 99]) {
+    assert.equal(f(step), 0.5 * 0.1 * (1 + Math.cos((Math.PI * step) / 100)));
+  }
+  assert.throws(() => cosineDecay(0.1, -1), /non-negative number of steps/);
 });

@@ -1,0 +1,28 @@
+/**
+ * The `nb201-search` experiment in the registry: runs `run.ts` in its run folder and reports through
+ * `report.ts`.
+ *
+ * @module
+ */
+import { runInFolder } from "../run_folder.ts";
+import type { Experiment } from "../types.ts";
+import { nb201SearchReport } from "./report.ts";
+import { nb201SearchConfig, runNb201Search } from "./run.ts";
+
+/** The NB201 search in the registry (terminal only). */
+export const nb201Search: Experiment = {
+  name: "nb201-search",
+  title:
+    "The full sub-one-shot pipeline on NB201: supernet warm-up, SiGeo evolution, top-k retrained, test accuracy",
+  run: (ctx) => {
+    const cfg = { ...nb201SearchConfig(ctx.scale), dataDir: ctx.dataDir };
+    return runInFolder("nb201-search", ctx, cfg, async (dir) => {
+      const r = await runNb201Search(cfg, { dir, log: ctx.log });
+      return {
+        ...nb201SearchReport(r),
+        seconds: { warmup: r.seconds.warmup, search: r.seconds.search, final: r.seconds.final },
+        evaluations: r.history.history.records.length,
+      };
+    });
+  },
+};

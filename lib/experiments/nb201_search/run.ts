@@ -1,0 +1,127 @@
+/**
+ * The whole sub-one-shot pipeline on NAS-Bench-201: warm a weight-sharing supernet up on a fraction
+ * p of the training split, search with regularized evolution scoring supernet paths with SiGeo
+ * (CV preset, warmed-up λ), train the top-k from scratch, pick the best on a validation split,
+ * retrain it on train + validation and report its test accuracy. Warm-up and search are resumable
+ * (checkpoint + history file). The CV counterpart of the RecSys search (recsys_search/).
+ *
+ * @module
+ */
+import * as tf from "../../tf.ts";
+import { initBackend } from "../../backend.ts";
+import { createRng } from "../../rng.ts";
+import { concatImages, imageBatches, NB201_NORMALIZATION, subsetImages } from "../../data/images.ts";
+import { formatArch } from "../../spaces/nb201/space.ts";
+import { sigeoProxy } from "../../proxies/sigeo.ts";
+import { cosineDecay } from "../../train/schedule.ts";
+import { levelsForFractions, warmupSupernet } from "../../train/warmup.ts";
+import type { Batch } from "../../nn/net.ts";
+import { regularizedEvolution, type SearchResult } from "../../search/evolution.ts";
+import { nb201SearchSpace } from "../../search/spaces.ts";
+import { loadImages, trainFromScratch } from "../pipelines/nb201.ts";
+import { nb201SupernetTraining } from "../pipelines/nb201_supernet.ts";
+import type { Scale } from "../scale.ts";
+import { NB201_SEARCH, type Nb201SearchConfig } from "./config.ts";
+
+/** The settings of `scale` (a fresh copy). */
+export function nb201SearchConfig(scale: Scale): Nb201SearchConfig {
+  return structuredClone(NB201_SEARCH[scale]);
+}
+
+/** What the search produced. */
+export interface Nb201SearchResult {
+  history: SearchResult<number[]>;
+  best: string;
+  valAccuracy: number;
+  testAccuracy: number;
+  seconds: { warmup: number; search: number; final: number; total: number };
+}
+
+/** Run (or resume) the search in `opts.dir`. */
+export async function runNb201Search(
+  cfg: Nb201SearchConfig,
+  opts: { dir: string; log?: (line: string) => void },
+): Promise<Nb201SearchResult> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => {});
+  await initBackend({ quiet: true });
+  await Deno.mkdir(opts.dir, { recursive: true });
+  const { train: all, test } = await loadImages(cfg);
+  const perm = createRng(cfg.seed, 21).shuffle(Array.from({ length: all.n }, (_, i) => i));
+  const nVal = Math.floor(all.n / 10);
+  const val = subsetImages(all, perm.slice(0, nVal)), train = subsetImages(all, perm.slice(nVal));
+  const norm = NB201_NORMALIZATION[cfg.dataset];
+  const { epochs, batchSize, lr } = cfg.supernet;
+  const perEpoch = Math.floor(train.n / batchSize);
+  const [level] = levelsForFractions([cfg.warmupFraction], epochs * perEpoch * batchSize, batchSize);
+  // crop padding 2, whatever the image size (what this experiment has always used)
+  const { supernet, params, optimizer, batchAt, netAt } = nb201SupernetTraining(train, {
+    ...cfg,
+    batchSize,
+    lr,
+    pad: 2,
+  });
+  const scoring: Batch[] = [0, 1, 2, 3].map((i) => {
+    const b = imageBatches(train, {
+      batchSize: 64,
+      norm,
+      indices: Array.from({ length: 64 }, (_, j) => 64 * i + j),
+    })
+      .next().value!;
+    return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
+  });
+  let history: SearchResult<number[]> | null = null;
+  let searchSeconds = 0;
+  try {
+    const warm = await warmupSupernet({
+      params,
+      netAt,
+      batchAt,
+      optimizer,
+      lr: cosineDecay(lr, Math.max(1, level.step)),
+      levels: [level],
+      checkpointDir: `${opts.dir}/checkpoints`,
+      onLevel: async () => {
+        const t = performance.now();
+        history = await regularizedEvolution(nb201SearchSpace, (a) => {
+          const s = sigeoProxy(supernet.path(a), scoring, { preset: "cv", warmedUp: cfg.warmupFraction > 0 });
+          return { score: s.value, terms: s.terms, seconds: s.seconds };
+        }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
+        searchSeconds = (performance.now() - t) / 1000;
+        log(`search: ${history.history.records.length} candidates (${history.replayed} from history)`);
+      },
+    });
+    if (!history) {
+      // resumed after the level had finished: the complete history replays without evaluating
+      history = await regularizedEvolution(nb201SearchSpace, () => {
+        throw new Error("Cannot resume: the search history is incomplete");
+      }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
+    }
+    const tf0 = performance.now();
+    const top = history!.history.top(cfg.topK);
+    let best = { arch: "", acc: -1 };
+    top.forEach((r, i) => {
+      const arch = formatArch(history!.archs.get(r.key)!);
+      const acc = trainFromScratch(arch, i, cfg, cfg.final, train, val);
+      log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
+      if (acc > best.acc) best = { arch, acc };
+    });
+    const testAccuracy = trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test);
+    const finalSeconds = (performance.now() - tf0) / 1000;
+    return {
+      history: history!,
+      best: best.arch,
+      valAccuracy: best.acc,
+      testAccuracy,
+      seconds: {
+        warmup: warm.seconds - searchSeconds,
+        search: searchSeconds,
+        final: finalSeconds,
+        total: (performance.now() - t0) / 1000,
+      },
+    };
+  } finally {
+    supernet.dispose();
+    tf.dispose(scoring.flatMap((b) => [b.x, b.y]));
+  }
+}

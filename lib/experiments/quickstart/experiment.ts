@@ -1,0 +1,24 @@
+/**
+ * The `quickstart` experiment in the registry: runs `run.ts` in its run folder and reports through
+ * `report.ts`.
+ *
+ * @module
+ */
+import { runInFolder } from "../run_folder.ts";
+import type { Experiment } from "../types.ts";
+import { quickstartReport } from "./report.ts";
+import { quickstartConfig, runQuickstart } from "./run.ts";
+
+/** The quickstart in the registry: notebook 00 and `deno task demo`. */
+export const quickstart: Experiment = {
+  name: "quickstart",
+  notebook: "00-quickstart.ipynb",
+  title: "Score a handful of NB201 cells; ranking quality vs warm-up",
+  run: (ctx) => {
+    const cfg = quickstartConfig(ctx.scale);
+    return runInFolder("quickstart", ctx, cfg, async (dir) => {
+      const r = await runQuickstart(cfg, { dir, log: ctx.log, progress: ctx.progress });
+      return { ...quickstartReport(r), seconds: { scoring: r.seconds } };
+    });
+  },
+};

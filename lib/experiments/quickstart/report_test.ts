@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { quickstartReport } from "./report.ts";
+import type { QuickstartResult } from "./run.ts";
+import { row } from "../pipelines/test_rows.ts";
+
+Deno.test("quickstartReport: part 1's scores rounded with SiGeo's terms; part 2's correlation table, figure and lines", () => {
+  const r = {
+    scores: [
+      { arch: "a", note: "skip only", proxy: "zico", value: 12.345678, terms: {}, seconds: 0.123 },
+      {
+        arch: "a",
+        note: "skip only",
+        proxy: "sigeo-cv",
+        value: -3.21,
+        terms: { zico: 1.5, fr: 2.25, loss: 0.333339 },
+        seconds: 1,
+      },
+    ],
+    study: { table: [row("sigeo", "0%", 0.5), row("sigeo", "60%", 0.75), row("zico", "0%", -0.25)] },
+    seconds: 3,
+  } as unknown as QuickstartResult;
+  const out = quickstartReport(r);
+  assert.deepEqual(out.tables.scores, [
+    { cell: "skip only", proxy: "zico", score: 12.3457, zico: NaN, fr: NaN, loss: NaN, seconds: 0.12 },
+    { cell: "skip only", proxy: "sigeo-cv", score: -3.21, zico: 1.5, fr: 2.25, loss: 0.3333, seconds: 1 },
+  ]);
+  assert.deepEqual(out.tables.correlation.map((x) => [x.proxy, x.level, x.spearman]), [
+    ["sigeo", "0%", 0.5],
+    ["sigeo", "60%", 0.75],
+    ["zico", "0%", -0.25],
+  ]);
+  assert.deepEqual(Object.keys(out.figures), ["correlation"]);
+  assert.deepEqual(out.summary, [
+    "sigeo    warm-up   0%: Spearman 0.50",
+    "sigeo    warm-up  60%: Spearman 0.75",
+    "zico     warm-up   0%: Spearman -0.25",
+  ]);
+});

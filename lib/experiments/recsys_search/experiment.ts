@@ -1,0 +1,73 @@
+/**
+ * The `recsys-search` experiment in the registry: runs `run.ts` in its run folder and reports through
+ * `report.ts`.
+ *
+ * @module
+ */
+import { env } from "../../env.ts";
+import { sha256File } from "../../report/manifest.ts";
+import { NASREC_SPACE_TITLES, RECSYS_DATASETS } from "../pipelines/recsys.ts";
+import { parseRecsysDatasets, parseSpaces } from "../names.ts";
+import { runInFolder } from "../run_folder.ts";
+import type { Experiment } from "../types.ts";
+import { recsysSearchReport } from "./report.ts";
+import { findDataFile, recsysSearchConfig, type RecsysSearchResult, runRecsysSearch } from "./run.ts";
+
+/** The recommender search in the registry: notebook 03. */
+/** Parsed real recommender data, shared by runs (git-ignored, see data/README.md). */
+const RECSYS_CACHE = new URL("../../../data/cache/recsys", import.meta.url).pathname;
+
+export const recsysSearch: Experiment = {
+  name: "recsys-search",
+  notebook: "03-recsys-search.ipynb",
+  title:
+    "Paper §5.4: sub-one-shot search on Criteo, Avazu, KDD 2012 (NASRec-Small/Full): log loss vs search cost",
+  run: async (ctx) => {
+    const datasets = parseRecsysDatasets(ctx.datasets ?? env("SIGEO_DATASETS"), ctx.log);
+    const spaces = parseSpaces(ctx.spaces ?? env("SIGEO_SPACES"), ctx.log);
+    const dataFiles: Record<string, string | undefined> = {};
+    for (const d of datasets) {
+      dataFiles[d] = ctx.dataDir ? await findDataFile(ctx.dataDir, d) : undefined;
+      if (!dataFiles[d] && ctx.scale === "paper") {
+        throw new Error(
+          `Cannot run recsys-search on ${d} at paper scale without its data: put ${
+            RECSYS_DATASETS[d].files.join(" or ")
+          } in --data DIR/${d}/ (see data/README.md)`,
+        );
+      }
+    }
+    const configs = datasets.flatMap((d) =>
+      spaces.map((s) => ({
+        ...recsysSearchConfig(ctx.scale, d, s),
+        dataFile: dataFiles[d],
+        cacheDir: dataFiles[d] ? RECSYS_CACHE : undefined,
+      }))
+    );
+    return runInFolder("recsys-search", ctx, configs, async (dir, manifest) => {
+      const runs: RecsysSearchResult[] = [];
+      for (const [i, cfg] of configs.entries()) {
+        const sub = `${dir}/${cfg.dataset}-${cfg.space}`;
+        ctx.log?.(`${cfg.dataset} / ${NASREC_SPACE_TITLES[cfg.space]}`);
+        // one bar over every run's final-stage steps
+        const progress = ctx.progress &&
+          ((done: number, total: number) => ctx.progress!(i * total + done, configs.length * total));
+        runs.push(await runRecsysSearch(cfg, { dir: sub, log: ctx.log, progress }));
+        for (const f of runs.at(-1)!.files) {
+          if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));
+        }
+      }
+      return {
+        ...recsysSearchReport(runs, datasets, ctx.scale),
+        seconds: Object.fromEntries(
+          runs.flatMap((r) =>
+            r.methods.flatMap((m) => [
+              [`${r.config.dataset}-${r.config.space}_search_${m.method}`, m.searchSeconds],
+              [`${r.config.dataset}-${r.config.space}_final_${m.method}`, m.finalSeconds],
+            ])
+          ),
+        ),
+        evaluations: runs.reduce((a, r) => a + r.methods.reduce((b, m) => b + m.evaluations, 0), 0),
+      };
+    });
+  },
+};

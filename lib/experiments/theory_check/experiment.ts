@@ -1,0 +1,24 @@
+/**
+ * The `theory-check` experiment in the registry: runs `run.ts` in its run folder and reports through
+ * `report.ts`.
+ *
+ * @module
+ */
+import { runInFolder } from "../run_folder.ts";
+import type { Experiment } from "../types.ts";
+import { theoryCheckReport } from "./report.ts";
+import { runTheoryCheck, theoryCheckConfig } from "./run.ts";
+
+/** The theory check in the registry: notebook 01. */
+export const theoryCheck: Experiment = {
+  name: "theory-check",
+  notebook: "01-theory-check.ipynb",
+  title: "Paper §5.2: loss, Fisher–Rao norm and mean |gradient| vs final test loss",
+  run: (ctx) => {
+    const cfg = { ...theoryCheckConfig(ctx.scale), dataDir: ctx.dataDir };
+    return runInFolder("theory-check", ctx, cfg, async () => {
+      const r = await runTheoryCheck(cfg, { log: ctx.log, progress: ctx.progress });
+      return { ...theoryCheckReport(r, ctx.scale), seconds: { training: r.seconds } };
+    });
+  },
+};

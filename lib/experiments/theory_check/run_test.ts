@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import * as tf from "../../tf.ts";
+import { runTheoryCheck, theoryCheckConfig } from "./run.ts";
+
+Deno.test("runTheoryCheck: every level measured, deterministic, and training loss tracks the test loss", async () => {
+  const cfg = {
+    ...theoryCheckConfig("smoke"),
+    widths: [2, 6, 24],
+    levels: [0, 0.5, 1],
+    trainN: 1280,
+    testN: 300,
+  };
+  const before = tf.memory().numTensors;
+  const a = await runTheoryCheck(cfg);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(a.runs.length, 3);
+  for (const r of a.runs) {
+    assert.deepEqual(Object.keys(r.measures), ["0%", "50%", "100%"]);
+    for (const m of Object.values(r.measures)) assert.ok([m.loss, m.fr, m.mag].every(Number.isFinite));
+    assert.ok(r.testLoss > 0);
+  }
+  // no training before the 0 % probe: the loss there is the untrained network's (≈ log 10 region)
+  assert.ok(a.runs.every((r) => r.measures["0%"].loss > r.measures["100%"].loss));
+  assert.equal(a.table.length, 3 * 3);
+  const b = await runTheoryCheck(cfg);
+  assert.deepEqual(b.runs, a.runs);
+});

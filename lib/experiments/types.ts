@@ -1,0 +1,55 @@
+/**
+ * The contract between the registry, the command line, the notebooks and each experiment: how an
+ * experiment is run ({@link RunContext}) and what a run returns ({@link ExperimentOutput}).
+ *
+ * @module
+ */
+import type { Figure } from "../report/plotly.ts";
+import type { Cell } from "../report/table.ts";
+import type { Scale } from "./scale.ts";
+
+/** How an experiment is run. */
+export interface RunContext {
+  scale: Scale;
+  /** folder with the experiment's real data (dataset files); generated data when absent */
+  dataDir?: string;
+  /** dataset names, comma-separated (NB201 and recommender ones; each experiment takes its own) */
+  datasets?: string;
+  /** NASRec spaces, comma-separated ("small,full"; default both) */
+  spaces?: string;
+  /** ground-truth file for the CV study (NATS-Bench / NAS-Bench-Suite-Zero / CSV) */
+  truthPath?: string;
+  /** results root @default {"results" next to the project} */
+  resultsRoot?: string;
+  /** reuse a run folder to resume */
+  runId?: string;
+  log?: (line: string) => void;
+  progress?: (done: number, total: number) => void;
+}
+
+/** The tables, figures and terminal lines an experiment's report makes from its results. */
+export interface Report {
+  /** named tables (records), also written as CSV/Markdown/LaTeX */
+  tables: Record<string, Record<string, Cell>[]>;
+  /** named figures, also written as HTML */
+  figures: Record<string, Figure>;
+  /** lines a terminal prints at the end */
+  summary: string[];
+}
+
+/** What a run returns (and wrote). */
+export interface ExperimentOutput extends Report {
+  experiment: string;
+  scale: Scale;
+  dir: string;
+  seconds: number;
+}
+
+/** One experiment of the registry. */
+export interface Experiment {
+  name: string;
+  /** the notebook that runs it (absent: terminal only) */
+  notebook?: string;
+  title: string;
+  run(ctx: RunContext): Promise<ExperimentOutput>;
+}
