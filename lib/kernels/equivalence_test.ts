@@ -141,6 +141,22 @@ const CASES: Case[] = [
       batchNormTrain(x, gamma, beta, 1e-5, (m: tf.Tensor, v: tf.Tensor) => void tf.add(m, v)),
   },
   {
+    // the NB201 pattern: a BN output on a skip edge and through ReLU-conv-BN into the same sum,
+    // γ shared so that its two gradients add up too
+    name: "library batch norm on a skip edge and a ReLU-conv-BN edge",
+    inputs: [
+      { shape: [2, 6, 6, 4] },
+      { shape: [3, 3, 4, 4] },
+      { shape: [3, 3, 4, 4] },
+      { shape: [4] },
+      { shape: [4] },
+    ],
+    op: (x, w1, w2, gamma, beta) => {
+      const h = batchNormTrain(conv(1, "same")(x, w1), gamma, beta);
+      return tf.add(h, batchNormTrain(conv(1, "same")(tf.relu(h), w2), gamma, beta));
+    },
+  },
+  {
     name: "library batch norm, non-affine",
     inputs: [{ shape: [3, 4, 4, 8] }],
     op: (x) => batchNormTrain(x, null, null),

@@ -156,18 +156,21 @@ export function wasmInPlaceSafe(): boolean {
 
 /** The stock kernels we replaced, by `backend/kernel`, so they can be restored. */
 const originals = new Map<string, tf.KernelConfig>();
+/** Keys of the kernels registered here that the backend had no stock version of. */
+const added = new Set<string>();
 
 function override(config: tf.KernelConfig): void {
   const key = `${config.backendName}/${config.kernelName}`;
   const old = tf.getKernel(config.kernelName, config.backendName);
-  if (old && !originals.has(key)) originals.set(key, old);
+  if (old && !originals.has(key) && !added.has(key)) originals.set(key, old);
+  if (!old) added.add(key);
   if (old) tf.unregisterKernel(config.kernelName, config.backendName);
   // Keep the stock setup function: the stock kernels we delegate to rely on it having run.
   const stockSetup = originals.get(key)?.setupFunc;
   tf.registerKernel({ ...config, setupFunc: config.setupFunc ?? stockSetup });
 }
 
-/** Put back every stock kernel of `backendName` that this module replaced. */
+/** Put back every stock kernel of `backendName` that this module replaced; drop the ones it added. */
 export function restoreStockKernels(backendName: string): void {
   if (backendName === "wasm") inPlaceWeightUpdates = false;
   for (const [key, config] of originals) {
@@ -175,6 +178,14 @@ export function restoreStockKernels(backendName: string): void {
     if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
     tf.registerKernel(config);
     originals.delete(key);
+  }
+  // Kernels without a stock version (fused batch norm) go too: registered without `native`, the
+  // wasm backend must not keep running the ones of an earlier registration.
+  for (const key of added) {
+    const [backend, kernelName] = key.split("/");
+    if (backend !== backendName) continue;
+    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+    added.delete(key);
   }
 }
 

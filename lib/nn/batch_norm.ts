@@ -13,7 +13,17 @@
 import * as tf from "../tf.ts";
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
 
-/** The same function on the fused native kernels (one pass for statistics, one to normalise). */
+/**
+ * The same function on the fused native kernels (one pass for statistics, one to normalise), used
+ * whenever they are registered (`SIGEO_SKIP_KERNELS=SigeoBatchNormTrain` keeps the closed form).
+ *
+ * They were off by default for a while because inside a NAS-Bench-201 net they put gradients 4.6e-3
+ * from float64 (closed form: 1e-6). Not a fault of theirs: one ReLU input of that net is −2.5e-7
+ * in float64 in a layer reaching 14; both paths are within float32 rounding of it (1.6e-6 and
+ * 1.3e-6 away) but on opposite sides of zero, and the one pixel the fused path lets through moves
+ * every upstream gradient. Along the same ReLU masks both are 1e-6 from float64
+ * (lib/kernels/bn_fidelity_test.ts).
+ */
 function fused(
   x: tf.Tensor,
   gamma: tf.Tensor,
@@ -44,22 +54,6 @@ function fused(
   return f(x, gamma, beta);
 }
 
-/**
- * Whether batch norm uses the fused native kernels. Off unless `SIGEO_FUSED_BN=1`: inside a
- * NAS-Bench-201 network (reference cell, C=8, N=2, 16 real CIFAR-10 crops) they put the median
- * per-layer weight gradient 4.6e-3 and grad_norm 2.4e-4 away from float64, against 1e-6 and 5e-8
- * for the closed form below (lib/kernels/bn_fidelity_test.ts). Each fused call is exact on its
- * own inputs, so the fault is in how the fused op sits in the tape; until it is found the
- * closed form is the default.
- */
-function fusedEnabled(): boolean {
-  try {
-    return Deno.env.get("SIGEO_FUSED_BN") === "1";
-  } catch {
-    return false; // no env permission
-  }
-}
-
 /** Receives the batch mean and biased variance [C] (e.g. to update running averages). */
 export type StatsCallback = (mean: tf.Tensor1D, variance: tf.Tensor1D) => void;
 
@@ -79,7 +73,7 @@ export function batchNormTrain<T extends tf.Tensor>(
   const g = gamma ?? tf.ones([x.shape[x.shape.length - 1]]);
   const b = beta ?? tf.zeros([x.shape[x.shape.length - 1]]);
   if (
-    fusedEnabled() && tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) && x.dtype === "float32" &&
+    tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) && x.dtype === "float32" &&
     x.shape[x.shape.length - 1] <= 1024
   ) {
     const y = fused(x, g, b, eps, onStats);

@@ -68,6 +68,20 @@ interface Ctx {
   bnIdentity: boolean;
   /** ReLU masks in forward order (to detect sign changes between passes) */
   masks: Uint8Array[];
+  /** masks to use instead of the float64 signs, by ReLU tap name */
+  forcedMasks: ReadonlyMap<string, Uint8Array> | undefined;
+}
+
+/** Options of an NB201 float64 pass. */
+export interface Nb201PassOptions extends PassOptions {
+  /**
+   * ReLU masks (1 where the input counts as positive) by ReLU tap name (`cells.5.a.conv.relu`), used
+   * instead of the float64 signs: the float64 gradient along the float32 pass's ReLU decisions. A
+   * ReLU input within float32 rounding of zero may take either sign in float32, and one such pixel
+   * moves every gradient upstream of it by the full contribution of that pixel (e.g. 4.6e-3 on the
+   * bn_fidelity_test net), which says nothing about the float32 arithmetic elsewhere.
+   */
+  reluMasks?: ReadonlyMap<string, Uint8Array>;
 }
 
 function param(ctx: Ctx, name: string): [Float64Array, Float64Array] {
@@ -128,7 +142,11 @@ function tap(ctx: Ctx, name: string, t: T): T {
 
 function relu(ctx: Ctx, name: string, x: T): T {
   tap(ctx, name, x);
-  const mask = Uint8Array.from(x.v, (v) => (v > 0 ? 1 : 0));
+  const forced = ctx.forcedMasks?.get(name);
+  if (forced && forced.length !== x.v.length) {
+    throw new RangeError(`Expected a ReLU mask of ${x.v.length} values for '${name}', got ${forced.length}`);
+  }
+  const mask = forced ?? Uint8Array.from(x.v, (v) => (v > 0 ? 1 : 0));
   ctx.masks.push(mask);
   const y = new T(x.v.map((v, i) => (mask[i] ? v : 0)), x.n, x.h, x.w, x.c);
   ctx.tape.push(() => {
@@ -313,7 +331,7 @@ function run(
   x: Float64Array,
   n: number,
   head: Head,
-  opts: PassOptions,
+  opts: Nb201PassOptions,
 ): PassResult & { masks: Uint8Array[] } {
   if (x.length !== n * spec.height * spec.width * 3) {
     throw new TypeError(`Expected ${n}×${spec.height}×${spec.width}×3 input values, got ${x.length}`);
@@ -325,6 +343,7 @@ function run(
     taps: new Map(),
     bnIdentity: opts.bnIdentity ?? false,
     masks: [],
+    forcedMasks: opts.reluMasks,
   };
   const input = new T(x, n, spec.height, spec.width, 3);
   const logits = network(ctx, spec, input);
@@ -358,7 +377,7 @@ export function nb201LossAndGradients(
   spec: Nb201RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
-  opts: PassOptions = {},
+  opts: Nb201PassOptions = {},
 ): PassResult {
   return run(spec, params, batch.x, batch.n, { y: batch.y }, opts);
 }
@@ -370,7 +389,7 @@ export function nb201BackwardFrom(
   x: Float64Array,
   n: number,
   dLogits: Float64Array,
-  opts: PassOptions = {},
+  opts: Nb201PassOptions = {},
 ): PassResult {
   return run(spec, params, x, n, { dLogits }, opts);
 }

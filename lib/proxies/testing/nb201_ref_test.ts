@@ -4,7 +4,7 @@ import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { archOps, Nb201Network } from "../../spaces/nb201/network.ts";
 import { refParamsOf } from "./tf_twins.ts";
-import { nb201HessianVectorProduct, nb201LossAndGradients } from "./nb201_ref.ts";
+import { nb201HessianVectorProduct, nb201LossAndGradients, nb201ReluInputTaps } from "./nb201_ref.ts";
 
 await initBackend({ quiet: true });
 
@@ -62,4 +62,44 @@ Deno.test("the float64 NB201 Hessian-vector product is symmetric: ⟨u, Hv⟩ = 
   const hu = nb201HessianVectorProduct(spec, params, batch, u).hv;
   const a = dot(u, hv), b = dot(v, hu);
   assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a)), `${a} vs ${b}`);
+});
+
+Deno.test("the float64 NB201 net follows given ReLU masks: its own change nothing, one flipped pixel moves every upstream gradient", () => {
+  const arch =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+  const net = new Nb201Network(arch, { C: 2, N: 1, classes: 3 }, createRng(5));
+  const params = refParamsOf(net);
+  net.dispose();
+  const rng = createRng(6);
+  const spec = { arch: "nb201" as const, ops: archOps(arch), C: 2, N: 1, classes: 3, height: 8, width: 8 };
+  const batch = {
+    n: 2,
+    x: Float64Array.from({ length: 2 * 64 * 3 }, () => rng.normal()),
+    y: Float64Array.from([0, 2]),
+  };
+  const free = nb201LossAndGradients(spec, params, batch);
+  const own = new Map(
+    nb201ReluInputTaps(free.taps).map((k) => [k, Uint8Array.from(free.taps.get(k)!, (v) => (v > 0 ? 1 : 0))]),
+  );
+  const same = nb201LossAndGradients(spec, params, batch, { reluMasks: own });
+  same.grads.forEach((g, i) => assert.deepEqual(g, free.grads[i]));
+  // the ReLU input nearest zero in the last ResNet block, let through (as a float32 pass may)
+  const name = "cells.3.a.conv.relu", v = free.taps.get(name)!;
+  let p = 0;
+  v.forEach((e, i) => (Math.abs(e) < Math.abs(v[p]) ? (p = i) : 0));
+  const flipped = new Map(own).set(name, own.get(name)!.map((m, i) => (i === p ? 1 - m : m)));
+  const moved = nb201LossAndGradients(spec, params, batch, { reluMasks: flipped });
+  const rel = (layer: string) => {
+    const i = params.findIndex((q) => q.name === `${layer}/weight`);
+    const a = moved.grads[i], b = free.grads[i];
+    return Math.sqrt(a.reduce((s, e, j) => s + (e - b[j]) ** 2, 0) / b.reduce((s, e) => s + e * e, 0));
+  };
+  for (const layer of ["stem.conv", "cells.0.e0.nor_conv_3x3.conv", "cells.2.e5.nor_conv_3x3.conv"]) {
+    assert.ok(rel(layer) > 1e-2, `${layer}: ${rel(layer)}`);
+  }
+  assert.deepEqual(moved.taps.get(name), v); // the forward up to the flipped ReLU is the same
+  assert.throws(
+    () => nb201LossAndGradients(spec, params, batch, { reluMasks: new Map([[name, new Uint8Array(3)]]) }),
+    /Expected a ReLU mask of 128 values for 'cells.3.a.conv.relu', got 3/,
+  );
 });
