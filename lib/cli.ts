@@ -12,6 +12,7 @@ import { PROXIES } from "./proxies/registry.ts";
 import { parseArch } from "./spaces/nb201/space.ts";
 import { writeFileAtomic } from "./io.ts";
 import { EXPERIMENTS } from "./experiments/registry.ts";
+import type { Plan } from "./experiments/types.ts";
 import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
 import { jupyterAvailable } from "./report/notebooks.ts";
 import { progressCallback } from "./report/progress.ts";
@@ -43,6 +44,10 @@ const FLAGS: Record<string, FlagSpec> = {
   json: { type: "output" },
   model: { type: "path", exists: "file" },
   truth: { type: "path", exists: "any" },
+  "truth-metric": { type: "string", pattern: /^[\w.-]+$/, form: "a metric name like val_accuracy" },
+  "truth-dataset": { type: "string", pattern: /^[\w.-]+$/, form: "a dataset name like cifar10-valid" },
+  "partial-data": { type: "boolean" },
+  plan: { type: "boolean" },
   "run-id": { type: "string", pattern: /^[\w.-]+$/, form: "letters, digits, . _ - only" },
   results: { type: "output" },
   dataset: { type: "list", values: knownDatasetNames(), caseless: true, all: true },
@@ -56,6 +61,8 @@ const USAGE = `Usage:
   deno task notebooks <notebook|experiment|all> [--scale …] [--data DIR] [--truth FILE]
                   [--dataset criteo,avazu,kdd2012] [--space small,full]
   deno task reproduce <experiment|notebook|all> [--scale smoke|small|paper] [--data DIR] [--truth FILE]
+                  [--truth-metric val_accuracy] [--truth-dataset cifar10-valid] [--partial-data]
+                  [--plan [--json]] (print the resolved configuration and estimated times; run nothing)
                   [--dataset criteo,avazu,kdd2012] [--space small,full] (recsys-search; default all)
                   [--run-id ID] [--results DIR] [--backend …]
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
@@ -67,8 +74,23 @@ const USAGE = `Usage:
 Experiments: ${NAMES.join(", ")} (or their notebooks, e.g. 02-nb201-correlation.ipynb)
 Proxies: ${Object.keys(PROXIES).join(", ")}`;
 
+/** The terminal form of a plan: configuration, phases with estimated minutes, notices. */
+export function formatPlan(p: Plan): string {
+  const lines = [`== ${p.experiment} (scale: ${p.scale}) plan: nothing is run`];
+  lines.push(...JSON.stringify(p.config, null, 2).split("\n").map((l) => `  ${l}`));
+  lines.push(`  estimated wall time (${p.estimate.basis}):`);
+  for (const [k, v] of Object.entries(p.estimate.phases)) lines.push(`    ${k.padEnd(24)} ${(v / 60).toFixed(1)} min`);
+  lines.push(`    ${"total".padEnd(24)} ${(p.estimate.total / 60).toFixed(1)} min`);
+  for (const n of p.notices) lines.push(`  notice: ${n}`);
+  return lines.join("\n");
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
+  // `--plan --json` prints the plan as JSON: a bare --json there means standard output
+  if (argv.includes("--plan")) {
+    argv = argv.map((a, i) => (a === "--json" && (argv[i + 1] ?? "--").startsWith("--") ? "--json=-" : a));
+  }
   try {
     parsed = parseFlags(argv, FLAGS);
   } catch (e) {
@@ -93,6 +115,10 @@ async function main(argv: string[]): Promise<number> {
     json?: string;
     model?: string;
     truth?: string;
+    "truth-metric"?: string;
+    "truth-dataset"?: string;
+    "partial-data"?: boolean;
+    plan?: boolean;
     "run-id"?: string;
     results?: string;
     dataset?: string;
@@ -209,25 +235,49 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const ctxOf = (name: string) => ({
+    scale,
+    dataDir: values.data,
+    truthPath: values.truth,
+    truthMetric: values["truth-metric"],
+    truthDataset: values["truth-dataset"],
+    partialData: values["partial-data"],
+    runId: values["run-id"],
+    resultsRoot: values.results,
+    datasets: values.dataset,
+    spaces: values.space,
+    log: (line: string) => console.log(`  ${line}`),
+    progress: progressCallback(name),
+  });
+  if (values.plan) {
+    const plans = [];
+    for (const name of names) {
+      const e = EXPERIMENTS[name];
+      if (!e?.plan) {
+        console.error(`${name} has no --plan yet`);
+        return 2;
+      }
+      plans.push(await e.plan(ctxOf(name)));
+    }
+    if (values.json) {
+      const text = JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2);
+      if (values.json === "-") console.log(text);
+      else await writeFileAtomic(values.json, text + "\n");
+      if (values.json === "-") return 0;
+    }
+    for (const p of plans) console.log(formatPlan(p));
+    return 0;
+  }
   for (const name of names) {
+    const data = values.data ? `data from ${values.data}` : "generated data";
     console.log(
-      `== ${name} (scale: ${scale}${scale === "smoke" ? ", generated data: numbers are a smoke test" : ""})`,
+      `== ${name} (scale: ${scale}${scale === "smoke" ? `, ${data}: numbers are a smoke test` : ""})`,
     );
     if (name === TRAINING_CHECK) {
       console.log(trainingCheckSummary(await runTrainingCheck(trainingCheckConfig(scale))));
       continue;
     }
-    const out = await EXPERIMENTS[name].run({
-      scale,
-      dataDir: values.data,
-      truthPath: values.truth,
-      runId: values["run-id"],
-      resultsRoot: values.results,
-      datasets: values.dataset,
-      spaces: values.space,
-      log: (line) => console.log(`  ${line}`),
-      progress: progressCallback(name),
-    });
+    const out = await EXPERIMENTS[name].run(ctxOf(name));
     for (const line of out.summary) console.log(`  ${line}`);
     console.log(`done in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);
   }

@@ -307,3 +307,66 @@ async function attachNames(
   }
   if (dataset === "cifar100" && coarse) set.coarseLabelNames = coarse;
 }
+
+/** What {@link loadCifarPartial} read. */
+export interface PartialCifar {
+  set: ImageSet;
+  /** the files read */
+  files: string[];
+  /** whether they are the split's full standard files */
+  complete: boolean;
+}
+
+/**
+ * A CIFAR split from whatever `dir` holds, for a trial of the pipeline on a sample: the full
+ * standard files when present, else the split's standard files that exist (e.g. one
+ * `data_batch_1.bin`), else every binary-version `*.bin` file in `dir` (e.g. a sample of the test
+ * batch). Label names from `batches.meta.txt` or the python-version `batches.meta`. The caller
+ * labels a run on `complete: false` data as partial.
+ */
+export async function loadCifarPartial(dir: string, opts: LoadCifarOptions): Promise<PartialCifar> {
+  const { dataset, split } = opts;
+  const label = opts.label ?? "fine";
+  try {
+    const set = await loadCifar(dir, opts);
+    return { set, files: [], complete: true };
+  } catch (e) {
+    if (!/^Cannot (find|load)/.test((e as Error).message)) throw e;
+  }
+  const lay = LAYOUTS[dataset].bin;
+  let files: string[] = [], base = dir;
+  for (const b of [`${dir}/${lay.folder}`, dir]) {
+    const present = [];
+    for (const f of lay[split]) if (await exists(`${b}/${f}`)) present.push(`${b}/${f}`);
+    if (present.length) {
+      [files, base] = [present, b];
+      break;
+    }
+  }
+  if (files.length === 0) {
+    const found: string[] = [];
+    // only files of whole records of this dataset (a CIFAR-10 sample is no CIFAR-100 file)
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.isFile || !e.name.endsWith(".bin")) continue;
+      const size = (await Deno.stat(`${dir}/${e.name}`)).size;
+      if (size > 0 && size % CIFAR_RECORD_BYTES[dataset] === 0) found.push(`${dir}/${e.name}`);
+    }
+    files = found.sort();
+  }
+  if (files.length === 0) {
+    throw new Error(`Cannot find any ${NAME[dataset]} binary-version file (*.bin) in ${dir}`);
+  }
+  const sets = [];
+  for (const f of files) sets.push(readCifarBin(await Deno.readFile(f), { dataset, file: f, label }));
+  const set = sets.length === 1 ? sets[0] : concatImages(sets);
+  await attachNames(set, base, dataset, "bin", label);
+  if (!set.labelNames && dataset === "cifar10" && (await exists(`${base}/batches.meta`))) {
+    const names = readCifarMeta(await Deno.readFile(`${base}/batches.meta`), `${base}/batches.meta`).fine;
+    if (names.length !== set.classes) {
+      throw new RangeError(`Expected ${set.classes} label names in ${base}/batches.meta: found ${names.length}`);
+    }
+    set.labelNames = names;
+  }
+  checkImageSet(set, `${NAME[dataset]} ${split} (partial)`);
+  return { set, files, complete: false };
+}

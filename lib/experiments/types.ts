@@ -19,6 +19,12 @@ export interface RunContext {
   spaces?: string;
   /** ground-truth file for the CV study (NATS-Bench / NAS-Bench-Suite-Zero / CSV) */
   truthPath?: string;
+  /** metric of the truth file to correlate with (default per source: docs/experiments.md) */
+  truthMetric?: string;
+  /** dataset inside the truth file (default per source, e.g. NATS cifar10 → cifar10-valid) */
+  truthDataset?: string;
+  /** accept a partial copy of the data (one batch, a sample) and label the run so */
+  partialData?: boolean;
   /** results root @default {"results" next to the project} */
   resultsRoot?: string;
   /** reuse a run folder to resume */
@@ -52,4 +58,18 @@ export interface Experiment {
   notebook?: string;
   title: string;
   run(ctx: RunContext): Promise<ExperimentOutput>;
+  /** the resolved configuration and estimated phase times, running nothing (`--plan`) */
+  plan?(ctx: RunContext): Promise<Plan>;
+}
+
+/** What `--plan` prints: the resolved configuration and each phase's estimated wall time. */
+export interface Plan {
+  experiment: string;
+  scale: Scale;
+  /** the settings a run would use (one entry per dataset where there are several) */
+  config: Record<string, unknown>;
+  /** estimated seconds per phase on this machine, and how the estimate was made */
+  estimate: { phases: Record<string, number>; total: number; basis: string };
+  /** what would be skipped or refused, and why */
+  notices: string[];
 }

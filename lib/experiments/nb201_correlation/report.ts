@@ -8,7 +8,7 @@
 import type { Figure } from "../../report/plotly.ts";
 import { type Cell, paperVsOurs } from "../../report/table.ts";
 import { readPaperTable } from "../../report/paper.ts";
-import { flattenCorrelation } from "../pipelines/correlation.ts";
+import { flattenCorrelation, withIntervals } from "../pipelines/correlation.ts";
 import { correlationFigure } from "../pipelines/correlation_figure.ts";
 import type { PerArchStudyResult } from "../pipelines/nb201_per_arch.ts";
 import type { Report } from "../types.ts";
@@ -17,7 +17,7 @@ import type { SupernetStudyResult } from "./supernet.ts";
 /** Tables, figures and summary from each dataset's study and the supernet study of the first. */
 export function nb201CorrelationReport(
   studies: readonly PerArchStudyResult[],
-  supernet: SupernetStudyResult,
+  supernet: SupernetStudyResult | undefined,
   scale: string,
 ): Report {
   const paperAll = (readPaperTable("cv_correlation").toRecords() as Record<string, Cell>[])
@@ -30,39 +30,53 @@ export function nb201CorrelationReport(
     const flat: Record<string, Cell>[] = flattenCorrelation(r.table).map((x) => ({ dataset: d, ...x }));
     correlation.push(...flat);
     const ours = flat.filter((x) => cfg.proxies.includes(String(x.proxy)));
+    const benchmark = !!cfg.truthPath;
+    const on = ["dataset", "proxy", "level"];
     vsPaper.push(
-      ...paperVsOurs(
-        paperAll.filter((x) => x.dataset === d),
+      ...withIntervals(
+        paperVsOurs(paperAll.filter((x) => x.dataset === d), ours, on, "spearman", scale),
         ours,
-        ["dataset", "proxy", "level"],
+        on,
         "spearman",
-        scale,
-      ),
+        benchmark,
+      ).map((x) => ({ ...x, data: r.dataSource, truth: r.truthSource })),
     );
+    const what = benchmark ? "" : "pipeline check, not the benchmark: ";
     figures[`correlation_${d}`] = correlationFigure(
       r.table.filter((t) => cfg.proxies.includes(t.proxy)),
-      `ZiCo vs SiGeo on NB201-${d} (${scale}; ${r.truthSource})`,
+      `${what}ZiCo vs SiGeo on NB201-${d} (${scale}; data ${r.dataSource}; truth ${r.truthSource})`,
     );
+    const ci = (w: { value: number; low: number; high: number }) =>
+      `${w.value.toFixed(2)} [${w.low.toFixed(2)}, ${w.high.toFixed(2)}]`;
     summary.push(
-      `${d}: ground truth ${r.truthSource}`,
-      ...r.table.filter((t) => cfg.proxies.includes(t.proxy)).map((t) =>
-        `  ${t.proxy.padEnd(10)} ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)} Kendall ${
-          t.kendall.value.toFixed(2)
+      `${d}: data ${r.dataSource}; ground truth ${r.truthSource}`,
+      ...r.levels.filter((l) => l.status !== "ran").map((l) =>
+        `  level ${l.level}: ${
+          l.status === "capped"
+            ? `${l.nominalN} samples asked, all ${l.n} used`
+            : l.status === "skipped"
+            ? `skipped (needs ${l.nominalN} samples)`
+            : "not run (no architectures in this scale's budget)"
         }`
+      ),
+      ...r.table.filter((t) => cfg.proxies.includes(t.proxy)).map((t) =>
+        `  ${t.proxy.padEnd(10)} ${t.level.padStart(4)}: n ${t.n}, Spearman ${ci(t.spearman)} Kendall ${
+          ci(t.kendall)
+        } (95 % bootstrap)`
       ),
     );
   }
   const first = studies[0].config.dataset;
-  figures.supernet = correlationFigure(
-    supernet.table,
-    `NB201-${first} supernet warm-up: proxies vs one-shot (${scale})`,
-  );
+  const tables: Report["tables"] = { correlation, vs_paper: vsPaper };
+  if (supernet) {
+    figures.supernet = correlationFigure(
+      supernet.table,
+      `NB201-${first} supernet warm-up: proxies vs one-shot (${scale})`,
+    );
+    tables.supernet_correlation = flattenCorrelation(supernet.table).map((x) => ({ dataset: first, ...x }));
+  }
   return {
-    tables: {
-      correlation,
-      vs_paper: vsPaper,
-      supernet_correlation: flattenCorrelation(supernet.table).map((x) => ({ dataset: first, ...x })),
-    },
+    tables,
     figures,
     summary,
   };

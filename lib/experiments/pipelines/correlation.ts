@@ -6,6 +6,7 @@
  * @module
  */
 import { createRng } from "../../rng.ts";
+import type { Cell } from "../../report/table.ts";
 import { bootstrap, kendall, spearman, topKPrecision, type WithInterval } from "../../report/correlation.ts";
 
 /** One proxy score of one architecture at one warm-up level. */
@@ -101,4 +102,42 @@ export function flattenCorrelation(rows: readonly CorrelationRow[]): Record<stri
     top_k: r.topK,
     seconds_per_arch: r.seconds,
   }));
+}
+
+/**
+ * A paper-vs-ours table (from `paperVsOurs`) with our side's 95 % bootstrap interval and n, and
+ * whether the paper's value lies inside that interval. `benchmarkTruth: false` (our ground truth
+ * is not the benchmark's, e.g. a smoke run's short training) drops `diff`: the two numbers
+ * measure different things. Rows are matched on `on`; `ours` rows carry `<value>_low/_high` and n.
+ */
+export function withIntervals(
+  table: readonly Record<string, Cell>[],
+  ours: readonly Record<string, Cell>[],
+  on: readonly string[],
+  value: string,
+  benchmarkTruth: boolean,
+): Record<string, Cell>[] {
+  const key = (r: Record<string, unknown>) => on.map((k) => String(r[k])).join("\u0000");
+  const byKey = new Map(ours.map((o) => [key(o), o]));
+  return table.map((r) => {
+    const o = byKey.get(key(r));
+    const low = o ? Number(o[`${value}_low`]) : NaN, high = o ? Number(o[`${value}_high`]) : NaN;
+    const p = typeof r.paper === "number" ? r.paper : null;
+    const out: Record<string, Cell> = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (k === "diff" && !benchmarkTruth) continue;
+      out[k] = v;
+      if (k === "ours") {
+        out.ours_low = Number.isFinite(low) ? low : null;
+        out.ours_high = Number.isFinite(high) ? high : null;
+        out.n = o ? (o.n as number) : null;
+      }
+    }
+    out.paper_in_interval = p === null || !Number.isFinite(low) || !Number.isFinite(high)
+      ? null
+      : p >= low && p <= high
+      ? "yes"
+      : "no";
+    return out;
+  });
 }

@@ -43,6 +43,11 @@ import {
 export interface PerArchStudyConfig extends Nb201ImageSpec, TruthSpec {
   /** number of sampled (connected) architectures */
   archs: number;
+  /**
+   * architectures scored at each level (the first k of the sample; one entry per fraction), so
+   * that the costly warmed-up levels fit a time budget @default {every level: archs}
+   */
+  levelArchs?: number[];
   /** warm-up levels as fractions of `nominalPool` */
   fractions: number[];
   /** denominator of the levels (NASLib-SiGeo: 6000 samples = "10 %", i.e. 60 000) */
@@ -68,8 +73,50 @@ export interface PerArchStudyResult {
   truthSource: string;
   scores: ScoreRecord[];
   table: CorrelationRow[];
+  /** what each level ran on: its nominal and actual sample count, architectures, and status */
+  levels: LevelRun[];
+  /** where the images came from (a folder, "generated", or a partial-data label) */
+  dataSource: string;
   /** wall seconds per phase */
   seconds: { truth: number; warmup: number; scoring: number; total: number };
+}
+
+/** One warm-up level as run. */
+export interface LevelRun {
+  level: string;
+  /** max(256, p · nominalPool) */
+  nominalN: number;
+  /** samples actually used */
+  n: number;
+  archs: number;
+  /**
+   * "ran"; "capped": the nominal count exceeds the full training set, which is used whole (as
+   * NASLib-SiGeo's slicing of 60 000 from CIFAR's 50 000 does); "skipped": partial data holds
+   * fewer samples than the level needs, so it is not run; "budget": the scale's budget gives it no
+   * architectures (see the experiment's config)
+   */
+  status: "ran" | "capped" | "skipped" | "budget";
+}
+
+/** Levels of a study on a training set of `trainN` images (`partial`: a sample, not the dataset). */
+export function planLevels(cfg: PerArchStudyConfig, trainN: number, partial: boolean): LevelRun[] {
+  if (cfg.levelArchs && cfg.levelArchs.length !== cfg.fractions.length) {
+    throw new RangeError(
+      `Expected one levelArchs entry per fraction: ${cfg.levelArchs.length} for ${cfg.fractions.length}`,
+    );
+  }
+  return cfg.fractions.map((p, i) => {
+    const nominalN = Math.max(256, Math.round(p * cfg.nominalPool));
+    const archs = Math.min(cfg.levelArchs?.[i] ?? cfg.archs, cfg.archs);
+    const status = archs === 0 ? "budget" : nominalN <= trainN ? "ran" : partial ? "skipped" : "capped";
+    return {
+      level: `${+(100 * p).toPrecision(4)}%`,
+      nominalN,
+      n: status === "skipped" || status === "budget" ? 0 : Math.min(nominalN, trainN),
+      archs: status === "skipped" ? 0 : archs,
+      status,
+    };
+  });
 }
 
 /** Options of {@linkcode runPerArchStudy}. */
@@ -111,10 +158,20 @@ export async function runPerArchStudy(
   await initBackend({ quiet: true });
   await Deno.mkdir(opts.dir, { recursive: true });
   for (const p of [...cfg.proxies, ...cfg.baselines]) getProxy(cvProxyName(p, false));
-  const { train, test, source } = await loadImages(cfg);
+  const { train, test, source, partial } = await loadImages(cfg);
   log(
     `data: ${source} ${cfg.dataset}, ${train.n} train / ${test.n} test images of ${train.height}×${train.width}`,
   );
+  const levels = planLevels(cfg, train.n, partial);
+  for (const l of levels) {
+    if (l.status === "capped") {
+      log(`level ${l.level}: ${l.nominalN} samples asked, the training set has ${l.n}: all ${l.n} used`);
+    }
+    if (l.status === "skipped") {
+      log(`level ${l.level} skipped: it needs ${l.nominalN} samples, the partial data holds ${train.n}`);
+    }
+    if (l.status === "budget") log(`level ${l.level} not run: no architectures in this scale's budget`);
+  }
   const archs = sampleArchs(cfg.archs, cfg.seed);
 
   const tTruth = performance.now();
@@ -125,11 +182,8 @@ export async function runPerArchStudy(
   const truthSeconds = (performance.now() - tTruth) / 1000;
 
   // One augmented draw of the largest pool; level p uses its first N_p samples.
-  const sizes = cfg.fractions.map((p) => Math.max(256, Math.round(p * cfg.nominalPool)));
-  const maxN = Math.max(...sizes);
-  if (maxN > train.n) {
-    throw new RangeError(`Cannot warm up on ${maxN} samples: the training set has ${train.n}`);
-  }
+  const maxN = Math.max(256, ...levels.map((l) => l.n));
+  if (maxN > train.n) throw new RangeError(`Cannot score on ${maxN} samples: the training set has ${train.n}`);
   const order = createRng(cfg.seed, 17).shuffle(Array.from({ length: train.n }, (_, i) => i)).slice(0, maxN);
   const pad = train.height >= 32 ? 4 : 2;
   const pool = toTensors(train, NB201_NORMALIZATION[cfg.dataset], order, cfg.seed, pad);
@@ -138,12 +192,12 @@ export async function runPerArchStudy(
   const scores: ScoreRecord[] = await readJsonl<ScoreRecord>(scoresFile);
   const done = new Set(scores.map((s) => `${s.level}|${s.arch}`));
   let warmupSeconds = 0, scoringSeconds = 0;
-  const total = archs.length * cfg.fractions.length;
+  const total = levels.reduce((t, l) => t + l.archs, 0);
   let count = 0;
   try {
-    for (const [li, p] of cfg.fractions.entries()) {
-      const level = `${+(100 * p).toPrecision(4)}%`;
-      const n = sizes[li];
+    for (const [li, lv] of levels.entries()) {
+      if (lv.status === "skipped" || lv.status === "budget") continue;
+      const { level, n } = lv;
       const warm = n > 256;
       const x = tf.slice(pool.x, 0, n), y = tf.slice(pool.y, 0, n);
       const { batches: nb, batchSize: bs } = cfg.scoring ?? { batches: 4, batchSize: 64 };
@@ -153,7 +207,7 @@ export async function runPerArchStudy(
         y: tf.slice(y, n - nb * bs + bs * b, bs),
       }));
       try {
-        for (const [ai, arch] of archs.entries()) {
+        for (const [ai, arch] of archs.slice(0, lv.archs).entries()) {
           count++;
           if (done.has(`${level}|${arch}`)) continue;
           const net = new Nb201Network(
@@ -187,7 +241,7 @@ export async function runPerArchStudy(
       } finally {
         tf.dispose([x, y, ...batches.flatMap((b) => [b.x, b.y])]);
       }
-      log(`level ${level} (N = ${n}${warm ? `, ${cfg.warmup.epochs}-epoch warm-up` : ", no warm-up"}) done`);
+      log(`level ${level} (N = ${n}, ${lv.archs} archs${warm ? `, ${cfg.warmup.epochs}-epoch warm-up` : ", no warm-up"}) done`);
     }
   } finally {
     tf.dispose([pool.x, pool.y]);
@@ -200,6 +254,8 @@ export async function runPerArchStudy(
     truthSource,
     scores,
     table,
+    levels,
+    dataSource: source,
     seconds: {
       truth: truthSeconds,
       warmup: warmupSeconds,
