@@ -60,9 +60,13 @@ export async function runInFolder(
   const dir = run.path;
   const out = await body(dir, run.manifest);
   // the real data a run read: the files of --data DIR (not its sub-folders) and the truth file
-  for (
-    const f of [...(ctx.dataDir ? await filesIn(ctx.dataDir) : []), ...(ctx.truthPath ? [ctx.truthPath] : [])]
-  ) {
+  // (a NATS-Bench truth folder: its meta file; its 15 625 per-arch files are not hashed)
+  const truth = ctx.truthPath && (await Deno.stat(ctx.truthPath)).isDirectory
+    ? (await filesIn(ctx.truthPath)).filter((f) => f.endsWith("/meta.pickle.pbz2"))
+    : ctx.truthPath
+    ? [ctx.truthPath]
+    : [];
+  for (const f of [...(ctx.dataDir ? await filesIn(ctx.dataDir) : []), ...truth]) {
     if (!run.manifest.data.some((x) => x.path === f)) run.manifest.data.push(await sha256File(f));
   }
   for (const [k, rows] of Object.entries(out.tables)) {
