@@ -79,7 +79,9 @@ export function formatPlan(p: Plan): string {
   const lines = [`== ${p.experiment} (scale: ${p.scale}) plan: nothing is run`];
   lines.push(...JSON.stringify(p.config, null, 2).split("\n").map((l) => `  ${l}`));
   lines.push(`  estimated wall time (${p.estimate.basis}):`);
-  for (const [k, v] of Object.entries(p.estimate.phases)) lines.push(`    ${k.padEnd(24)} ${(v / 60).toFixed(1)} min`);
+  for (const [k, v] of Object.entries(p.estimate.phases)) {
+    lines.push(`    ${k.padEnd(24)} ${(v / 60).toFixed(1)} min`);
+  }
   lines.push(`    ${"total".padEnd(24)} ${(p.estimate.total / 60).toFixed(1)} min`);
   for (const n of p.notices) lines.push(`  notice: ${n}`);
   return lines.join("\n");

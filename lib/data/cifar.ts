@@ -363,7 +363,9 @@ export async function loadCifarPartial(dir: string, opts: LoadCifarOptions): Pro
   if (!set.labelNames && dataset === "cifar10" && (await exists(`${base}/batches.meta`))) {
     const names = readCifarMeta(await Deno.readFile(`${base}/batches.meta`), `${base}/batches.meta`).fine;
     if (names.length !== set.classes) {
-      throw new RangeError(`Expected ${set.classes} label names in ${base}/batches.meta: found ${names.length}`);
+      throw new RangeError(
+        `Expected ${set.classes} label names in ${base}/batches.meta: found ${names.length}`,
+      );
     }
     set.labelNames = names;
   }

@@ -54,7 +54,11 @@ export async function runInFolder(
     runId: ctx.runId ?? env("SIGEO_RUN_ID"),
     config,
     notes: ctx.scale === "smoke"
-      ? [`smoke scale: ${ctx.dataDir ? `data from ${ctx.dataDir}` : "generated data"}, small budgets; numbers are a smoke test`]
+      ? [
+        `smoke scale: ${
+          ctx.dataDir ? `data from ${ctx.dataDir}` : "generated data"
+        }, small budgets; numbers are a smoke test`,
+      ]
       : [],
   });
   const dir = run.path;

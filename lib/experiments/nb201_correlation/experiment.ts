@@ -94,8 +94,12 @@ async function plan(ctx: RunContext): Promise<Plan> {
     const size = (cfg.C / 16) * (cfg.N / 5) * px;
     let warm = 0, score = 0;
     for (const l of levels) {
-      if (l.status === "capped") notices.push(`${cfg.dataset} ${l.level}: ${l.nominalN} asked, all ${l.n} used`);
-      if (l.status === "skipped") notices.push(`${cfg.dataset} ${l.level} skipped: needs ${l.nominalN} images`);
+      if (l.status === "capped") {
+        notices.push(`${cfg.dataset} ${l.level}: ${l.nominalN} asked, all ${l.n} used`);
+      }
+      if (l.status === "skipped") {
+        notices.push(`${cfg.dataset} ${l.level} skipped: needs ${l.nominalN} images`);
+      }
       if (l.status === "skipped" || l.archs === 0) continue;
       if (l.n > 256) {
         warm += l.archs * cfg.warmup.epochs * Math.ceil(l.n / cfg.warmup.batchSize) * SMALL_COSTS.step * size;
@@ -118,7 +122,9 @@ async function plan(ctx: RunContext): Promise<Plan> {
       dataset: cfg.dataset,
       C: cfg.C,
       N: cfg.N,
-      data: ctx.dataDir ? (found[i].records !== undefined ? `${ctx.dataDir} (partial)` : ctx.dataDir) : "generated",
+      data: ctx.dataDir
+        ? (found[i].records !== undefined ? `${ctx.dataDir} (partial)` : ctx.dataDir)
+        : "generated",
       train_images: trainN,
       truth: ctx.truthPath
         ? `${ctx.truthPath} (${cfg.truthDataset} ${cfg.truthMetric})`

@@ -39,10 +39,24 @@ Deno.test("plan: resolved settings and estimates, absent datasets noticed, nothi
       truthMetric: "test_accuracy",
       partialData: true,
     });
-    const ds = p.config.datasets as { dataset: string; C: number; N: number; train_images: number; truth: string; levels: { status: string; archs: number }[] }[];
+    const ds = p.config.datasets as {
+      dataset: string;
+      C: number;
+      N: number;
+      train_images: number;
+      truth: string;
+      levels: { status: string; archs: number }[];
+    }[];
     assert.deepEqual(ds.map((d) => [d.dataset, d.C, d.N, d.train_images]), [["cifar10", 16, 5, 300]]);
     assert.match(ds[0].truth, /cifar10 test_accuracy/);
-    assert.deepEqual(ds[0].levels.map((l) => l.status), ["ran", "budget", "budget", "budget", "budget", "budget"]);
+    assert.deepEqual(ds[0].levels.map((l) => l.status), [
+      "ran",
+      "budget",
+      "budget",
+      "budget",
+      "budget",
+      "budget",
+    ]);
     assert.ok(p.notices.some((n) => /cifar100 skipped: no cifar100 training files/.test(n)));
     assert.ok(p.notices.some((n) => /ImageNet16-120 skipped/.test(n)));
     assert.ok(p.notices.some((n) => /supernet study .* not run at small/.test(n)));
@@ -56,7 +70,8 @@ Deno.test("plan: resolved settings and estimates, absent datasets noticed, nothi
 });
 
 Deno.test({
-  name: "smoke on the real CIFAR-10 sample with NATS-Bench truth: partial data labelled, levels it lacks skipped",
+  name:
+    "smoke on the real CIFAR-10 sample with NATS-Bench truth: partial data labelled, levels it lacks skipped",
   ignore: !hasSample,
   sanitizeResources: false,
   fn: async () => {

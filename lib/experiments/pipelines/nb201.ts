@@ -108,7 +108,12 @@ export async function loadImages(
   const classes = spec.dataset === "cifar10" ? 10 : spec.dataset === "cifar100" ? 100 : 120;
   const gen = (n: number, seed: number) =>
     generateImages({ n, classes, seed, height: spec.imageSize, width: spec.imageSize, noise: spec.noise });
-  return { train: gen(spec.trainN, spec.seed), test: gen(spec.testN, spec.seed + 1), source: "generated", partial: false };
+  return {
+    train: gen(spec.trainN, spec.seed),
+    test: gen(spec.testN, spec.seed + 1),
+    source: "generated",
+    partial: false,
+  };
 }
 
 /** The kinds of ground-truth file. */
@@ -274,7 +279,10 @@ export async function groundTruth(
   let truth: Map<string, number>;
   let truthSource: string;
   if (cfg.truthPath) {
-    const sel = truthSelection(cfg.truthPath, cfg.dataset, { metric: cfg.truthMetric, dataset: cfg.truthDataset });
+    const sel = truthSelection(cfg.truthPath, cfg.dataset, {
+      metric: cfg.truthMetric,
+      dataset: cfg.truthDataset,
+    });
     // NATS folders hold one file per architecture: read only the sampled ones
     const t: Nb201Truth = sel.source === "nats"
       ? await readNatsBenchPath(cfg.truthPath, { archs, datasets: [sel.dataset as NatsDatasetName] })

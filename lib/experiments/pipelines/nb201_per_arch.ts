@@ -183,7 +183,9 @@ export async function runPerArchStudy(
 
   // One augmented draw of the largest pool; level p uses its first N_p samples.
   const maxN = Math.max(256, ...levels.map((l) => l.n));
-  if (maxN > train.n) throw new RangeError(`Cannot score on ${maxN} samples: the training set has ${train.n}`);
+  if (maxN > train.n) {
+    throw new RangeError(`Cannot score on ${maxN} samples: the training set has ${train.n}`);
+  }
   const order = createRng(cfg.seed, 17).shuffle(Array.from({ length: train.n }, (_, i) => i)).slice(0, maxN);
   const pad = train.height >= 32 ? 4 : 2;
   const pool = toTensors(train, NB201_NORMALIZATION[cfg.dataset], order, cfg.seed, pad);
@@ -241,7 +243,11 @@ export async function runPerArchStudy(
       } finally {
         tf.dispose([x, y, ...batches.flatMap((b) => [b.x, b.y])]);
       }
-      log(`level ${level} (N = ${n}, ${lv.archs} archs${warm ? `, ${cfg.warmup.epochs}-epoch warm-up` : ", no warm-up"}) done`);
+      log(
+        `level ${level} (N = ${n}, ${lv.archs} archs${
+          warm ? `, ${cfg.warmup.epochs}-epoch warm-up` : ", no warm-up"
+        }) done`,
+      );
     }
   } finally {
     tf.dispose([pool.x, pool.y]);

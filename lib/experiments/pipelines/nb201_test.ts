@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { findImageData, groundTruth, loadImages, sampleArchs, type TruthSpec, truthSelection } from "./nb201.ts";
+import {
+  findImageData,
+  groundTruth,
+  loadImages,
+  sampleArchs,
+  truthSelection,
+  type TruthSpec,
+} from "./nb201.ts";
 import { writeNatsTssFixture } from "../../benchmarks/testing/nats_fixture.ts";
 import { formatTruthCsv, formatZcSuiteJson } from "../../benchmarks/nb201_truth.ts";
 import { encodeCifarBin, generateImages, writeCifarTree } from "../../data/gen_images.ts";
@@ -20,7 +27,11 @@ const none = {} as ImageSet;
 Deno.test("truthSelection: NASLib's convention per source; flags override", () => {
   const dir = Deno.makeTempDirSync();
   try {
-    assert.deepEqual(truthSelection(dir, "cifar10"), { source: "nats", dataset: "cifar10-valid", metric: "val_accuracy" });
+    assert.deepEqual(truthSelection(dir, "cifar10"), {
+      source: "nats",
+      dataset: "cifar10-valid",
+      metric: "val_accuracy",
+    });
     assert.deepEqual(truthSelection(`${dir}/x.pbz2`, "cifar100"), {
       source: "nats",
       dataset: "cifar100",
@@ -36,7 +47,10 @@ Deno.test("truthSelection: NASLib's convention per source; flags override", () =
       dataset: "ImageNet16-120",
       metric: "test_accuracy",
     });
-    assert.deepEqual(truthSelection(dir, "cifar10", { dataset: "cifar10", metric: "test_accuracy" }).dataset, "cifar10");
+    assert.deepEqual(
+      truthSelection(dir, "cifar10", { dataset: "cifar10", metric: "test_accuracy" }).dataset,
+      "cifar10",
+    );
     assert.throws(() => truthSelection(dir, "cifar10", { dataset: "mnist" }), /cifar10-valid, cifar10/);
     assert.throws(() => truthSelection(`${dir}/nothing.txt`, "cifar10"), /NATS-Bench tss folder/);
   } finally {
@@ -70,7 +84,12 @@ Deno.test("groundTruth: NATS folder, Suite-Zero JSON and CSV routes read the cho
     );
     archs.forEach((a, i) => assert.ok(Math.abs(test.truth.get(a)! - (50 + i + 0.888 + 0.0002)) < 1e-9));
 
-    const records = archs.map((arch, i) => ({ arch, dataset: "cifar10", metric: "val_accuracy", value: 90 - i }));
+    const records = archs.map((arch, i) => ({
+      arch,
+      dataset: "cifar10",
+      metric: "val_accuracy",
+      value: 90 - i,
+    }));
     await Deno.writeTextFile(`${dir}/zc.json`, formatZcSuiteJson(records));
     const zc = await groundTruth({ ...spec, truthPath: `${dir}/zc.json` }, archs, none, none, "x", opts);
     assert.deepEqual(archs.map((a) => zc.truth.get(a)), [90, 89, 88, 87, 86]);

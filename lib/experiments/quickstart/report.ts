@@ -24,10 +24,20 @@ export function quickstartReport(r: QuickstartResult): Report {
   return {
     tables: { scores, correlation: flattenCorrelation(r.study.table) },
     figures: {
-      correlation: correlationFigure(r.study.table, "Ranking quality vs warm-up (quickstart)"),
+      correlation: correlationFigure(
+        r.study.table,
+        "Pipeline check, not the paper: ranking quality vs warm-up on generated images (quickstart)",
+      ),
     },
-    summary: r.study.table.map((t) =>
-      `${t.proxy.padEnd(8)} warm-up ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)}`
-    ),
+    summary: [
+      "part 2 ranks architectures on generated images against their own short training, not NAS-Bench-201: " +
+      "its numbers test the pipeline, not the paper (the paper's: `deno task reproduce nb201-correlation " +
+      '--scale small`, README "Reproduce the paper")',
+      ...r.study.table.map((t) =>
+        `${t.proxy.padEnd(8)} warm-up ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)} [${
+          t.spearman.low.toFixed(2)
+        }, ${t.spearman.high.toFixed(2)}] (95 % bootstrap, n ${t.n})`
+      ),
+    ],
   };
 }
