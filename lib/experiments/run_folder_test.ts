@@ -49,7 +49,7 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
     // only the files directly in --data, with sha256("abc")
     assert.deepEqual(m.data.map((d: { path: string }) => d.path), [`${data}/a.txt`]);
     assert.equal(m.data[0].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    assert.deepEqual(m.notes, ["smoke scale: generated data, small budgets; numbers are a smoke test"]);
+    assert.deepEqual(m.notes, [`smoke scale: data from ${data}, small budgets; numbers are a smoke test`]);
     // a resume of the same folder: total seconds add up over the attempts
     const again = await runInFolder(
       "demo-exp",

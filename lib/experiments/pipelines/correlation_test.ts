@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { correlationTable, flattenCorrelation, type ScoreRecord } from "./correlation.ts";
+import { correlationTable, flattenCorrelation, type ScoreRecord, withIntervals } from "./correlation.ts";
 
 Deno.test("correlationTable: synthetic ground truth with a known ranking", () => {
   const archs = Array.from({ length: 20 }, (_, i) => `a${i}`);
@@ -40,4 +40,34 @@ Deno.test("correlationTable: synthetic ground truth with a known ranking", () =>
   const flat = flattenCorrelation(table);
   assert.equal(flat[1].spearman, 1);
   assert.deepEqual(Object.keys(flat[0]).slice(0, 4), ["proxy", "level", "n", "non_finite"]);
+});
+
+Deno.test("withIntervals: our interval and n beside ours, paper inside or not, diff dropped without the benchmark", () => {
+  const table = [
+    { proxy: "zico", level: "0%", paper: 0.74, ours: 0.6, diff: -0.14, scale: "small" },
+    { proxy: "sigeo", level: "0%", paper: 0.78, ours: 0.7, diff: -0.08, scale: "small" },
+    { proxy: "sigeo", level: "10%", paper: 0.83, ours: null, diff: null, scale: "small" },
+  ];
+  const ours = [
+    { proxy: "zico", level: "0%", n: 75, spearman: 0.6, spearman_low: 0.45, spearman_high: 0.72 },
+    { proxy: "sigeo", level: "0%", n: 75, spearman: 0.7, spearman_low: 0.58, spearman_high: 0.8 },
+  ];
+  const a = withIntervals(table, ours, ["proxy", "level"], "spearman", true);
+  assert.deepEqual(a[0], {
+    proxy: "zico",
+    level: "0%",
+    paper: 0.74,
+    ours: 0.6,
+    ours_low: 0.45,
+    ours_high: 0.72,
+    n: 75,
+    diff: -0.14,
+    scale: "small",
+    paper_in_interval: "no",
+  });
+  assert.equal(a[1].paper_in_interval, "yes");
+  assert.equal(a[2].paper_in_interval, null);
+  assert.equal(a[2].n, null);
+  const b = withIntervals(table, ours, ["proxy", "level"], "spearman", false);
+  assert.ok(b.every((r) => !("diff" in r)));
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
-import { type PerArchStudyConfig, runPerArchStudy } from "./nb201_per_arch.ts";
+import { type PerArchStudyConfig, planLevels, runPerArchStudy } from "./nb201_per_arch.ts";
 import { readJsonl } from "../../io.ts";
 
 const tiny: PerArchStudyConfig = {
@@ -63,4 +63,32 @@ Deno.test("runPerArchStudy: tiny study end to end, resumed without recomputing, 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("planLevels: nominal N = max(256, p · pool); capped on the full set, skipped on partial data", () => {
+  const cfg = { ...tiny, fractions: [0, 0.1, 1], nominalPool: 60000, archs: 20, levelArchs: [20, 5, 0] };
+  assert.deepEqual(planLevels(cfg, 50000, false), [
+    { level: "0%", nominalN: 256, n: 256, archs: 20, status: "ran" },
+    { level: "10%", nominalN: 6000, n: 6000, archs: 5, status: "ran" },
+    { level: "100%", nominalN: 60000, n: 0, archs: 0, status: "budget" },
+  ]);
+  assert.deepEqual(planLevels({ ...cfg, levelArchs: undefined }, 50000, false)[2], {
+    level: "100%",
+    nominalN: 60000,
+    n: 50000,
+    archs: 20,
+    status: "capped",
+  });
+  assert.deepEqual(
+    planLevels({ ...cfg, levelArchs: undefined }, 500, true).map((l) => [l.status, l.n, l.archs]),
+    [
+      ["ran", 256, 20],
+      ["skipped", 0, 0],
+      ["skipped", 0, 0],
+    ],
+  );
+  assert.throws(
+    () => planLevels({ ...cfg, levelArchs: [1] }, 500, true),
+    /one levelArchs entry per fraction/,
+  );
 });
