@@ -17,9 +17,38 @@ const RESULTS = new URL("../../results", import.meta.url).pathname;
 
 /** What an experiment's body returns: its report, its phase timings and its evaluation count. */
 export interface RunBodyOutput extends Report {
-  /** seconds per phase (a resumed body counts what it replays) */
+  /** this attempt's wall seconds per phase, added to the manifest's sums over attempts */
   seconds: Record<string, number>;
+  /**
+   * the run's costs in seconds as its own records sum them over every attempt (histories,
+   * checkpoints); they replace the manifest's `costs`
+   */
+  costs?: Record<string, number>;
   evaluations?: number;
+}
+
+/**
+ * Mark the run `interrupted` on SIGINT/SIGTERM and exit (130/143), so a stopped run never keeps
+ * "running". Not in a Jupyter kernel, where SIGINT interrupts a cell and the kernel lives on.
+ * Returns the function that removes the listeners.
+ */
+function onStopSignals(run: RunDir, t0: number): () => void {
+  if ((Deno as unknown as { jupyter?: unknown }).jupyter !== undefined || Deno.build.os === "windows") {
+    return () => {};
+  }
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    const fn = () => {
+      run.stop("interrupted", sig, (performance.now() - t0) / 1000).finally(() => Deno.exit(code));
+    };
+    try {
+      Deno.addSignalListener(sig, fn);
+      listeners.push([sig, fn]);
+    } catch {
+      // signals unavailable (no permission): a stopped run is then found "running" on resume
+    }
+  }
+  return () => listeners.forEach(([sig, fn]) => Deno.removeSignalListener(sig, fn));
 }
 
 /** The plain files directly in `dir`, sorted (none when it is not a folder). */
@@ -58,7 +87,16 @@ export async function runInFolder(
       : [],
   });
   const dir = run.path;
-  const out = await body(dir, run.manifest);
+  const removeListeners = onStopSignals(run, t0);
+  let out: RunBodyOutput;
+  try {
+    out = await body(dir, run.manifest);
+  } catch (e) {
+    await run.stop("failed", e instanceof Error ? e.message : String(e), (performance.now() - t0) / 1000);
+    throw e;
+  } finally {
+    removeListeners();
+  }
   // the real data a run read: the files of --data DIR (not its sub-folders) and the truth file
   for (
     const f of [...(ctx.dataDir ? await filesIn(ctx.dataDir) : []), ...(ctx.truthPath ? [ctx.truthPath] : [])]
@@ -73,9 +111,13 @@ export async function runInFolder(
   }
   for (const [k, fig] of Object.entries(out.figures)) await writeFigureHtml(`${dir}/${k}.html`, fig);
   const seconds = (performance.now() - t0) / 1000;
-  // `total` adds up the attempts of a resumed folder
-  const total = (run.manifest.seconds.total ?? 0) + seconds;
-  run.manifest.seconds = { ...run.manifest.seconds, ...out.seconds, total };
+  // phase seconds (and `total`) add up over the attempts of a resumed folder
+  const attempt = run.attempt;
+  for (const [k, v] of Object.entries({ ...out.seconds, total: seconds })) {
+    run.manifest.seconds[k] = (run.manifest.seconds[k] ?? 0) + v;
+    if (attempt) attempt.seconds[k] = (attempt.seconds[k] ?? 0) + v;
+  }
+  if (out.costs) run.manifest.costs = out.costs;
   run.manifest.evaluations = out.evaluations ?? null;
   await run.finish();
   return {

@@ -90,6 +90,12 @@ export interface WarmupResult {
   seconds: number;
   /** the step the run resumed from (0 when it started fresh) */
   resumedFrom: number;
+  /**
+   * training seconds up to each level, summed over every attempt of a resumed run (kept in the
+   * checkpoints): the warm-up cost of searching at that level. A kill loses only the seconds of the
+   * steps after the last checkpoint, which the resume trains (and counts) again.
+   */
+  levelSeconds: Record<string, number>;
 }
 
 interface CheckpointMeta {
@@ -97,6 +103,9 @@ interface CheckpointMeta {
   optimizer: { steps: number; slots: Record<string, string[]> };
   lossSums: Record<string, number>;
   levelsDone: string[];
+  /** training seconds of the steps before `step`, over all attempts (absent in older checkpoints) */
+  trainSeconds?: number;
+  levelSeconds?: Record<string, number>;
 }
 
 function variablesOf(opts: SupernetWarmupOptions): Map<string, tf.Variable> {
@@ -168,6 +177,8 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
   let step = 0;
   let lossSums: Record<string, number> = {};
   let done = new Set<string>();
+  let trainSeconds = 0;
+  let levelSeconds: Record<string, number> = {};
   if (opts.checkpointDir) {
     await Deno.mkdir(opts.checkpointDir, { recursive: true });
     const m = await readRolling(opts.checkpointDir, opts);
@@ -175,12 +186,20 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
       step = m.step;
       lossSums = m.lossSums;
       done = new Set(m.levelsDone);
+      trainSeconds = m.trainSeconds ?? 0;
+      levelSeconds = m.levelSeconds ?? {};
     }
   }
   const resumedFrom = step;
   const save = async () => {
     if (opts.checkpointDir) {
-      await writeRolling(opts.checkpointDir, opts, { step, lossSums, levelsDone: [...done] });
+      await writeRolling(opts.checkpointDir, opts, {
+        step,
+        lossSums,
+        levelsDone: [...done],
+        trainSeconds,
+        levelSeconds,
+      });
     }
   };
   const meanLoss: Record<string, number> = {};
@@ -188,6 +207,7 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
   for (const level of levels) {
     const segment = `${prevStep}-${level.step}`;
     while (step < level.step) {
+      const tStep = performance.now();
       let loss: number;
       if (opts.stepAt) loss = opts.stepAt(step, opts.lr(step));
       else {
@@ -201,10 +221,12 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
       lossSums[segment] = (lossSums[segment] ?? 0) + loss;
       opts.onStep?.(step, loss);
       step++;
+      trainSeconds += (performance.now() - tStep) / 1000;
       if (opts.checkpointDir && step % every === 0 && step < level.step) await save();
     }
     if (level.step > prevStep) meanLoss[level.label] = lossSums[segment] / (level.step - prevStep);
     prevStep = level.step;
+    levelSeconds[level.label] ??= trainSeconds;
     if (!done.has(level.label)) {
       await save(); // state at the level, before scoring: a crash while scoring resumes here
       await opts.onLevel(level);
@@ -212,7 +234,13 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
       await save();
     }
   }
-  return { steps: step, meanLoss, seconds: (performance.now() - t0) / 1000, resumedFrom };
+  return {
+    steps: step,
+    meanLoss,
+    seconds: (performance.now() - t0) / 1000,
+    resumedFrom,
+    levelSeconds,
+  };
 }
 
 /** Options of {@linkcode warmupPerArch} (NASLib-SiGeo defaults). */
