@@ -8,7 +8,7 @@
  */
 import { initBackend } from "../backend.ts";
 import { env } from "../env.ts";
-import { writeFigureHtml } from "../report/plotly.ts";
+import { type Figure, inJupyter, writeFigureHtml, writePlotlyLibrary } from "../report/plotly.ts";
 import { writeTable } from "../report/table.ts";
 import { type Manifest, RunDir, sha256File } from "../report/manifest.ts";
 import type { ExperimentOutput, Report, RunContext } from "./types.ts";
@@ -25,6 +25,32 @@ export interface RunBodyOutput extends Report {
    */
   costs?: Record<string, number>;
   evaluations?: number;
+  /** how the random streams derive from the config's seeds (data, init, sampling, batches) */
+  seeds?: Record<string, number | string>;
+}
+
+/** A figure whose title says it comes from a smoke run (unless it already does). */
+export function smokeTitled(fig: Figure): Figure {
+  const t = fig.layout?.title;
+  const text = typeof t === "string" ? t : (t as { text?: string } | undefined)?.text ?? "";
+  if (/smoke/i.test(text)) return fig;
+  const label = text ? `${text} <sup>(smoke scale: generated data)</sup>` : "smoke scale: generated data";
+  const title = typeof t === "object" && t !== null ? { ...t, text: label } : { text: label };
+  return { ...fig, layout: { ...fig.layout, title } };
+}
+
+/** Every `seed` in a config, named by where it is (`seed`, `[0].seed`, `cv.seed`, …). */
+export function seedsOf(config: unknown, at = ""): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (Array.isArray(config)) config.forEach((v, i) => Object.assign(out, seedsOf(v, `${at}[${i}]`)));
+  else if (config !== null && typeof config === "object") {
+    for (const [k, v] of Object.entries(config)) {
+      const path = at ? `${at}.${k}` : k;
+      if (/seed$/i.test(k) && typeof v === "number") out[path] = v;
+      else Object.assign(out, seedsOf(v, path));
+    }
+  }
+  return out;
 }
 
 /**
@@ -33,7 +59,7 @@ export interface RunBodyOutput extends Report {
  * Returns the function that removes the listeners.
  */
 function onStopSignals(run: RunDir, t0: number): () => void {
-  if ((Deno as unknown as { jupyter?: unknown }).jupyter !== undefined || Deno.build.os === "windows") {
+  if (inJupyter() || Deno.build.os === "windows") {
     return () => {};
   }
   const listeners: [Deno.Signal, () => void][] = [];
@@ -82,6 +108,7 @@ export async function runInFolder(
     scale: ctx.scale,
     runId: ctx.runId ?? env("SIGEO_RUN_ID"),
     config,
+    seeds: seedsOf(config),
     notes: ctx.scale === "smoke"
       ? ["smoke scale: generated data, small budgets; numbers are a smoke test"]
       : [],
@@ -103,13 +130,23 @@ export async function runInFolder(
   ) {
     if (!run.manifest.data.some((x) => x.path === f)) run.manifest.data.push(await sha256File(f));
   }
+  const smoke = ctx.scale === "smoke" ? ", generated data: a smoke test, not the paper's numbers" : "";
   for (const [k, rows] of Object.entries(out.tables)) {
     await writeTable(dir, k, rows, {
-      caption: `${name}: ${k} (${ctx.scale} scale)`,
+      caption: `${name}: ${k} (${ctx.scale} scale${smoke})`,
       label: `tab:${name}-${k}`,
     });
   }
-  for (const [k, fig] of Object.entries(out.figures)) await writeFigureHtml(`${dir}/${k}.html`, fig);
+  // one copy of the Plotly library per run folder, shared by its figures
+  if (Object.keys(out.figures).length > 0) await writePlotlyLibrary(`${dir}/plotly.min.js`);
+  for (const [k, fig] of Object.entries(out.figures)) {
+    await writeFigureHtml(
+      `${dir}/${k}.html`,
+      ctx.scale === "smoke" ? smokeTitled(fig) : fig,
+      undefined,
+      "plotly.min.js",
+    );
+  }
   const seconds = (performance.now() - t0) / 1000;
   // phase seconds (and `total`) add up over the attempts of a resumed folder
   const attempt = run.attempt;
@@ -118,6 +155,7 @@ export async function runInFolder(
     if (attempt) attempt.seconds[k] = (attempt.seconds[k] ?? 0) + v;
   }
   if (out.costs) run.manifest.costs = out.costs;
+  Object.assign(run.manifest.seeds, out.seeds ?? {});
   run.manifest.evaluations = out.evaluations ?? null;
   await run.finish();
   return {

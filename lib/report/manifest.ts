@@ -49,7 +49,8 @@ export interface Manifest {
   started: string;
   finished: string | null;
   config: unknown;
-  seeds: Record<string, number>;
+  /** every seed in the config, and how the run derives its random streams from them */
+  seeds: Record<string, number | string>;
   backend: BackendInfo | null;
   /** npm packages pinned in deno.json */
   libraries: Record<string, string>;

@@ -138,22 +138,35 @@ export async function display(fig: Figure): Promise<void> {
 /** Same as {@linkcode display} (the notebooks' name for it). */
 export const show: (fig: Figure) => Promise<void> = display;
 
-/** A self-contained HTML page of one or more figures (library inlined), written atomically. */
+/**
+ * An HTML page of one or more figures, written atomically: self-contained (library inlined), or,
+ * with `librarySrc`, loading the library from that relative path — the run folders share one
+ * copy (written by {@linkcode writePlotlyLibrary}) instead of ~4.8 MB per figure.
+ */
 export async function writeFigureHtml(
   path: string,
   figs: Figure | Figure[],
   pageTitle?: string,
+  librarySrc?: string,
 ): Promise<void> {
   const list = Array.isArray(figs) ? figs : [figs];
   const name = pageTitle ?? title(list[0]);
+  const lib = librarySrc
+    ? `<script src="${librarySrc.replace(/[<>"&]/g, "")}"></script>`
+    : `<script>${await plotlyLibrary()}</script>`;
   const html = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>${name.replace(/</g, "&lt;")}</title>
-<script>${await plotlyLibrary()}</script></head>
+${lib}</head>
 <body style="font-family:sans-serif">
 ${list.map((f, i) => figureDiv(f, `fig-${i + 1}`)).join("\n")}
 </body></html>
 `;
   await writeFileAtomic(path, html);
+}
+
+/** Write the Plotly library to `path` (atomically), for pages made with `librarySrc`. */
+export async function writePlotlyLibrary(path: string): Promise<void> {
+  await writeFileAtomic(path, await plotlyLibrary());
 }
 
 /** Browser names looked up on PATH, in order. */

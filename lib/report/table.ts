@@ -250,7 +250,11 @@ export async function writeTable(
   const df = Array.isArray(data) ? recordsToFrame(rows) : data as pl.DataFrame;
   const files = [`${dir}/${name}.csv`, `${dir}/${name}.md`, `${dir}/${name}.tex`];
   await writeFileAtomic(files[0], df.writeCSV().toString());
-  await writeFileAtomic(files[1], toMarkdown(rows, opts));
+  // the caption heads the Markdown too (Pandoc's `Table:` line), e.g. to say a run was a smoke test
+  await writeFileAtomic(
+    files[1],
+    (opts.caption ? `Table: ${opts.caption}\n\n` : "") + toMarkdown(rows, opts),
+  );
   await writeFileAtomic(files[2], toLatex(rows, opts));
   return files;
 }
@@ -261,7 +265,13 @@ export function recordsToFrame(rows: readonly Record<string, Cell>[]): pl.DataFr
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
   const data: Record<string, Cell[]> = {};
   for (const c of cols) data[c] = rows.map((r) => r[c] ?? null);
-  return pl.DataFrame(data);
+  const df = pl.DataFrame(data);
+  // a column of whole numbers is an integer column (CSV `3`, not `3.0`)
+  const ints = cols.filter((c) =>
+    data[c].some((v) => typeof v === "number") &&
+    data[c].every((v) => v === null || (typeof v === "number" && Number.isSafeInteger(v)))
+  );
+  return ints.length ? df.withColumns(...ints.map((c) => pl.col(c).cast(pl.Int64))) : df;
 }
 
 /** `v` rounded to `digits` decimals for a table cell; NaN and ±Infinity are kept as they are. */

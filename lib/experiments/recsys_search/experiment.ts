@@ -63,6 +63,19 @@ export const recsysSearch: Experiment = {
         ...recsysSearchReport(runs, datasets, ctx.scale),
         // this process's wall time per run; the costs come from the runs' own records
         seconds,
+        seeds: Object.fromEntries(configs.flatMap((c) => {
+          const k = `${c.dataset}-${c.space}`, s = c.seed;
+          return [
+            ...(c.dataFile ? [] : [[`${k}.data (generator)`, s]]),
+            [`${k}.split (stratified 8/1/1)`, s],
+            [`${k}.batches (training order)`, `rng(${s}, 0x3a11)`],
+            [`${k}.supernet init`, `rng(${s}, 3)`],
+            [`${k}.warm-up path of step t`, `rng(${s}, 50000 + t)`],
+            [`${k}.search sampling (evolution, random)`, s],
+            [`${k}.final: init and order of top-k candidate i`, `rng(${s} + i)`],
+            [`${k}.final: retrain of the best`, `rng(${s} + 100)`],
+          ];
+        })),
         costs: Object.fromEntries(
           runs.flatMap((r) =>
             r.methods.flatMap((m) => [
