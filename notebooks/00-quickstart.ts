@@ -34,7 +34,7 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
 import { lineProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
-import { recordsToFrame } from "../lib/report/table.ts";
+import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo, initBackend } from "../lib/backend.ts";
 // for SiGeo by hand: data, one network, the gradient statistics, and the registry to compare with
 import * as tf from "../lib/tf.ts";
@@ -120,7 +120,7 @@ console.log(
 // `zico`, `fr` and `loss` are SiGeo's terms — the ZiCo term differs from plain ZiCo because of those steps.
 
 // %%
-recordsToFrame(out.tables.scores);
+notebookTable(out.tables.scores);
 
 // %% [markdown]
 // ## 2. Ranking quality vs warm-up
@@ -132,7 +132,7 @@ recordsToFrame(out.tables.scores);
 // mechanics, not the paper's numbers (see notebook 02).
 
 // %%
-recordsToFrame(out.tables.correlation);
+notebookTable(out.tables.correlation);
 
 // %%
 await show(out.figures.correlation);

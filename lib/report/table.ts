@@ -278,3 +278,49 @@ export function recordsToFrame(rows: readonly Record<string, Cell>[]): pl.DataFr
 export function round(v: number, digits = 4): number {
   return Number.isFinite(v) ? +v.toFixed(digits) : v;
 }
+
+/**
+ * Decimals a column's numbers mean, from its name: correlations (ρ, τ, Spearman, Kendall,
+ * Pearson, their interval bounds) 3, losses, AUCs and accuracies 4; other columns as
+ * {@linkcode formatCell} writes them (integers whole, else 4 decimals).
+ */
+export function meaningfulDecimals(column: string): number | undefined {
+  if (/rho|tau|spearman|kendall|pearson|corr|ρ|τ/i.test(column)) return 3;
+  if (/loss|auc|acc/i.test(column)) return 4;
+  return undefined;
+}
+
+const escapeHtml = (s: string) =>
+  s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/**
+ * A table for a notebook cell: shown as HTML (long labels wrap, so it fits the page) and Markdown,
+ * its numbers rounded to their meaning ({@linkcode meaningfulDecimals}) unless `fmt` says
+ * otherwise. Full precision stays in the run folder's CSV.
+ */
+export function notebookTable(
+  data: pl.DataFrame | readonly Record<string, Cell>[],
+  fmt: TableFormat = {},
+): { [k: symbol]: () => Record<string, string> } {
+  const rows = toRecords(data);
+  const cols = columnsOf(rows, fmt);
+  const decimals: Record<string, number> = {};
+  for (const c of cols) {
+    const d = fmt.decimals?.[c] ?? meaningfulDecimals(c);
+    if (d !== undefined) decimals[c] = d;
+  }
+  const f: TableFormat = { ...fmt, decimals };
+  const align = alignments(rows, cols, f);
+  const cell = (tag: string, text: string, i: number) =>
+    `<${tag} style="text-align:${align[i]};white-space:normal;overflow-wrap:anywhere;max-width:16em">${
+      escapeHtml(text)
+    }</${tag}>`;
+  const html = `<table style="table-layout:auto;max-width:100%;font-size:0.9em">` +
+    `<thead><tr>${cols.map((c, i) => cell("th", f.headers?.[c] ?? c, i)).join("")}</tr></thead><tbody>` +
+    rows.map((r) => `<tr>${cols.map((c, i) => cell("td", cellText(r, c, f), i)).join("")}</tr>`).join("") +
+    `</tbody></table>`;
+  const md = toMarkdown(rows, f);
+  return {
+    [Symbol.for("Jupyter.display")]: () => ({ "text/html": html, "text/markdown": md, "text/plain": md }),
+  };
+}
