@@ -260,14 +260,6 @@ export function cifarLayout(dataset: CifarDataset, format: "bin" | "python") {
   return LAYOUTS[dataset][format];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Options of {@link loadCifar}. */
 export interface LoadCifarOptions {
   dataset: CifarDataset;

@@ -194,7 +194,7 @@ export async function openInput(path: string, opts: OpenInputOptions): Promise<I
     }
 
     // raw file chunks (the head first), for the decompressors
-    async function* fileChunks(): AsyncGenerator<Uint8Array<ArrayBuffer>> {
+    const fileChunks = async function* (): AsyncGenerator<Uint8Array<ArrayBuffer>> {
       if (headLen > 0) yield first.slice();
       for (;;) {
         const buf = new Uint8Array(1 << 20);
@@ -203,7 +203,7 @@ export async function openInput(path: string, opts: OpenInputOptions): Promise<I
         filePosition += got;
         yield buf.subarray(0, got);
       }
-    }
+    };
 
     // decompressed bytes, pulled in pieces; `pending` holds what the caller has not taken yet
     let pending: Uint8Array = new Uint8Array(0), pendingPos = 0;

@@ -214,6 +214,7 @@ Deno.test("recsys readers: another dataset's file is named from its first record
         assert.equal(e.name, "SyntaxError", e.message);
         assert.ok(e.message.includes(`${dir}/${name}`), e.message);
         assert.match(e.message, re);
+        // deno-lint-ignore no-control-regex
         assert.doesNotMatch(e.message, /[\x00-\x08\x0e-\x1f\x7f]/, "no raw control bytes");
         return true;
       });
