@@ -201,7 +201,15 @@ Deno.test(`fuzz: every reader ends each of ${CASES} seeded mutations in its own 
     const reports: FuzzReport[] = [];
     const list = await targets(dir);
     for (const [i, t] of list.entries()) {
-      reports.push(await fuzzReader(t, { cases: CASES, rng: createRng(2024, i + 1), dir, bigBytes: BIG }));
+      const r = await fuzzReader(t, { cases: CASES, rng: createRng(2024, i + 1), dir, bigBytes: BIG });
+      reports.push(r);
+      if (LONG) {
+        console.log(
+          `${r.name}: ${r.valid} valid, ${r.errors} errors, ${r.crashes.length} crashes, max ${
+            r.maxMs.toFixed(0)
+          } ms`,
+        );
+      }
     }
     const table = reports.map((r) =>
       `${r.name.padEnd(18)} ${String(r.cases).padStart(5)} cases: ${String(r.valid).padStart(5)} valid, ` +
