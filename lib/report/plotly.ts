@@ -80,7 +80,8 @@ function scriptJson(v: unknown): string {
  * (loaded by an earlier output or the page head) and says so in the div if it never comes.
  */
 export function figureDiv(fig: Figure, id = `sigeo-fig-${++figureCount}`): string {
-  const config = { responsive: true, displaylogo: false, ...fig.config };
+  // the mode bar only on hover, so it never sits on the title
+  const config = { responsive: true, displaylogo: false, displayModeBar: "hover", ...fig.config };
   const height = Number(fig.layout?.height ?? 420);
   const sid = JSON.stringify(id);
   return `<div id="${id}" style="width:100%;max-width:900px;height:${height}px"></div>
@@ -338,6 +339,11 @@ export interface Series {
   dash?: "solid" | "dash" | "dot";
 }
 
+/** A title left-aligned at the top, clear of the mode bar (top right, shown on hover). */
+function chartTitle(text: string) {
+  return { text, x: 0, xref: "paper", xanchor: "left", y: 0.97, yanchor: "top" };
+}
+
 /** A line chart of several series over shared x values (categories or numbers) or their own. */
 export function lineChart(opts: {
   x?: (number | string)[];
@@ -382,11 +388,11 @@ export function lineChart(opts: {
       return trace;
     }),
     layout: {
-      title: { text: opts.title },
+      title: chartTitle(opts.title),
       xaxis: { title: { text: opts.xTitle } },
       yaxis: { title: { text: opts.yTitle }, ...(opts.yRange ? { range: opts.yRange } : {}) },
       legend: { orientation: "h", y: -0.2 },
-      margin: { t: 50, r: 20 },
+      margin: { t: 70, r: 30 },
     },
   };
 }
@@ -411,14 +417,16 @@ export function scatterChart(opts: {
         y: pts.map((p) => p.y),
         text: pts.map((p) => p.label ?? ""),
         textposition: "top center",
+        // labels may reach past the axes (and the margin leaves room), never cut off
+        cliponaxis: false,
         marker: { size: 9 },
       };
     }),
     layout: {
-      title: { text: opts.title },
+      title: chartTitle(opts.title),
       xaxis: { title: { text: opts.xTitle }, ...(opts.logX ? { type: "log" } : {}) },
       yaxis: { title: { text: opts.yTitle } },
-      margin: { t: 50, r: 20 },
+      margin: { t: 70, r: opts.points.some((p) => p.label) ? 100 : 30, l: 70 },
     },
   };
 }
