@@ -32,7 +32,7 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo, initBackend } from "../lib/backend.ts";
@@ -105,7 +105,7 @@ net.dispose();
 tf.dispose(batches.flatMap((b) => [b.x, b.y]));
 
 // %%
-const out = await EXPERIMENTS["quickstart"].run({ scale, dataDir, progress: lineProgress("quickstart") });
+const out = await EXPERIMENTS["quickstart"].run({ scale, dataDir, progress: cellProgress("quickstart") });
 const b = backendInfo();
 console.log(
   `backend: ${b.name}${b.gemm ? " + " + b.gemm : ""}; ${out.seconds.toFixed(1)} s; results: ${out.dir}`,

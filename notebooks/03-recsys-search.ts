@@ -46,7 +46,7 @@ console.log(`datasets: ${datasets}; spaces: ${spaces}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { notebookTable, recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
@@ -58,7 +58,7 @@ const out = await EXPERIMENTS["recsys-search"].run({
   dataDir,
   datasets,
   spaces,
-  progress: lineProgress("recsys-search"),
+  progress: cellProgress("recsys-search"),
 });
 const b = backendInfo();
 console.log(

@@ -31,13 +31,13 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
 
 // %%
-const out = await EXPERIMENTS["ablations"].run({ scale, dataDir, progress: lineProgress("ablations") });
+const out = await EXPERIMENTS["ablations"].run({ scale, dataDir, progress: cellProgress("ablations") });
 const b = backendInfo();
 console.log(
   `backend: ${b.name}${b.gemm ? " + " + b.gemm : ""}; ${out.seconds.toFixed(1)} s; results: ${out.dir}`,
