@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "../../tf.ts";
+import { FinalLog } from "../pipelines/final_log.ts";
 import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { concatImages, imageBatches, NB201_NORMALIZATION, subsetImages } from "../../data/images.ts";
@@ -34,7 +35,13 @@ export interface Nb201SearchResult {
   best: string;
   valAccuracy: number;
   testAccuracy: number;
+  /** this process's wall seconds per phase */
   seconds: { warmup: number; search: number; final: number; total: number };
+  /**
+   * the run's costs in seconds over every attempt: warm-up training (checkpoints), candidates'
+   * evaluations (history), final trainings (final.jsonl)
+   */
+  costs: { warmup: number; search: number; final: number };
 }
 
 /** Run (or resume) the search in `opts.dir`. */
@@ -99,14 +106,24 @@ export async function runNb201Search(
     }
     const tf0 = performance.now();
     const top = history!.history.top(cfg.topK);
+    const finalLog = await FinalLog.open(`${opts.dir}/final.jsonl`);
     let best = { arch: "", acc: -1 };
-    top.forEach((r, i) => {
+    let finalCost = 0;
+    for (const [i, r] of top.entries()) {
       const arch = formatArch(history!.archs.get(r.key)!);
-      const acc = trainFromScratch(arch, i, cfg, cfg.final, train, val);
+      const rec = await finalLog.getOrRun({ method: "sigeo", stage: "candidate", i, key: r.key }, () => ({
+        val_accuracy: trainFromScratch(arch, i, cfg, cfg.final, train, val),
+      }));
+      finalCost += rec.seconds;
+      const acc = rec.val_accuracy;
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
-    });
-    const testAccuracy = trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test);
+    }
+    const t = await finalLog.getOrRun({ method: "sigeo", stage: "retrain", i: 0, key: best.arch }, () => ({
+      test_accuracy: trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test),
+    }));
+    finalCost += t.seconds;
+    const testAccuracy = t.test_accuracy;
     const finalSeconds = (performance.now() - tf0) / 1000;
     return {
       history: history!,
@@ -118,6 +135,11 @@ export async function runNb201Search(
         search: searchSeconds,
         final: finalSeconds,
         total: (performance.now() - t0) / 1000,
+      },
+      costs: {
+        warmup: warm.levelSeconds[level.label],
+        search: history!.history.seconds(),
+        final: finalCost,
       },
     };
   } finally {

@@ -30,6 +30,12 @@ Deno.test("runNb201Search: warm-up → evolution on supernet paths → top-k fro
     assert.equal(b.best, a.best);
     assert.equal(b.testAccuracy, a.testAccuracy);
     assert.equal((await History.open(`${dir}/history.jsonl`)).records.length, 8);
+    // ... and the final trainings from final.jsonl: nothing recomputed, the costs unchanged
+    assert.deepEqual(b.costs, a.costs);
+    assert.ok(b.seconds.final < a.seconds.final, `final ${b.seconds.final} s vs ${a.seconds.final} s`);
+    assert.ok(a.costs.warmup > 0 && a.costs.search > 0 && a.costs.final > 0);
+    const final = (await Deno.readTextFile(`${dir}/final.jsonl`)).trim().split("\n");
+    assert.equal(final.length, tiny.topK + 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -35,7 +35,8 @@ import { regularizedEvolution, type SearchResult } from "../../search/evolution.
 import { randomSearch } from "../../search/random_search.ts";
 import { nasrecSearchSpace } from "../../search/spaces.ts";
 import type { Evaluation } from "../../search/space.ts";
-import { appendJsonl, readJsonl, writeFileAtomic } from "../../io.ts";
+import { writeFileAtomic } from "../../io.ts";
+import { FinalLog } from "../pipelines/final_log.ts";
 import type { Scale } from "../scale.ts";
 import {
   loadRecsysData,
@@ -374,51 +375,6 @@ export async function runRecsysSearch(
   };
   await writeFileAtomic(resultPath, JSON.stringify(result, null, 1));
   return result;
-}
-
-/** One finished training of the final stage, as final.jsonl keeps it. */
-interface FinalRecord {
-  method: string;
-  stage: "candidate" | "retrain";
-  i: number;
-  key: string;
-  /** wall seconds of the training and its evaluation */
-  seconds: number;
-  [metric: string]: unknown;
-}
-
-/** The final stage's trainings so far (appended, fsync'd, as they finish; torn lines dropped). */
-class FinalLog {
-  private constructor(private readonly path: string, private readonly records: FinalRecord[]) {}
-
-  static async open(path: string): Promise<FinalLog> {
-    const raw = await readJsonl<FinalRecord>(path);
-    raw.forEach((r, n) => {
-      if (typeof r?.method !== "string" || typeof r.key !== "string" || !(r.seconds >= 0)) {
-        throw new TypeError(
-          `Cannot read ${path} record ${n + 1}: expected {method, stage, i, key, seconds, metrics}`,
-        );
-      }
-    });
-    return new FinalLog(path, raw);
-  }
-
-  /** The recorded training `id`, or run `fn` (timed), append its record and return it. */
-  async getOrRun<T extends Record<string, number>>(
-    id: Pick<FinalRecord, "method" | "stage" | "i" | "key">,
-    fn: () => T,
-  ): Promise<T & { seconds: number }> {
-    const old = this.records.find((r) =>
-      r.method === id.method && r.stage === id.stage && r.i === id.i && r.key === id.key
-    );
-    if (old) return old as unknown as T & { seconds: number };
-    const t = performance.now();
-    const out = fn();
-    const rec = { ...id, ...out, seconds: (performance.now() - t) / 1000 };
-    await appendJsonl(this.path, [rec]);
-    this.records.push(rec);
-    return rec;
-  }
 }
 
 /** The raw file of `dataset` in a data folder (`DIR/<dataset>/<file>` or `DIR/<file>`), if any. */
