@@ -10,7 +10,7 @@ import { initBackend } from "../backend.ts";
 import { env } from "../env.ts";
 import { type Figure, inJupyter, writeFigureHtml, writePlotlyLibrary } from "../report/plotly.ts";
 import { writeTable } from "../report/table.ts";
-import { type Manifest, RunDir, sha256File } from "../report/manifest.ts";
+import { type DataFile, type Manifest, RunDir, sha256File } from "../report/manifest.ts";
 import type { ExperimentOutput, Report, RunContext } from "./types.ts";
 
 const RESULTS = new URL("../../results", import.meta.url).pathname;
@@ -25,6 +25,8 @@ export interface RunBodyOutput extends Report {
    */
   costs?: Record<string, number>;
   evaluations?: number;
+  /** checksums of data generated in memory (files read are checksummed by the run folder) */
+  data?: DataFile[];
   /** how the random streams derive from the config's seeds (data, init, sampling, batches) */
   seeds?: Record<string, number | string>;
 }
@@ -156,6 +158,9 @@ export async function runInFolder(
   }
   if (out.costs) run.manifest.costs = out.costs;
   Object.assign(run.manifest.seeds, out.seeds ?? {});
+  for (const d of out.data ?? []) {
+    if (!run.manifest.data.some((x) => x.path === d.path)) run.manifest.data.push(d);
+  }
   run.manifest.evaluations = out.evaluations ?? null;
   await run.finish();
   return {

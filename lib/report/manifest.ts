@@ -128,6 +128,23 @@ export async function sha256File(path: string): Promise<DataFile> {
   }
 }
 
+/**
+ * The checksum of data a run generated in memory (`name` says what, e.g. `generated:cifar10/train`):
+ * the SHA-256 of its byte arrays in order, so a manifest pins generated data as it pins files.
+ */
+export async function sha256Bytes(name: string, parts: readonly Uint8Array[]): Promise<DataFile> {
+  const bytes = parts.reduce((a, p) => a + p.byteLength, 0);
+  const all = new Uint8Array(bytes);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.byteLength;
+  }
+  const d = await crypto.subtle.digest("SHA-256", all);
+  const hex = Array.from(new Uint8Array(d), (x) => x.toString(16).padStart(2, "0")).join("");
+  return { path: name, bytes, sha256: hex };
+}
+
 /** The git commit of the project and whether the tree has changes (null when git is unavailable). */
 export async function gitState(): Promise<Manifest["git"]> {
   const root = new URL("../../", import.meta.url).pathname;

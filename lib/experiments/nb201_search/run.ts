@@ -9,6 +9,7 @@
  */
 import * as tf from "../../tf.ts";
 import { FinalLog } from "../pipelines/final_log.ts";
+import { type DataFile, sha256Bytes } from "../../report/manifest.ts";
 import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { concatImages, imageBatches, NB201_NORMALIZATION, subsetImages } from "../../data/images.ts";
@@ -42,6 +43,8 @@ export interface Nb201SearchResult {
    * evaluations (history), final trainings (final.jsonl)
    */
   costs: { warmup: number; search: number; final: number };
+  /** checksums of the generated images (none for real data, whose files the run folder hashes) */
+  generated: DataFile[];
 }
 
 /** Run (or resume) the search in `opts.dir`. */
@@ -53,7 +56,13 @@ export async function runNb201Search(
   const log = opts.log ?? (() => {});
   await initBackend({ quiet: true });
   await Deno.mkdir(opts.dir, { recursive: true });
-  const { train: all, test } = await loadImages(cfg);
+  const { train: all, test, source } = await loadImages(cfg);
+  const generated = source === "generated"
+    ? [
+      await sha256Bytes(`generated:${cfg.dataset}/train`, [all.images, new Uint8Array(all.labels.buffer)]),
+      await sha256Bytes(`generated:${cfg.dataset}/test`, [test.images, new Uint8Array(test.labels.buffer)]),
+    ]
+    : [];
   const perm = createRng(cfg.seed, 21).shuffle(Array.from({ length: all.n }, (_, i) => i));
   const nVal = Math.floor(all.n / 10);
   const val = subsetImages(all, perm.slice(0, nVal)), train = subsetImages(all, perm.slice(nVal));
@@ -136,6 +145,7 @@ export async function runNb201Search(
         final: finalSeconds,
         total: (performance.now() - t0) / 1000,
       },
+      generated,
       costs: {
         warmup: warm.levelSeconds[level.label],
         search: history!.history.seconds(),
