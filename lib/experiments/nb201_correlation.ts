@@ -214,13 +214,13 @@ function toTensors(
 }
 
 /** Train one architecture from scratch on `train` and return its accuracy on `test` (also the final stage of searches). */
-export function trainForTruth(
+export async function trainForTruth(
   arch: string,
   index: number,
   cfg: Nb201CorrelationConfig,
   train: ImageSet,
   test: ImageSet,
-): number {
+): Promise<number> {
   const classes = train.classes;
   const norm = NB201_NORMALIZATION[cfg.dataset];
   const net = new Nb201Network(arch, { C: cfg.C, N: cfg.N, classes }, createRng(cfg.seed, 5000 + index));
@@ -236,8 +236,11 @@ export function trainForTruth(
         const b of imageBatches(train, { batchSize, norm, rng, shuffle: true, augmentPad: 2, dropLast: true })
       ) {
         const batch = { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
-        trainStep(net, batch, opt, vars, { lr: 0.5 * lr * (1 + Math.cos((Math.PI * step) / total)) });
-        tf.dispose([batch.x, batch.y]);
+        try {
+          await trainStep(net, batch, opt, vars, { lr: 0.5 * lr * (1 + Math.cos((Math.PI * step) / total)) });
+        } finally {
+          tf.dispose([batch.x, batch.y]);
+        }
         step++;
       }
     }
@@ -248,7 +251,7 @@ export function trainForTruth(
         tf.dispose([batch.x, batch.y]);
       }
     };
-    return evaluateClassifier(net, evalBatches()).accuracy;
+    return (await evaluateClassifier(net, evalBatches())).accuracy;
   } finally {
     net.dispose();
   }
@@ -294,7 +297,7 @@ export async function groundTruth(
   const missing = archs.filter((a) => !truth.has(a));
   if (missing.length > 0) {
     for (const a of missing) {
-      truth.set(a, trainForTruth(a, archs.indexOf(a), cfg, train, test));
+      truth.set(a, await trainForTruth(a, archs.indexOf(a), cfg, train, test));
       log(`truth ${truth.size}/${archs.length}: ${(100 * truth.get(a)!).toFixed(1)}%  ${a}`);
     }
     const records: TruthRecord[] = [...truth].map(([arch, value]) => ({
@@ -374,14 +377,14 @@ export async function runNb201Correlation(
             const tw = performance.now();
             if (warm) {
               const opt = sgd(net.params().map((q) => q.variable), { lr: cfg.warmup.lr });
-              warmupPerArch(net, x, y, opt, cfg.warmup);
+              await warmupPerArch(net, x, y, opt, cfg.warmup);
             }
             warmupSeconds += (performance.now() - tw) / 1000;
             const names = li === 0 ? [...cfg.proxies, ...cfg.baselines] : cfg.proxies;
             for (const name of names) {
               const s = name === "sigeo" && cfg.sigeo
-                ? sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
-                : getProxy(proxyFor(name, warm))(net, batches);
+                ? await sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
+                : await getProxy(proxyFor(name, warm))(net, batches);
               scoringSeconds += s.seconds;
               rows.push({ level, arch, proxy: name, value: s.value, terms: s.terms, seconds: s.seconds });
             }

@@ -26,7 +26,8 @@ import { zenProxy } from "./zen.ts";
 import { flopsProxy } from "./flops.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
-export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
+/** Async: on a device backend (WebGPU) scores are read back asynchronously. */
+export type ProxyFn = (net: Net, batches: Batch[]) => Promise<ProxyScore>;
 
 /** Every registered proxy, with the options each name stands for. */
 export const PROXIES: Record<string, { fn: ProxyFn; options: Record<string, unknown>; description: string }> =
