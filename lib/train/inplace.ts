@@ -38,8 +38,19 @@ function ownView(v: tf.Tensor): Float32Array | null {
 
 /** Whether the backend keeps tensor values in host memory (cpu, wasm): in-place updates and sync reads. */
 export function onHostBackend(): boolean {
+  if (deviceRules) return false;
   const name = tf.getBackend();
   return name === "wasm" || name === "cpu";
+}
+
+let deviceRules = false;
+
+/**
+ * Run the device-backend code paths (tensor-op optimizer rules, asynchronous reads) on a host
+ * backend too: tests compare them with the host paths without a GPU. Off by default.
+ */
+export function useDeviceRules(on: boolean): void {
+  deviceRules = on;
 }
 
 /**
