@@ -89,12 +89,12 @@ function deviceStep(
   slots.set(v.name, fresh);
 }
 
-/** Move device slots into the host maps (for saveState): a synchronous read, host backends only. */
+/** Move device slots into the host maps (for saveState): a synchronous read, which WebGPU lacks. */
 function slotsToHost(slots: Map<string, tf.Tensor[]>, maps: Map<string, Float32Array>[]): void {
   if (slots.size === 0) return;
-  if (!onHostBackend()) {
+  if (tf.getBackend() === "webgpu") {
     throw new Error(
-      `Cannot save optimizer state synchronously on the ${tf.getBackend()} backend: save checkpoints on wasm or cpu`,
+      `Cannot save optimizer state synchronously on the ${tf.getBackend()} backend: checkpoint optimizer state on wasm, cpu or tensorflow`,
     );
   }
   for (const [name, ts] of slots) {
