@@ -22,7 +22,15 @@ export const STEPPED_PROXIES: Record<string, number> = { "sigeo-cv": 1e-2, "sige
 async function hasAdapter(): Promise<boolean> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return false;
-  return await withRuntimeDir(async () => (await gpu.requestAdapter().catch(() => null)) !== null);
+  return await withRuntimeDir(async () => {
+    let timer = 0;
+    const none = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 10_000)));
+    try {
+      return (await Promise.race([gpu.requestAdapter().catch(() => null), none])) !== null;
+    } finally {
+      clearTimeout(timer);
+    }
+  });
 }
 
 const adapter = await hasAdapter();
