@@ -23,7 +23,7 @@ async function hasAdapter(): Promise<boolean> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return false;
   return await withRuntimeDir(async () => {
-    let timer = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const none = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 10_000)));
     try {
       return (await Promise.race([gpu.requestAdapter().catch(() => null), none])) !== null;
