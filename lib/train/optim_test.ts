@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { adagrad, adam, clipGradNorm, sgd } from "./optim.ts";
+import { useDeviceRules } from "./inplace.ts";
 
 await initBackend({ quiet: true });
 
@@ -76,4 +77,57 @@ Deno.test("clipGradNorm() scales to the max norm and returns the original norm",
   const scaled = [...grads.a.dataSync(), ...grads.b.dataSync()];
   close(scaled, [3 / 5.000001, 0, 0, 4 / 5.000001]);
   tf.dispose(Object.values(grads));
+});
+
+Deno.test("device rules (tensor ops, used on WebGPU) equal the in-place host rules; state survives save/load", () => {
+  const grads = [[0.5, 1, -0.25], [-1, 2, 0.75], [0.1, -0.3, 0.2]];
+  const make = [
+    (v: tf.Variable[]) => sgd(v, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+    (v: tf.Variable[]) => adam(v, { lr: 0.01, weightDecay: 0.01 }),
+    (v: tf.Variable[]) => adagrad(v, { lr: 0.1, eps: 1e-2, initialAccumulator: 0.1 }),
+  ];
+  for (const [k, mk] of make.entries()) {
+    const runOnce = (device: boolean) => {
+      useDeviceRules(device);
+      try {
+        const init = tf.tensor1d([1, -2, 0.5]);
+        const v = tf.variable(init);
+        init.dispose();
+        let opt = mk([v]);
+        grads.forEach((g, i) => {
+          if (i === 2) {
+            // checkpoint round trip in the middle: a fresh optimizer continues from the state
+            const st = opt.saveState();
+            opt = mk([v]);
+            opt.loadState(st);
+          }
+          const t = tf.tensor1d(g);
+          opt.step({ [v.name]: t });
+          t.dispose();
+        });
+        const out = Array.from(v.dataSync());
+        v.dispose();
+        return out;
+      } finally {
+        useDeviceRules(false);
+      }
+    };
+    const host = runOnce(false), device = runOnce(true);
+    host.forEach((h, i) => assert.ok(Math.abs(h - device[i]) < 1e-6, `optimizer ${k}: ${host} vs ${device}`));
+  }
+});
+
+Deno.test("clipGradNorm() on device rules scales by min(1, max/(norm+1e-6)) without reading the norm", () => {
+  useDeviceRules(true);
+  try {
+    const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
+    assert.ok(Number.isNaN(clipGradNorm(grads, 1)));
+    assert.deepEqual(Array.from(grads.a.dataSync()).map((x) => +x.toFixed(6)), [0.6, 0]);
+    assert.deepEqual(Array.from(grads.b.dataSync()).map((x) => +x.toFixed(6)), [0, 0.8]);
+    clipGradNorm(grads, 10); // no clipping due: values unchanged
+    assert.deepEqual(Array.from(grads.b.dataSync()).map((x) => +x.toFixed(6)), [0, 0.8]);
+    tf.dispose(Object.values(grads));
+  } finally {
+    useDeviceRules(false);
+  }
 });
