@@ -153,21 +153,28 @@ export async function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions 
           const inShape = feats[l - 1].shape;
           let gIn: tf.Tensor;
           try {
-            gIn = tf.tidy(() => {
-              const z0 = tf.zeros(inShape);
-              return tf.grad((z: tf.Tensor) => {
-                let k = 0, out: tf.Tensor | null = null;
-                const tap: Tap = (p, t) => {
-                  if (p.kind !== "block-output") return t;
-                  const i = k++;
-                  if (i === l - 1) return tf.add(t, z);
-                  if (i === l) out = t;
-                  return t;
-                };
-                net.forward(x, { training: true, tap });
-                return tf.sum(tf.mul(out!, gOut));
-              })(z0);
-            });
+            // f_l is kept past the forward pass's own tidy (which disposes it; wasm still read
+            // its data through the tape's copy, WebGPU does not)
+            let out: tf.Tensor | null = null;
+            try {
+              gIn = tf.tidy(() => {
+                const z0 = tf.zeros(inShape);
+                return tf.grad((z: tf.Tensor) => {
+                  let k = 0;
+                  const tap: Tap = (p, t) => {
+                    if (p.kind !== "block-output") return t;
+                    const i = k++;
+                    if (i === l - 1) return tf.add(t, z);
+                    if (i === l) out = tf.keep(t);
+                    return t;
+                  };
+                  net.forward(x, { training: true, tap });
+                  return tf.sum(tf.mul(out!, gOut));
+                })(z0);
+              });
+            } finally {
+              (out as tf.Tensor | null)?.dispose();
+            }
           } catch (e) {
             // f_l does not depend on f_{l-1} (NASRec blocks form a DAG): no pair to score
             gOut.dispose();
