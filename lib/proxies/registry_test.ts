@@ -31,6 +31,13 @@ Deno.test("the registry's names, in order", () => {
     "l2_norm",
     "params",
     "flops",
+    "swap",
+    "swap-reg",
+    "meco",
+    "az-nas",
+    "vkdnw",
+    "te_nas_ntk",
+    "te_nas_lr",
   ]);
   assert.throws(() => getProxy("sigeo"), /Unknown proxy 'sigeo': expected one of zico, sigeo-cv, /);
 });
