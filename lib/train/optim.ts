@@ -27,8 +27,11 @@ export interface Optimizer {
   step(grads: NamedGrads, lr?: number): void;
   /** Steps taken. */
   readonly steps: number;
-  /** A copy of the internal state (for checkpoints), slots by index into the optimizer's `vars`. */
-  saveState(): OptimizerState;
+  /**
+   * A copy of the internal state (for checkpoints), slots by index into the optimizer's `vars`;
+   * asynchronous because device slots are read back (WebGPU has no synchronous readback).
+   */
+  saveState(): Promise<OptimizerState>;
   /** Restore a state from {@linkcode Optimizer.saveState} of an optimizer over the same variables. */
   loadState(state: OptimizerState): void;
 }
@@ -89,19 +92,25 @@ function deviceStep(
   slots.set(v.name, fresh);
 }
 
-/** Move device slots into the host maps (for saveState): a synchronous read, which WebGPU lacks. */
-function slotsToHost(slots: Map<string, tf.Tensor[]>, maps: Map<string, Float32Array>[]): void {
+/**
+ * Move device slots into the host maps (for saveState), read back asynchronously: WebGPU has no
+ * synchronous readback. The slots leave the device map at once; the next step uploads them again.
+ */
+async function slotsToHost(
+  slots: Map<string, tf.Tensor[]>,
+  maps: Map<string, Float32Array>[],
+): Promise<void> {
   if (slots.size === 0) return;
-  if (tf.getBackend() === "webgpu") {
-    throw new Error(
-      `Cannot save optimizer state synchronously on the ${tf.getBackend()} backend: checkpoint optimizer state on wasm, cpu or tensorflow`,
-    );
-  }
-  for (const [name, ts] of slots) {
-    ts.forEach((t, j) => maps[j].set(name, Float32Array.from(t.dataSync())));
-    tf.dispose(ts);
-  }
+  const entries = [...slots];
   slots.clear();
+  try {
+    const read = await Promise.all(entries.map(([, ts]) => Promise.all(ts.map((t) => t.data()))));
+    entries.forEach(([name], i) =>
+      read[i].forEach((a, j) => maps[j].set(name, Float32Array.from(a as Float32Array)))
+    );
+  } finally {
+    tf.dispose(entries.flatMap(([, ts]) => ts));
+  }
 }
 
 /** Options of {@linkcode sgd}. */
@@ -126,8 +135,8 @@ export function sgd(vars: tf.Variable[], opts: SgdOptions): Optimizer {
     get steps() {
       return steps;
     },
-    saveState: () => {
-      slotsToHost(device, [bufs]);
+    saveState: async () => {
+      await slotsToHost(device, [bufs]);
       return { steps, slots: slots.save() };
     },
     loadState(st) {
@@ -200,8 +209,8 @@ export function adam(vars: tf.Variable[], opts: AdamOptions): Optimizer {
     get steps() {
       return steps;
     },
-    saveState: () => {
-      slotsToHost(device, [m, s]);
+    saveState: async () => {
+      await slotsToHost(device, [m, s]);
       return { steps, slots: slots.save() };
     },
     loadState(st) {
@@ -269,8 +278,8 @@ export function adagrad(vars: tf.Variable[], opts: AdagradOptions): Optimizer {
     get steps() {
       return steps;
     },
-    saveState: () => {
-      slotsToHost(device, [acc]);
+    saveState: async () => {
+      await slotsToHost(device, [acc]);
       return { steps, slots: slots.save() };
     },
     loadState(st) {

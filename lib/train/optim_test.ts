@@ -79,7 +79,7 @@ Deno.test("clipGradNorm() scales to the max norm and returns the original norm",
   tf.dispose(Object.values(grads));
 });
 
-Deno.test("device rules (tensor ops, used on WebGPU) equal the in-place host rules; state survives save/load", () => {
+Deno.test("device rules (tensor ops, used on WebGPU) equal the in-place host rules; state survives save/load", async () => {
   const grads = [[0.5, 1, -0.25], [-1, 2, 0.75], [0.1, -0.3, 0.2]];
   const make = [
     (v: tf.Variable[]) => sgd(v, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
@@ -87,33 +87,46 @@ Deno.test("device rules (tensor ops, used on WebGPU) equal the in-place host rul
     (v: tf.Variable[]) => adagrad(v, { lr: 0.1, eps: 1e-2, initialAccumulator: 0.1 }),
   ];
   for (const [k, mk] of make.entries()) {
-    const runOnce = (device: boolean) => {
+    const runOnce = async (device: boolean) => {
       useDeviceRules(device);
       try {
+        const tensors = tf.memory().numTensors;
         const init = tf.tensor1d([1, -2, 0.5]);
         const v = tf.variable(init);
         init.dispose();
         let opt = mk([v]);
-        grads.forEach((g, i) => {
+        let saved: number[][] = [];
+        for (const [i, g] of grads.entries()) {
           if (i === 2) {
             // checkpoint round trip in the middle: a fresh optimizer continues from the state
-            const st = opt.saveState();
+            const st = await opt.saveState();
+            saved = Object.values(st.slots).flat().map((a) => Array.from(a));
             opt = mk([v]);
             opt.loadState(st);
           }
           const t = tf.tensor1d(g);
           opt.step({ [v.name]: t });
           t.dispose();
-        });
+        }
+        await opt.saveState(); // reads the device slots back and frees them
         const out = Array.from(v.dataSync());
         v.dispose();
-        return out;
+        assert.equal(tf.memory().numTensors, tensors, `optimizer ${k}: leaked tensors (device ${device})`);
+        return { out, saved };
       } finally {
         useDeviceRules(false);
       }
     };
-    const host = runOnce(false), device = runOnce(true);
-    host.forEach((h, i) => assert.ok(Math.abs(h - device[i]) < 1e-6, `optimizer ${k}: ${host} vs ${device}`));
+    const host = await runOnce(false), device = await runOnce(true);
+    host.out.forEach((h, i) =>
+      assert.ok(Math.abs(h - device.out[i]) < 1e-6, `optimizer ${k}: ${host.out} vs ${device.out}`)
+    );
+    // the state saved from the device slots is the host rule's state
+    assert.ok(host.saved.length > 0);
+    assert.equal(device.saved.length, host.saved.length);
+    host.saved.forEach((a, j) =>
+      a.forEach((h, i) => assert.ok(Math.abs(h - device.saved[j][i]) < 1e-6, `optimizer ${k} slot ${j}`))
+    );
   }
 });
 

@@ -111,8 +111,8 @@ async function writeRolling(
   opts: SupernetWarmupOptions,
   meta: Omit<CheckpointMeta, "optimizer">,
 ) {
-  const st = opts.optimizer.saveState();
-  const arrays: NamedArray[] = snapshotVariables(variablesOf(opts));
+  const st = await opts.optimizer.saveState();
+  const arrays: NamedArray[] = await snapshotVariables(variablesOf(opts));
   for (const a of opts.extraState?.save() ?? []) arrays.push({ ...a, name: `extra:${a.name}` });
   const slots: Record<string, string[]> = {};
   for (const [i, arrs] of Object.entries(st.slots)) {
