@@ -161,6 +161,22 @@ Deno.test({
 
 Deno.test({
   ...opts,
+  name: label("webgpu: warmupSupernet checkpoints (momentum slots on the device) and resumes as on wasm"),
+  fn: async () => {
+    const [wasm, gpu] = await both();
+    for (const r of [wasm.resume, gpu.resume]) {
+      assert.ok(r.resumedFrom > 0, "the resumed run starts from a checkpoint");
+      // the same backend replays the same steps: a resumed run equals the uninterrupted one
+      assert.ok(paramDiff(r.params, r.resumedParams) <= 1e-6, "resumed vs uninterrupted");
+    }
+    const e = paramDiff(wasm.resume.params, gpu.resume.params);
+    console.log(`resume: parameters differ by ${e.toExponential(1)} of the largest`);
+    assert.ok(e <= TOLERANCE, `resume: parameters differ by ${e} of the largest`);
+  },
+});
+
+Deno.test({
+  ...opts,
   name: label("webgpu: 50 scorings leave numTensors and GPU bytes unchanged"),
   fn: async () => {
     const [, gpu] = await both();

@@ -19,7 +19,7 @@ import { Nb201Network } from "../../spaces/nb201/network.ts";
 import { PROXIES } from "../registry.ts";
 import { sgd } from "../../train/optim.ts";
 import { trainStep } from "../../train/fit.ts";
-import { warmupPerArch } from "../../train/warmup.ts";
+import { warmupPerArch, warmupSupernet } from "../../train/warmup.ts";
 import { copyValues } from "../../train/inplace.ts";
 import type { DatasetLayout } from "../../data/recsys_layouts.ts";
 import { disposeBatch, type RecsysRows, toBatch } from "../../nn/recsys_batch.ts";
@@ -79,6 +79,11 @@ export interface WorkloadResult {
   nasrecStep: { loss: number; params: number[][] };
   /** NASLib-SiGeo's per-architecture warm-up (SGD lr 1 over 3 batches, 1 epoch) */
   warmup: { losses: number[]; params: number[][] };
+  /**
+   * warmupSupernet with rolling checkpoints (SGD with momentum: device slots are saved): the
+   * parameters of an uninterrupted run and of a run killed after step 3 and resumed
+   */
+  resume: { resumedFrom: number; params: number[][]; resumedParams: number[][] };
   /** tensors and device bytes around {@link LEAK_SCORINGS} scorings (after one untimed scoring) */
   leak: {
     proxy: string;
@@ -211,6 +216,46 @@ export async function runWorkloads(): Promise<Omit<WorkloadResult, "backend" | "
       }
     });
 
+    const resume = await timed("resume", async () => {
+      const warm = async (dir?: string, killAt?: number) => {
+        const net = newCell();
+        try {
+          const state = new Map(net.state().map((v, i) => [`bn${i}`, v])); // stable names across nets
+          const r = await warmupSupernet({
+            params: net.params(),
+            state,
+            netAt: () => net,
+            batchAt: (s) => images(60 + s, NB201.batch),
+            optimizer: sgd(net.params().map((p) => p.variable), { lr: 0.1, momentum: 0.9 }),
+            lr: () => 0.1,
+            levels: [{ label: "0%", step: 0 }, { label: "end", step: 6 }],
+            onLevel: () => {},
+            checkpointDir: dir,
+            checkpointEvery: 2,
+            onStep: (s) => {
+              if (s === killAt) throw new Error("killed");
+            },
+          });
+          return { resumedFrom: r.resumedFrom, params: await values(net) };
+        } finally {
+          net.dispose();
+        }
+      };
+      const full = await warm();
+      const dir = await Deno.makeTempDir({ prefix: "sigeo-webgpu-resume-" });
+      try {
+        await warm(dir, 3).then(() => {
+          throw new Error("Expected the killed run to throw");
+        }, (e) => {
+          if ((e as Error).message !== "killed") throw e;
+        });
+        const resumed = await warm(dir);
+        return { resumedFrom: resumed.resumedFrom, params: full.params, resumedParams: resumed.params };
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+
     const leak = await timed("leak", async () => {
       const net = newCell();
       const proxy = "sigeo-cv-warm";
@@ -230,7 +275,7 @@ export async function runWorkloads(): Promise<Omit<WorkloadResult, "backend" | "
         net.dispose();
       }
     });
-    return { nb201Proxies, nasrecProxies, nb201Step, nasrecStep, warmup, leak, seconds };
+    return { nb201Proxies, nasrecProxies, nb201Step, nasrecStep, warmup, resume, leak, seconds };
   } finally {
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
   }
