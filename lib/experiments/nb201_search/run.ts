@@ -99,8 +99,11 @@ export async function runNb201Search(
       checkpointDir: `${opts.dir}/checkpoints`,
       onLevel: async () => {
         const t = performance.now();
-        history = await regularizedEvolution(nb201SearchSpace, (a) => {
-          const s = sigeoProxy(supernet.path(a), scoring, { preset: "cv", warmedUp: cfg.warmupFraction > 0 });
+        history = await regularizedEvolution(nb201SearchSpace, async (a) => {
+          const s = await sigeoProxy(supernet.path(a), scoring, {
+            preset: "cv",
+            warmedUp: cfg.warmupFraction > 0,
+          });
           return { score: s.value, terms: s.terms, seconds: s.seconds };
         }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
         searchSeconds = (performance.now() - t) / 1000;
@@ -120,16 +123,16 @@ export async function runNb201Search(
     let finalCost = 0;
     for (const [i, r] of top.entries()) {
       const arch = formatArch(history!.archs.get(r.key)!);
-      const rec = await finalLog.getOrRun({ method: "sigeo", stage: "candidate", i, key: r.key }, () => ({
-        val_accuracy: trainFromScratch(arch, i, cfg, cfg.final, train, val),
+      const rec = await finalLog.getOrRun({ method: "sigeo", stage: "candidate", i, key: r.key }, async () => ({
+        val_accuracy: await trainFromScratch(arch, i, cfg, cfg.final, train, val),
       }));
       finalCost += rec.seconds;
       const acc = rec.val_accuracy;
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
     }
-    const t = await finalLog.getOrRun({ method: "sigeo", stage: "retrain", i: 0, key: best.arch }, () => ({
-      test_accuracy: trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test),
+    const t = await finalLog.getOrRun({ method: "sigeo", stage: "retrain", i: 0, key: best.arch }, async () => ({
+      test_accuracy: await trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test),
     }));
     finalCost += t.seconds;
     const testAccuracy = t.test_accuracy;

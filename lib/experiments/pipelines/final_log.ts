@@ -37,14 +37,14 @@ export class FinalLog {
   /** The recorded training `id`, or run `fn` (timed), append its record and return it. */
   async getOrRun<T extends Record<string, number>>(
     id: Pick<FinalRecord, "method" | "stage" | "i" | "key">,
-    fn: () => T,
+    fn: () => T | Promise<T>,
   ): Promise<T & { seconds: number }> {
     const old = this.records.find((r) =>
       r.method === id.method && r.stage === id.stage && r.i === id.i && r.key === id.key
     );
     if (old) return old as unknown as T & { seconds: number };
     const t = performance.now();
-    const out = fn();
+    const out = await fn();
     const rec = { ...id, ...out, seconds: (performance.now() - t) / 1000 };
     await appendJsonl(this.path, [rec]);
     this.records.push(rec);

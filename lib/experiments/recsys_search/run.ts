@@ -220,7 +220,11 @@ export async function runRecsysSearch(
   // whether the run went through in one process or was killed and resumed: the evaluation seconds
   // of its candidates (each written to its history as it is evaluated) plus the warm-up training
   // seconds up to its level (kept in the checkpoints, summed over attempts).
-  const evolve = async (method: string, level: string, evaluate: (a: NasrecArch) => Evaluation) => {
+  const evolve = async (
+    method: string,
+    level: string,
+    evaluate: (a: NasrecArch) => Promise<Evaluation> | Evaluation,
+  ) => {
     const t = performance.now();
     const result = await regularizedEvolution(searchSpace, evaluate, {
       ...cfg.evolution,
@@ -321,10 +325,10 @@ export async function runRecsysSearch(
     let candidateSeconds = 0;
     for (const [i, rec] of top.entries()) {
       const arch = s.result.archs.get(rec.key)!;
-      const r = await finalLog.getOrRun({ method: s.method, stage: "candidate", i, key: rec.key }, () => {
-        const net = trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
+      const r = await finalLog.getOrRun({ method: s.method, stage: "candidate", i, key: rec.key }, async () => {
+        const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
         try {
-          return { val_logloss: recsysEvaluate(net, val).logloss };
+          return { val_logloss: (await recsysEvaluate(net, val)).logloss };
         } finally {
           net.dispose();
         }
@@ -335,10 +339,10 @@ export async function runRecsysSearch(
     }
     // Random search has no proxy: training its sampled candidates *is* its search.
     if (s.method === "random") s.seconds += candidateSeconds;
-    const m = await finalLog.getOrRun({ method: s.method, stage: "retrain", i: 0, key: best.key }, () => {
-      const net = trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
+    const m = await finalLog.getOrRun({ method: s.method, stage: "retrain", i: 0, key: best.key }, async () => {
+      const net = await trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
       try {
-        const e = recsysEvaluate(net, test);
+        const e = await recsysEvaluate(net, test);
         return { test_logloss: e.logloss, test_auc: e.auc };
       } finally {
         net.dispose();
