@@ -123,17 +123,30 @@ export async function runNb201Search(
     let finalCost = 0;
     for (const [i, r] of top.entries()) {
       const arch = formatArch(history!.archs.get(r.key)!);
-      const rec = await finalLog.getOrRun({ method: "sigeo", stage: "candidate", i, key: r.key }, async () => ({
-        val_accuracy: await trainFromScratch(arch, i, cfg, cfg.final, train, val),
-      }));
+      const rec = await finalLog.getOrRun(
+        { method: "sigeo", stage: "candidate", i, key: r.key },
+        async () => ({
+          val_accuracy: await trainFromScratch(arch, i, cfg, cfg.final, train, val),
+        }),
+      );
       finalCost += rec.seconds;
       const acc = rec.val_accuracy;
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
     }
-    const t = await finalLog.getOrRun({ method: "sigeo", stage: "retrain", i: 0, key: best.arch }, async () => ({
-      test_accuracy: await trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test),
-    }));
+    const t = await finalLog.getOrRun(
+      { method: "sigeo", stage: "retrain", i: 0, key: best.arch },
+      async () => ({
+        test_accuracy: await trainFromScratch(
+          best.arch,
+          999,
+          cfg,
+          cfg.final,
+          concatImages([train, val]),
+          test,
+        ),
+      }),
+    );
     finalCost += t.seconds;
     const testAccuracy = t.test_accuracy;
     const finalSeconds = (performance.now() - tf0) / 1000;

@@ -325,29 +325,35 @@ export async function runRecsysSearch(
     let candidateSeconds = 0;
     for (const [i, rec] of top.entries()) {
       const arch = s.result.archs.get(rec.key)!;
-      const r = await finalLog.getOrRun({ method: s.method, stage: "candidate", i, key: rec.key }, async () => {
-        const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
-        try {
-          return { val_logloss: (await recsysEvaluate(net, val)).logloss };
-        } finally {
-          net.dispose();
-        }
-      });
+      const r = await finalLog.getOrRun(
+        { method: s.method, stage: "candidate", i, key: rec.key },
+        async () => {
+          const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
+          try {
+            return { val_logloss: (await recsysEvaluate(net, val)).logloss };
+          } finally {
+            net.dispose();
+          }
+        },
+      );
       candidateSeconds += r.seconds;
       const v = r.val_logloss;
       if (!(v >= best.val)) best = { key: rec.key, val: v, arch };
     }
     // Random search has no proxy: training its sampled candidates *is* its search.
     if (s.method === "random") s.seconds += candidateSeconds;
-    const m = await finalLog.getOrRun({ method: s.method, stage: "retrain", i: 0, key: best.key }, async () => {
-      const net = await trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
-      try {
-        const e = await recsysEvaluate(net, test);
-        return { test_logloss: e.logloss, test_auc: e.auc };
-      } finally {
-        net.dispose();
-      }
-    });
+    const m = await finalLog.getOrRun(
+      { method: s.method, stage: "retrain", i: 0, key: best.key },
+      async () => {
+        const net = await trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
+        try {
+          const e = await recsysEvaluate(net, test);
+          return { test_logloss: e.logloss, test_auc: e.auc };
+        } finally {
+          net.dispose();
+        }
+      },
+    );
     const cost = nasrecCost(best.arch!, layout);
     methods.push({
       method: s.method,
