@@ -161,7 +161,12 @@ export async function groundTruth(
   train: ImageSet,
   test: ImageSet,
   source: string,
-  opts: { truthFile: string; log?: (line: string) => void },
+  opts: {
+    truthFile: string;
+    log?: (line: string) => void;
+    /** train only these of `archs` (a shard's), seeded by their position in `archs` */
+    only?: readonly string[];
+  },
 ): Promise<{ truth: Map<string, number>; truthSource: string }> {
   const log = opts.log ?? (() => {});
   let truth: Map<string, number>;
@@ -182,7 +187,7 @@ export async function groundTruth(
   const cached = await Deno.stat(truthFile).then(() => true, () => false);
   const dataset = `generated-${cfg.dataset}`;
   truth = cached ? (await readTruth(truthFile)).values(dataset, "test_accuracy") : new Map();
-  const missing = archs.filter((a) => !truth.has(a));
+  const missing = (opts.only ?? archs).filter((a) => !truth.has(a));
   if (missing.length > 0) {
     for (const a of missing) {
       truth.set(a, trainFromScratch(a, archs.indexOf(a), cfg, cfg.truthTraining, train, test));
