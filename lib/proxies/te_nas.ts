@@ -3,7 +3,7 @@
  * A Theoretically Inspired Perspective"; official code VITA-Group/TENAS `lib/procedures/ntk.py`,
  * `lib/procedures/linear_region_counter.py`, `prune_tenas.py`). As a per-architecture proxy it is
  * scored the way AZ-NAS's copy (`NB201/ZeroShotProxy/compute_te_nas_score.py` of cvlab-yonsei/AZ-NAS
- * and ondratybl/VKDNW) does for the NB201 correlation tables. Quirks: docs/proxies_since_sigeo_2.md.
+ * and ondratybl/VKDNW) does for the NB201 correlation tables. Quirks: docs/proxies_since_sigeo.md "VKDNW and TE-NAS".
  *
  * **te_nas_ntk** — on one batch of real data, BN in training mode (the examples are coupled through
  * the batch statistics, as in the official `network.train()`; BN state restored): for each example

@@ -1,7 +1,7 @@
 /**
  * VKDNW, "Variance of Knowledge of Deep Network Weights" (Tybl & Neumann, CVPR 2025; official code
  * ondratybl/VKDNW, `NB201/ZeroShotProxy/compute_vkdnw_score.py`, ranking in `NB201/tss_utils.py`
- * `get_scores`). Definitions and quirks: docs/proxies_since_sigeo_2.md.
+ * `get_scores`). Definitions and quirks: docs/proxies_since_sigeo.md "VKDNW and TE-NAS".
  *
  * 1. θ_S: the *first* element (flat index 0) of each of the first `maxTensors` = 128 parameter
  *    tensors, in `net.params()` order (the official `named_parameters()` order, every kind:
