@@ -241,12 +241,12 @@ async function main(argv: string[]): Promise<number> {
       console.error(
         `--shard/--workers split one experiment of ${Object.keys(SHARDABLE).join(", ")}; got ${
           names.join(", ")
-        }`,
+        }\n${USAGE}`,
       );
       return 2;
     }
     if (values.shard && values.workers) {
-      console.error("--shard and --workers exclude each other (--workers runs the shards itself)");
+      console.error(`--shard and --workers exclude each other (--workers runs the shards itself)\n${USAGE}`);
       return 2;
     }
   }
