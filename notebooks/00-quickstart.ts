@@ -76,7 +76,7 @@ const batches = [...imageBatches(images, { batchSize: 64, norm: NB201_NORMALIZAT
 const arch =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const net = new Nb201Network(arch, { C: 8, N: 1, classes: 10 }, createRng(0, 1));
-const rec = collectGradients(net, batches, {
+const rec = await collectGradients(net, batches, {
   record: selectParams(net, "conv-linear-weights"), // g_b: gradients of the conv and linear weights
   train: net.params(), // after each batch, an SGD(lr = 1) step on every parameter
   optimizer: (vars) => sgd(vars, { lr: 1 }),
@@ -94,7 +94,7 @@ console.log(`SiGeo = ${l1}·ZiCo + ${l2}·FR − ${l3}·loss = ${sigeoByHand.toF
 
 // %%
 // The registry's sigeo-cv proxy on the same network and batches gives the same number
-const fromRegistry = PROXIES["sigeo-cv"].fn(net, batches);
+const fromRegistry = await PROXIES["sigeo-cv"].fn(net, batches);
 console.log(
   `registry sigeo-cv: ${fromRegistry.value.toFixed(4)}; difference ${sigeoByHand - fromRegistry.value}`,
 );

@@ -139,10 +139,10 @@ export async function pinnedLibraries(): Promise<Record<string, string>> {
   }
 }
 
-/** Whether a backend computes on a GPU: WebGPU, or native TensorFlow built for CUDA. */
+/** Whether a backend computes on a GPU: WebGPU on a hardware adapter, or native TensorFlow built for CUDA. */
 export function isGpuBackend(backend: BackendInfo | null): boolean {
   if (!backend) return false;
-  if (backend.name === "webgpu") return true;
+  if (backend.name === "webgpu") return backend.adapter?.software !== true;
   return backend.name === "tensorflow" && (backend.package.endsWith("-gpu") || backend.device === "cuda");
 }
 

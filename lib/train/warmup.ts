@@ -77,7 +77,7 @@ export interface SupernetWarmupOptions {
    * `netAt`/`batchAt`/`optimizer.step`; returns the step's loss. The optimizer is still saved in
    * checkpoints. State it updates outside `params`/`state` is not checkpointed.
    */
-  stepAt?(step: number, lr: number): number;
+  stepAt?(step: number, lr: number): number | Promise<number>;
   /** state outside tfjs variables (e.g. embedding tables) saved and restored with each checkpoint */
   extraState?: { save(): NamedArray[]; load(arrays: NamedArray[]): void };
 }
@@ -111,8 +111,8 @@ async function writeRolling(
   opts: SupernetWarmupOptions,
   meta: Omit<CheckpointMeta, "optimizer">,
 ) {
-  const st = opts.optimizer.saveState();
-  const arrays: NamedArray[] = snapshotVariables(variablesOf(opts));
+  const st = await opts.optimizer.saveState();
+  const arrays: NamedArray[] = await snapshotVariables(variablesOf(opts));
   for (const a of opts.extraState?.save() ?? []) arrays.push({ ...a, name: `extra:${a.name}` });
   const slots: Record<string, string[]> = {};
   for (const [i, arrs] of Object.entries(st.slots)) {
@@ -189,10 +189,10 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
     const segment = `${prevStep}-${level.step}`;
     while (step < level.step) {
       let loss: number;
-      if (opts.stepAt) loss = opts.stepAt(step, opts.lr(step));
+      if (opts.stepAt) loss = await opts.stepAt(step, opts.lr(step));
       else {
         const batch = opts.batchAt(step);
-        loss = trainStep(opts.netAt(step), batch, opts.optimizer, vars, {
+        loss = await trainStep(opts.netAt(step), batch, opts.optimizer, vars, {
           lr: opts.lr(step),
           clipNorm: opts.clipNorm,
         });
@@ -231,13 +231,13 @@ export interface PerArchWarmupOptions {
  * caller passes the optimizer (an in-place `sgd` over `net.params()`) so it can keep stepping it
  * while scoring, as the official code does. Returns the mean loss of each epoch.
  */
-export function warmupPerArch(
+export async function warmupPerArch(
   net: Net,
   x: tf.Tensor,
   y: tf.Tensor,
   optimizer: Optimizer,
   opts: PerArchWarmupOptions = {},
-): number[] {
+): Promise<number[]> {
   const { epochs = 10, batchSize = 128, lr = 1 } = opts;
   const n = x.shape[0];
   const vars = net.params().map((p) => p.variable);
@@ -247,9 +247,12 @@ export function warmupPerArch(
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const bx = tf.slice(x, start, size), by = tf.slice(y, start, size);
-      sum += trainStep(net, { x: bx, y: by }, optimizer, vars, { lr });
+      try {
+        sum += await trainStep(net, { x: bx, y: by }, optimizer, vars, { lr });
+      } finally {
+        tf.dispose([bx, by]);
+      }
       count++;
-      tf.dispose([bx, by]);
     }
     losses.push(sum / count);
   }

@@ -83,8 +83,11 @@ export async function runNb201Search(
       checkpointDir: `${opts.dir}/checkpoints`,
       onLevel: async () => {
         const t = performance.now();
-        history = await regularizedEvolution(nb201SearchSpace, (a) => {
-          const s = sigeoProxy(supernet.path(a), scoring, { preset: "cv", warmedUp: cfg.warmupFraction > 0 });
+        history = await regularizedEvolution(nb201SearchSpace, async (a) => {
+          const s = await sigeoProxy(supernet.path(a), scoring, {
+            preset: "cv",
+            warmedUp: cfg.warmupFraction > 0,
+          });
           return { score: s.value, terms: s.terms, seconds: s.seconds };
         }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
         searchSeconds = (performance.now() - t) / 1000;
@@ -100,13 +103,20 @@ export async function runNb201Search(
     const tf0 = performance.now();
     const top = history!.history.top(cfg.topK);
     let best = { arch: "", acc: -1 };
-    top.forEach((r, i) => {
+    for (const [i, r] of top.entries()) {
       const arch = formatArch(history!.archs.get(r.key)!);
-      const acc = trainFromScratch(arch, i, cfg, cfg.final, train, val);
+      const acc = await trainFromScratch(arch, i, cfg, cfg.final, train, val);
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
-    });
-    const testAccuracy = trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test);
+    }
+    const testAccuracy = await trainFromScratch(
+      best.arch,
+      999,
+      cfg,
+      cfg.final,
+      concatImages([train, val]),
+      test,
+    );
     const finalSeconds = (performance.now() - tf0) / 1000;
     return {
       history: history!,

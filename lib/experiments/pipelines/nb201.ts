@@ -101,14 +101,14 @@ export function sampleArchs(count: number, seed: number): string[] {
  * cosine annealing, crop padding 2 and flips) and return its accuracy on `test`. `index` seeds its
  * init and batch order. The ground truth without a benchmark file, and the search's final stage.
  */
-export function trainFromScratch(
+export async function trainFromScratch(
   arch: string,
   index: number,
   spec: Nb201NetSpec,
   training: TrainingSettings,
   train: ImageSet,
   test: ImageSet,
-): number {
+): Promise<number> {
   const classes = train.classes;
   const norm = NB201_NORMALIZATION[spec.dataset];
   const net = new Nb201Network(arch, { C: spec.C, N: spec.N, classes }, createRng(spec.seed, 5000 + index));
@@ -124,8 +124,11 @@ export function trainFromScratch(
         const b of imageBatches(train, { batchSize, norm, rng, shuffle: true, augmentPad: 2, dropLast: true })
       ) {
         const batch = { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
-        trainStep(net, batch, opt, vars, { lr: schedule(step) });
-        tf.dispose([batch.x, batch.y]);
+        try {
+          await trainStep(net, batch, opt, vars, { lr: schedule(step) });
+        } finally {
+          tf.dispose([batch.x, batch.y]);
+        }
         step++;
       }
     }
@@ -136,7 +139,7 @@ export function trainFromScratch(
         tf.dispose([batch.x, batch.y]);
       }
     };
-    return evaluateClassifier(net, evalBatches()).accuracy;
+    return (await evaluateClassifier(net, evalBatches())).accuracy;
   } finally {
     net.dispose();
   }
@@ -190,7 +193,7 @@ export async function groundTruth(
   const missing = (opts.only ?? archs).filter((a) => !truth.has(a));
   if (missing.length > 0) {
     for (const a of missing) {
-      truth.set(a, trainFromScratch(a, archs.indexOf(a), cfg, cfg.truthTraining, train, test));
+      truth.set(a, await trainFromScratch(a, archs.indexOf(a), cfg, cfg.truthTraining, train, test));
       log(`truth ${truth.size}/${archs.length}: ${(100 * truth.get(a)!).toFixed(1)}%  ${a}`);
     }
     const records: TruthRecord[] = [...truth].map(([arch, value]) => ({

@@ -198,14 +198,14 @@ export async function runPerArchStudy(
             const tw = performance.now();
             if (warm) {
               const opt = sgd(net.params().map((q) => q.variable), { lr: cfg.warmup.lr });
-              warmupPerArch(net, x, y, opt, cfg.warmup);
+              await warmupPerArch(net, x, y, opt, cfg.warmup);
             }
             warmupSeconds += (performance.now() - tw) / 1000;
             const names = li === 0 ? [...cfg.proxies, ...cfg.baselines] : cfg.proxies;
             for (const name of names) {
               const s = name === "sigeo" && cfg.sigeo
-                ? sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
-                : getProxy(cvProxyName(name, warm))(net, batches);
+                ? await sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
+                : await getProxy(cvProxyName(name, warm))(net, batches);
               scoringSeconds += s.seconds;
               rows.push({ level, arch, proxy: name, value: s.value, terms: s.terms, seconds: s.seconds });
             }

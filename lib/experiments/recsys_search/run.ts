@@ -217,7 +217,11 @@ export async function runRecsysSearch(
   let searchSecondsTotal = 0;
   let warmupStepSeconds = NaN;
 
-  const evolve = async (method: string, level: string, evaluate: (a: NasrecArch) => Evaluation) => {
+  const evolve = async (
+    method: string,
+    level: string,
+    evaluate: (a: NasrecArch) => Promise<Evaluation> | Evaluation,
+  ) => {
     const t = performance.now();
     const result = await regularizedEvolution(searchSpace, evaluate, {
       ...cfg.evolution,
@@ -312,15 +316,15 @@ export async function runRecsysSearch(
     const tCandidates = performance.now();
     for (const [i, rec] of top.entries()) {
       const arch = s.result.archs.get(rec.key)!;
-      const net = trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
-      const v = recsysEvaluate(net, val).logloss;
+      const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
+      const v = (await recsysEvaluate(net, val)).logloss;
       net.dispose();
       if (!(v >= best.val)) best = { key: rec.key, val: v, arch };
     }
     // Random search has no proxy: training its sampled candidates *is* its search.
     if (s.method === "random") s.seconds += (performance.now() - tCandidates) / 1000;
-    const net = trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
-    const m = recsysEvaluate(net, test);
+    const net = await trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
+    const m = await recsysEvaluate(net, test);
     net.dispose();
     const cost = nasrecCost(best.arch!, layout);
     methods.push({
