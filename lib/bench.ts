@@ -12,6 +12,9 @@
  * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
  * cache, on a generated file). `deno task bench nasrec` runs one workload; `--backend NAME` (or
  * `SIGEO_BACKEND`) picks the backend, e.g. `deno task bench --backend webgpu` on a GPU.
+ * `deno task bench --against-torch [--pairs 5] [--threads 2] [workload…]` runs the four shared workloads
+ * and the PyTorch script in alternating processes and prints the median speed ratios
+ * (`lib/bench_torch.ts`).
  *
  * @module
  */
@@ -31,6 +34,7 @@ import { benchNasrec } from "./bench_nasrec.ts";
 import { writeCriteoFile } from "./data/gen_recsys.ts";
 import { readCriteo } from "./data/criteo.ts";
 import { readRecsysCached } from "./data/recsys_cache.ts";
+import { benchAgainstTorch, ratioTable } from "./bench_torch.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -302,6 +306,36 @@ async function main() {
   if (want("nasrec")) await benchNasrec({ steps: 6, print });
 }
 
+/** `--against-torch [--pairs N] [--threads N] [workload…]`: the flags, or null without the flag. */
+export function againstTorchArgs(
+  args: string[],
+): { pairs: number; threads: number; workloads: string[] } | null {
+  if (!args.includes("--against-torch")) return null;
+  let pairs = 5, threads = 2;
+  const workloads: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--against-torch") continue;
+    if (a === "--pairs" || a === "--threads") {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 1) {
+        throw new Error(`bench: ${a} expects a positive integer, got '${args[i]}'`);
+      }
+      if (a === "--pairs") pairs = v;
+      else threads = v;
+    } else if (a.startsWith("--")) throw new Error(`bench: unknown flag '${a}'`);
+    else workloads.push(a);
+  }
+  return { pairs, threads, workloads };
+}
+
 if (import.meta.main) {
-  await main();
+  const vs = againstTorchArgs(Deno.args);
+  if (vs) {
+    const rows = await benchAgainstTorch(vs);
+    console.log(
+      `\n${new Date().toISOString().slice(0, 10)}, ${vs.threads} threads, ${vs.pairs} interleaved pairs:`,
+    );
+    console.log(ratioTable(rows));
+  } else await main();
 }

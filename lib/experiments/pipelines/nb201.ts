@@ -164,7 +164,12 @@ export async function groundTruth(
   train: ImageSet,
   test: ImageSet,
   source: string,
-  opts: { truthFile: string; log?: (line: string) => void },
+  opts: {
+    truthFile: string;
+    log?: (line: string) => void;
+    /** train only these of `archs` (a shard's), seeded by their position in `archs` */
+    only?: readonly string[];
+  },
 ): Promise<{ truth: Map<string, number>; truthSource: string }> {
   const log = opts.log ?? (() => {});
   let truth: Map<string, number>;
@@ -185,7 +190,7 @@ export async function groundTruth(
   const cached = await Deno.stat(truthFile).then(() => true, () => false);
   const dataset = `generated-${cfg.dataset}`;
   truth = cached ? (await readTruth(truthFile)).values(dataset, "test_accuracy") : new Map();
-  const missing = archs.filter((a) => !truth.has(a));
+  const missing = (opts.only ?? archs).filter((a) => !truth.has(a));
   if (missing.length > 0) {
     for (const a of missing) {
       truth.set(a, await trainFromScratch(a, archs.indexOf(a), cfg, cfg.truthTraining, train, test));
