@@ -6,7 +6,9 @@
  *    package's native binding file exists (it is fetched by an install script that cannot run
  *    offline). The file is checked *before* importing, because a failed import leaves kernels
  *    registered behind it (docs/backends.md);
- * 2. WebGPU on a real adapter (software adapters such as llvmpipe are refused);
+ * 2. WebGPU on a hardware adapter (software adapters such as Mesa's llvmpipe/lavapipe are used only
+ *    when `webgpu` is asked for by name: they are slower than wasm, but let every machine run and
+ *    test the WebGPU path);
  * 3. WebAssembly with this library's training kernels on the system BLAS ({@link ./kernels/wasm.ts});
  * 4. the pure-JS `cpu` backend (slow; correct; the reference of the equivalence tests).
  *
@@ -19,6 +21,7 @@ import { env } from "./env.ts";
 import { loadBlas } from "./kernels/blas.ts";
 import { loadNativeConv } from "./kernels/native_conv.ts";
 import { registerCpuSegmentSum, registerWasmKernels, type WasmKernelReport } from "./kernels/wasm.ts";
+import { registerWebGpuKernels, WEBGPU_KERNELS } from "./kernels/webgpu.ts";
 
 /** The backends this library can run on. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -45,9 +48,23 @@ export interface BackendInfo {
   native?: string | null;
   /** GPU adapter description (webgpu) or null. */
   device: string | null;
+  /** The WebGPU adapter (webgpu only): what it says of itself and the limits that bound tensor sizes. */
+  adapter?: AdapterInfo | null;
   versions: { tfjs: string; deno: string; v8: string; typescript: string };
   /** One-line remarks, e.g. how to enable native TensorFlow. */
   notes: string[];
+}
+
+/** A WebGPU adapter as a run manifest records it. */
+export interface AdapterInfo {
+  description: string;
+  vendor: string;
+  architecture: string;
+  /** a software rasteriser (llvmpipe, lavapipe, SwiftShader, WARP) or the fallback adapter */
+  software: boolean;
+  /** largest storage buffer one tensor can occupy, bytes */
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
 }
 
 /** Options of {@linkcode initBackend}. */
@@ -89,25 +106,68 @@ function versions(): BackendInfo["versions"] {
   };
 }
 
-/** A real (hardware) WebGPU adapter, or null. Software adapters are refused. */
-async function realGpuAdapter(): Promise<GPUAdapter | null> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return null;
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|warp/i;
+
+/** Describe a WebGPU adapter for manifests; `software` for fallback adapters and CPU rasterisers. */
+export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
+  // deno-lint-ignore no-explicit-any
+  const a = adapter as any;
+  const info = a.info ?? {};
+  const description = String(info.description ?? "");
+  const vendor = String(info.vendor ?? "");
+  const fallback = a.isFallbackAdapter === true || info.isFallbackAdapter === true;
+  return {
+    description: description || vendor || "webgpu",
+    vendor,
+    architecture: String(info.architecture ?? ""),
+    software: fallback || SOFTWARE_ADAPTER.test(description),
+    maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize),
+    maxBufferSize: Number(adapter.limits.maxBufferSize),
+  };
+}
+
+/**
+ * Run `fn` with `XDG_RUNTIME_DIR` set when it is not: Mesa's Vulkan drivers print
+ * "error: XDG_RUNTIME_DIR is invalid or not set" (twice, on stderr, from native code) while the
+ * adapter is enumerated on headless machines; any value silences them and no display is needed.
+ */
+export async function withRuntimeDir<T>(fn: () => Promise<T>): Promise<T> {
+  let set = false;
   try {
-    const adapter = await Promise.race([
-      gpu.requestAdapter({ powerPreference: "high-performance" }),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000)),
-    ]);
-    if (!adapter) return null;
-    // deno-lint-ignore no-explicit-any
-    const a = adapter as any;
-    const fallback = a.isFallbackAdapter === true || a.info?.isFallbackAdapter === true;
-    const desc = String(a.info?.description ?? "");
-    if (fallback || /llvmpipe|lavapipe|swiftshader|software/i.test(desc)) return null;
-    return adapter;
+    if (!Deno.env.get("XDG_RUNTIME_DIR")) {
+      Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "sigeo-xdg-" }));
+      set = true;
+    }
   } catch {
-    return null;
+    // no env permission: the probe still works, only the driver's lines may show
   }
+  const dir = set ? Deno.env.get("XDG_RUNTIME_DIR")! : null;
+  try {
+    return await fn();
+  } finally {
+    if (dir) {
+      Deno.env.delete("XDG_RUNTIME_DIR");
+      try {
+        Deno.removeSync(dir);
+      } catch { /* already gone */ }
+    }
+  }
+}
+
+/** The WebGPU adapter tfjs will get (it asks for high-performance too), or null. */
+function gpuAdapter(): Promise<GPUAdapter | null> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return Promise.resolve(null);
+  return withRuntimeDir(async () => {
+    try {
+      return await Promise.race([
+        gpu.requestAdapter({ powerPreference: "high-performance" }),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000)),
+      ]);
+    } catch {
+      return null;
+    }
+  });
 }
 
 async function tryNative(requested: BackendInfo["requested"], notes: string[]): Promise<BackendInfo | null> {
@@ -138,15 +198,24 @@ async function tryNative(requested: BackendInfo["requested"], notes: string[]): 
   return null;
 }
 
+/**
+ * WebGPU: on auto only a hardware adapter; asked for by name, a software one too (recorded as
+ * such, so manifests give no GPU days for it).
+ */
 async function tryWebGpu(requested: BackendInfo["requested"], notes: string[]): Promise<BackendInfo | null> {
-  const adapter = await realGpuAdapter();
+  const adapter = await gpuAdapter();
   if (!adapter) return null;
+  const described = describeAdapter(adapter);
+  if (described.software && requested !== "webgpu") {
+    notes.push(`software WebGPU adapter (${described.description}) skipped: SIGEO_BACKEND=webgpu uses it`);
+    return null;
+  }
   try {
     await import("@tensorflow/tfjs-backend-webgpu");
-    if (!(await tf.setBackend("webgpu"))) return null;
+    // tfjs asks for its own adapter and device: the same driver lines would print again
+    if (!(await withRuntimeDir(() => tf.setBackend("webgpu")))) return null;
     await tf.ready();
-    // deno-lint-ignore no-explicit-any
-    const desc = String((adapter as any).info?.description ?? "webgpu");
+    registerWebGpuKernels();
     return {
       name: "webgpu",
       requested,
@@ -155,8 +224,9 @@ async function tryWebGpu(requested: BackendInfo["requested"], notes: string[]): 
       blas: null,
       threads: null,
       simd: null,
-      kernels: [],
-      device: desc,
+      kernels: [...WEBGPU_KERNELS],
+      device: described.software ? `${described.description} (software)` : described.description,
+      adapter: described,
       versions: versions(),
       notes,
     };
@@ -241,7 +311,11 @@ async function choose(opts: InitOptions): Promise<BackendInfo> {
   if (requested === "auto" || requested === "webgpu") {
     const gpu = await tryWebGpu(requested, notes);
     if (gpu) return gpu;
-    if (requested === "webgpu") throw new Error("Cannot use backend 'webgpu': no hardware WebGPU adapter");
+    if (requested === "webgpu") {
+      const why = notes.find((n) => n.startsWith("webgpu failed")) ??
+        "no WebGPU adapter (Debian/Ubuntu without a GPU: apt-get install mesa-vulkan-drivers)";
+      throw new Error(`Cannot use backend 'webgpu': ${why}`);
+    }
   }
   if (requested === "auto" || requested === "wasm") {
     try {

@@ -10,12 +10,17 @@
  * Beyond the reference script: `nasrec` (NASRec training steps: the best Criteo net standalone,
  * the NASRec-Small supernet's full and sampled paths, 10k-row vs Criteo-size tables; see
  * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
- * cache, on a generated file). `deno task bench nasrec` runs one workload.
+ * cache, on a generated file). `deno task bench nasrec` runs one workload; `--backend NAME` (or
+ * `SIGEO_BACKEND`) picks the backend, e.g. `deno task bench --backend webgpu` on a GPU.
+ * `deno task bench --against-torch [--pairs 5] [--threads 2] [workload…]` runs the four shared workloads
+ * and the PyTorch script in alternating processes and prints the median speed ratios
+ * (`lib/bench_torch.ts`).
  *
  * @module
  */
 import * as tf from "./tf.ts";
-import { initBackend } from "./backend.ts";
+import { type BackendName, initBackend } from "./backend.ts";
+import { readScalar, readValues } from "./train/inplace.ts";
 import { createRng } from "./rng.ts";
 import { Linear } from "./nn/layers.ts";
 import { ParamStore } from "./nn/param.ts";
@@ -29,6 +34,7 @@ import { benchNasrec } from "./bench_nasrec.ts";
 import { writeCriteoFile } from "./data/gen_recsys.ts";
 import { readCriteo } from "./data/criteo.ts";
 import { readRecsysCached } from "./data/recsys_cache.ts";
+import { benchAgainstTorch, ratioTable } from "./bench_torch.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -41,29 +47,61 @@ export async function timeit(fn: () => void | Promise<void>, n: number, warm = 2
   return (performance.now() - t) / n;
 }
 
-/** One training step: gradients of `loss` w.r.t. `vars`, an in-place optimizer update. */
-function trainStep(vars: tf.Variable[], opt: Optimizer, loss: () => tf.Scalar): number {
+/**
+ * One training step: gradients of `loss` w.r.t. `vars`, an optimizer update, the loss read back
+ * (so that a device backend's queued work is finished inside the timing).
+ */
+async function trainStep(vars: tf.Variable[], opt: Optimizer, loss: () => tf.Scalar): Promise<number> {
   const { value, grads } = tf.variableGrads(loss, vars);
   opt.step(grads);
-  const v = value.dataSync()[0];
-  tf.dispose([value, ...Object.values(grads)]);
+  tf.dispose(Object.values(grads));
+  const v = await readScalar(value);
+  value.dispose();
   return v;
 }
 
+/** Workload names and `--backend NAME` / `--backend=NAME` from the command line. */
+export function parseBenchArgs(
+  args: string[],
+): { backend: BackendName | "auto" | undefined; only: string[] } {
+  const only: string[] = [];
+  let backend: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--backend") {
+      backend = args[++i];
+      if (backend === undefined) throw new RangeError("Expected a backend name after --backend");
+    } else if (a.startsWith("--backend=")) backend = a.slice("--backend=".length);
+    else if (a.startsWith("--")) throw new RangeError(`Unknown option '${a}': expected --backend NAME`);
+    else only.push(a);
+  }
+  const names = ["auto", "tensorflow", "webgpu", "wasm", "cpu"];
+  if (backend !== undefined && !names.includes(backend)) {
+    throw new RangeError(`Cannot use backend '${backend}': expected one of ${names.join(", ")}`);
+  }
+  return { backend: backend as BackendName | "auto" | undefined, only };
+}
+
 async function main() {
-  const info = await initBackend({ quiet: true });
-  const base = { backend: info.name, gemm: info.gemm, blasThreads: info.blas?.threads ?? null };
+  const args = parseBenchArgs(Deno.args);
+  const info = await initBackend({ quiet: true, backend: args.backend });
+  const base = {
+    backend: info.name,
+    gemm: info.gemm,
+    blasThreads: info.blas?.threads ?? null,
+    ...(info.device ? { device: info.device } : {}),
+  };
   const print = (o: Record<string, unknown>) => console.log(JSON.stringify({ ...base, ...o }));
   const rng = createRng(0);
-  const only = Deno.args.length ? new Set(Deno.args) : null;
+  const only = args.only.length ? new Set(args.only) : null;
   const want = (name: string) => !only || only.has(name);
 
   if (want("matmul-1024")) {
     const a = tf.randomNormal([1024, 1024], 0, 1, "float32", 1);
     const ms = await timeit(
-      () => {
+      async () => {
         const c = tf.matMul(a, a);
-        c.dataSync();
+        await readValues(c);
         c.dispose();
       },
       20,
@@ -84,7 +122,7 @@ async function main() {
     const opt = adam(vars, { lr: 1e-3 });
     const loss = () =>
       tf.losses.sigmoidCrossEntropy(y, l3.apply(tf.relu(l2.apply(tf.relu(l1.apply(x)))))) as tf.Scalar;
-    const ms = await timeit(() => void trainStep(vars, opt, loss), 30, 3);
+    const ms = await timeit(async () => void await trainStep(vars, opt, loss), 30, 3);
     print({ workload: "mlp-step", ms: +ms.toFixed(3) });
     store.dispose();
     tf.dispose([x, y]);
@@ -99,7 +137,7 @@ async function main() {
       const vars = net.params().map((p) => p.variable);
       const opt = sgd(vars, { lr: 0.1, momentum: 0.9, nesterov: true });
       const loss = () => net.loss(net.forward(x, { training: true }), y);
-      const ms = await timeit(() => void trainStep(vars, opt, loss), 10, 2);
+      const ms = await timeit(async () => void await trainStep(vars, opt, loss), 10, 2);
       print({ workload: "nb201-step", arch: REFERENCE_ARCH, params, ms: +ms.toFixed(3) });
     }
     if (want("nb201-zico")) {
@@ -108,7 +146,7 @@ async function main() {
         y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
       }));
       let score = 0;
-      const ms = await timeit(() => void (score = zicoProxy(net, batches).value), 5, 1);
+      const ms = await timeit(async () => void (score = (await zicoProxy(net, batches)).value), 5, 1);
       print({ workload: "nb201-zico", ms: +ms.toFixed(3), score: +score.toFixed(4) });
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     }
@@ -122,7 +160,7 @@ async function main() {
       for (const warmedUp of [false, true]) {
         let score = 0;
         const ms = await timeit(
-          () => void (score = sigeoProxy(net, batches, { preset: "cv", warmedUp }).value),
+          async () => void (score = (await sigeoProxy(net, batches, { preset: "cv", warmedUp })).value),
           3,
           1,
         );
@@ -141,9 +179,9 @@ async function main() {
         y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
       }));
       for (const [name, p] of Object.entries(PROXIES)) {
-        p.fn(net, batches); // warm-up call
+        await p.fn(net, batches); // warm-up call
         const t = performance.now();
-        const v = p.fn(net, batches).value;
+        const v = (await p.fn(net, batches)).value;
         print({
           workload: "nb201-proxies",
           proxy: name,
@@ -175,10 +213,10 @@ async function main() {
       const vars = supernet.allParams().map((p) => p.variable);
       const opt = sgd(vars, { lr: 0.025, momentum: 0.9, nesterov: true });
       const ms = await timeit(
-        () => {
+        async () => {
           const path = supernet.path(sampleArch(sampler, { connectedOnly: true }));
           const pv = path.params().map((p) => p.variable);
-          void trainStep(pv, opt, () => path.loss(path.forward(x, { training: true }), y));
+          await trainStep(pv, opt, () => path.loss(path.forward(x, { training: true }), y));
         },
         10,
         2,
@@ -197,7 +235,7 @@ async function main() {
       const vars = net.params().map((p) => p.variable);
       const opt = sgd(vars, { lr: 0.1, momentum: 0.9, nesterov: true });
       const ms = await timeit(
-        () => void trainStep(vars, opt, () => net.loss(net.forward(x, { training: true }), y)),
+        async () => void await trainStep(vars, opt, () => net.loss(net.forward(x, { training: true }), y)),
         10,
         2,
       );
@@ -229,7 +267,7 @@ async function main() {
     const opt = adam(vars, { lr: 1e-3 });
     const loss = () =>
       tf.losses.sigmoidCrossEntropy(y, head.apply(tf.sum(tf.gather(table, ids), 1))) as tf.Scalar;
-    const ms = await timeit(() => void trainStep(vars, opt, loss), 20, 3);
+    const ms = await timeit(async () => void await trainStep(vars, opt, loss), 20, 3);
     print({
       workload: "embedding-bag",
       table: [100_000, 16],
@@ -268,6 +306,36 @@ async function main() {
   if (want("nasrec")) await benchNasrec({ steps: 6, print });
 }
 
+/** `--against-torch [--pairs N] [--threads N] [workload…]`: the flags, or null without the flag. */
+export function againstTorchArgs(
+  args: string[],
+): { pairs: number; threads: number; workloads: string[] } | null {
+  if (!args.includes("--against-torch")) return null;
+  let pairs = 5, threads = 2;
+  const workloads: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--against-torch") continue;
+    if (a === "--pairs" || a === "--threads") {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 1) {
+        throw new Error(`bench: ${a} expects a positive integer, got '${args[i]}'`);
+      }
+      if (a === "--pairs") pairs = v;
+      else threads = v;
+    } else if (a.startsWith("--")) throw new Error(`bench: unknown flag '${a}'`);
+    else workloads.push(a);
+  }
+  return { pairs, threads, workloads };
+}
+
 if (import.meta.main) {
-  await main();
+  const vs = againstTorchArgs(Deno.args);
+  if (vs) {
+    const rows = await benchAgainstTorch(vs);
+    console.log(
+      `\n${new Date().toISOString().slice(0, 10)}, ${vs.threads} threads, ${vs.pairs} interleaved pairs:`,
+    );
+    console.log(ratioTable(rows));
+  } else await main();
 }

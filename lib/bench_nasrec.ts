@@ -57,21 +57,21 @@ interface Timing {
 }
 
 /** Time `steps` training steps (after 2 untimed ones) on cycling random batches. */
-function timeSteps(
+async function timeSteps(
   netAt: (step: number) => RecsysNet,
   opt: Optimizer,
   layout: DatasetLayout,
   batch: number,
   steps: number,
   seed: number,
-): Timing {
+): Promise<Timing> {
   const rng = createRng(seed);
   const batches = Array.from({ length: 4 }, () => toBatch(randomRows(batch, layout, rng)));
   const ms: number[] = [];
   const n0 = tf.memory().numTensors;
   for (let s = 0; s < steps + 2; s++) {
     const t0 = performance.now();
-    recsysStep(netAt(s), batches[s % batches.length], opt, { lr: 0.1 });
+    await recsysStep(netAt(s), batches[s % batches.length], opt, { lr: 0.1 });
     if (s >= 2) ms.push(performance.now() - t0);
   }
   if (tf.memory().numTensors !== n0) throw new Error(`Leaked ${tf.memory().numTensors - n0} tensors`);
@@ -122,7 +122,7 @@ export async function benchNasrec(opts: NasrecBenchOptions): Promise<void> {
     const built = (performance.now() - t0) / 1000;
     const opt = recsysOptimizer(net.params());
     const dense = countParams(net.params().filter((p) => p.kind !== "embedding"));
-    const t = timeSteps(() => net, opt, capped, batch, steps, 2);
+    const t = await timeSteps(() => net, opt, capped, batch, steps, 2);
     opts.print({
       workload: "nasrec-standalone",
       arch: name,
@@ -141,7 +141,14 @@ export async function benchNasrec(opts: NasrecBenchOptions): Promise<void> {
     const opt = recsysOptimizer(sn.params());
     const dense = countParams(sn.params().filter((p) => p.kind !== "embedding"));
     const full = sn.fullPath();
-    const tf_ = timeSteps(() => sn.path(full), opt, capped, batch, Math.max(3, Math.ceil(steps / 2)), 4);
+    const tf_ = await timeSteps(
+      () => sn.path(full),
+      opt,
+      capped,
+      batch,
+      Math.max(3, Math.ceil(steps / 2)),
+      4,
+    );
     opts.print({
       workload: "nasrec-supernet-full-path",
       denseParams: dense,
@@ -155,7 +162,7 @@ export async function benchNasrec(opts: NasrecBenchOptions): Promise<void> {
       { length: steps + 2 },
       () => sampleWarmupArch("autoctr", rng, { step: 0, supernetSteps: 1 }), // step 0: always a sampled path
     );
-    const ts = timeSteps((s) => sn.path(archs[s]), opt, capped, batch, steps, 6);
+    const ts = await timeSteps((s) => sn.path(archs[s]), opt, capped, batch, steps, 6);
     opts.print({ workload: "nasrec-supernet-sampled-paths", cap, batch, ...round(ts) });
     sn.dispose();
   }
@@ -173,7 +180,7 @@ export async function benchNasrec(opts: NasrecBenchOptions): Promise<void> {
     const built = (performance.now() - t0) / 1000;
     net.embedding.allocateState(); // page faults of first touches are not per-step cost
     const opt = recsysOptimizer(net.params());
-    const t = timeSteps(() => net, opt, lay, batch, steps, 8);
+    const t = await timeSteps(() => net, opt, lay, batch, steps, 8);
     opts.print({
       workload: "nasrec-table-size",
       tables: label,

@@ -17,6 +17,9 @@ import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
 import { jupyterAvailable } from "./report/notebooks.ts";
 import { progressCallback } from "./report/progress.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./cli_flags.ts";
+import { parseShard } from "./experiments/shard.ts";
+import { mergeShards, SHARDABLE } from "./experiments/merge.ts";
+import { runWithWorkers } from "./experiments/workers.ts";
 
 /** The experiment that trains one NB201 network on generated CIFAR-10 files (no run folder). */
 const TRAINING_CHECK = "training-check";
@@ -52,6 +55,8 @@ const FLAGS: Record<string, FlagSpec> = {
   results: { type: "output" },
   dataset: { type: "list", values: knownDatasetNames(), caseless: true, all: true },
   space: { type: "list", values: knownSpaceNames(), caseless: true, all: true },
+  shard: { type: "custom", form: "i/n with 0 ≤ i < n, e.g. 0/4", check: parseShard },
+  workers: { type: "integer", min: 1 },
 };
 
 const USAGE = `Usage:
@@ -65,6 +70,10 @@ const USAGE = `Usage:
                   [--plan [--json]] (print the resolved configuration and estimated times; run nothing)
                   [--dataset criteo,avazu,kdd2012] [--space small,full] (recsys-search; default all)
                   [--run-id ID] [--results DIR] [--backend …]
+                  [--shard i/n] [--workers K] (${Object.keys(SHARDABLE).join(", ")}: one shard of the
+                  candidates in its own run folder; K shards as child processes, then merged)
+  deno task merge SHARD_DIR… [--run-id ID] [--results DIR]
+      joins the run folders of --shard 0/n … (n-1)/n into the run folder of the one-process run
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
                   [--record AUDIT_DIR] [--json OUT.json] [--backend …]
@@ -125,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
     results?: string;
     dataset?: string;
     space?: string;
+    shard?: string;
+    workers?: number;
   };
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
@@ -218,6 +229,21 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === "merge") {
+    if (!rest.length) {
+      console.error(`merge needs the shard run folders.\n${USAGE}`);
+      return 2;
+    }
+    const out = await mergeShards(rest, {
+      resultsRoot: values.results,
+      runId: values["run-id"],
+      experiments: EXPERIMENTS,
+      log: (line) => console.log(`  ${line}`),
+    });
+    for (const line of out.summary) console.log(`  ${line}`);
+    console.log(`merged in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);
+    return 0;
+  }
   const targets = command === "reproduce" ? rest : [command];
   if (targets.length === 0) {
     console.error(USAGE);
@@ -248,6 +274,7 @@ async function main(argv: string[]): Promise<number> {
     resultsRoot: values.results,
     datasets: values.dataset,
     spaces: values.space,
+    shard: values.shard ? parseShard(values.shard) : undefined,
     log: (line: string) => console.log(`  ${line}`),
     progress: progressCallback(name),
   });
@@ -268,6 +295,41 @@ async function main(argv: string[]): Promise<number> {
       if (values.json === "-") return 0;
     }
     for (const p of plans) console.log(formatPlan(p));
+    return 0;
+  }
+  if (values.shard || values.workers) {
+    const bad = names.filter((n) => !SHARDABLE[n]);
+    if (bad.length || names.length !== 1) {
+      console.error(
+        `--shard/--workers split one experiment of ${Object.keys(SHARDABLE).join(", ")}; got ${
+          names.join(", ")
+        }\n${USAGE}`,
+      );
+      return 2;
+    }
+    if (values.shard && values.workers) {
+      console.error(`--shard and --workers exclude each other (--workers runs the shards itself)\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (values.workers && values.workers > 1) {
+    const pass: string[] = [];
+    for (const k of ["data", "truth", "dataset", "backend"] as const) {
+      if (values[k]) pass.push(`--${k}`, values[k]!);
+    }
+    const out = await runWithWorkers({
+      experiment: names[0],
+      workers: values.workers,
+      scale,
+      cli: new URL(import.meta.url).pathname,
+      passFlags: pass,
+      resultsRoot: values.results,
+      runId: values["run-id"],
+      experiments: EXPERIMENTS,
+      log: (line) => console.log(`  ${line}`),
+    });
+    for (const line of out.summary) console.log(`  ${line}`);
+    console.log(`done in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);
     return 0;
   }
   for (const name of names) {

@@ -53,6 +53,19 @@ Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expec
     ],
     [["reproduce", "quickstart", "--scale"], /^--scale needs a value: expected one of smoke, small, paper$/],
     [["score", "--arch", "|conv~0|"], /^--arch '\|conv~0\|' is not valid \(Cannot parse NB201 arch/],
+    [
+      ["reproduce", "nb201-correlation", "--shard", "2/2"],
+      /^--shard '2\/2' is not valid \(--shard 2\/2: need 0 ≤ i < n/,
+    ],
+    [
+      ["reproduce", "quickstart", "--shard", "0/2"],
+      /^--shard\/--workers split one experiment of nb201-correlation; got quickstart$/,
+    ],
+    [
+      ["reproduce", "nb201-correlation", "--shard", "0/2", "--workers", "2"],
+      /^--shard and --workers exclude each other/,
+    ],
+    [["merge"], /^merge needs the shard run folders\.$/],
   ];
   for (const [args, message] of cases) {
     const r = await cli(args);

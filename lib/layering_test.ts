@@ -70,6 +70,10 @@ const LAYERS: { units: string[]; why: string }[] = [
     why: "NASRec training throughput (spaces/ nets trained by train/), run by bench.ts",
   },
   {
+    units: ["bench_torch.ts"],
+    why: "the bench against PyTorch: runs bench.ts and tools/torch_reference.py as child processes",
+  },
+  {
     units: ["cli_flags.ts"],
     why: "the command line's flag checks, kept apart from cli.ts so they are tested without running anything",
   },

@@ -32,9 +32,9 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
-import { recordsToFrame } from "../lib/report/table.ts";
+import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo, initBackend } from "../lib/backend.ts";
 // for SiGeo by hand: data, one network, the gradient statistics, and the registry to compare with
 import * as tf from "../lib/tf.ts";
@@ -76,7 +76,7 @@ const batches = [...imageBatches(images, { batchSize: 64, norm: NB201_NORMALIZAT
 const arch =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const net = new Nb201Network(arch, { C: 8, N: 1, classes: 10 }, createRng(0, 1));
-const rec = collectGradients(net, batches, {
+const rec = await collectGradients(net, batches, {
   record: selectParams(net, "conv-linear-weights"), // g_b: gradients of the conv and linear weights
   train: net.params(), // after each batch, an SGD(lr = 1) step on every parameter
   optimizer: (vars) => sgd(vars, { lr: 1 }),
@@ -94,7 +94,7 @@ console.log(`SiGeo = ${l1}·ZiCo + ${l2}·FR − ${l3}·loss = ${sigeoByHand.toF
 
 // %%
 // The registry's sigeo-cv proxy on the same network and batches gives the same number
-const fromRegistry = PROXIES["sigeo-cv"].fn(net, batches);
+const fromRegistry = await PROXIES["sigeo-cv"].fn(net, batches);
 console.log(
   `registry sigeo-cv: ${fromRegistry.value.toFixed(4)}; difference ${sigeoByHand - fromRegistry.value}`,
 );
@@ -105,7 +105,7 @@ net.dispose();
 tf.dispose(batches.flatMap((b) => [b.x, b.y]));
 
 // %%
-const out = await EXPERIMENTS["quickstart"].run({ scale, dataDir, progress: lineProgress("quickstart") });
+const out = await EXPERIMENTS["quickstart"].run({ scale, dataDir, progress: cellProgress("quickstart") });
 const b = backendInfo();
 console.log(
   `backend: ${b.name}${b.gemm ? " + " + b.gemm : ""}; ${out.seconds.toFixed(1)} s; results: ${out.dir}`,
@@ -120,7 +120,7 @@ console.log(
 // `zico`, `fr` and `loss` are SiGeo's terms — the ZiCo term differs from plain ZiCo because of those steps.
 
 // %%
-recordsToFrame(out.tables.scores);
+notebookTable(out.tables.scores);
 
 // %% [markdown]
 // ## 2. Ranking quality vs warm-up
@@ -132,7 +132,7 @@ recordsToFrame(out.tables.scores);
 // mechanics, not the paper's numbers (see notebook 02).
 
 // %%
-recordsToFrame(out.tables.correlation);
+notebookTable(out.tables.correlation);
 
 // %%
 await show(out.figures.correlation);

@@ -31,13 +31,13 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
-import { recordsToFrame } from "../lib/report/table.ts";
+import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
 
 // %%
-const out = await EXPERIMENTS["theory-check"].run({ scale, dataDir, progress: lineProgress("theory-check") });
+const out = await EXPERIMENTS["theory-check"].run({ scale, dataDir, progress: cellProgress("theory-check") });
 const b = backendInfo();
 console.log(
   `backend: ${b.name}${b.gemm ? " + " + b.gemm : ""}; ${out.seconds.toFixed(1)} s; results: ${out.dir}`,
@@ -47,7 +47,7 @@ console.log(
 // ## Correlation with the final test loss, per warm-up level
 
 // %%
-recordsToFrame(out.tables.correlation);
+notebookTable(out.tables.correlation);
 
 // %%
 await show(out.figures.correlation);
@@ -56,7 +56,7 @@ await show(out.figures.correlation);
 // ## Paper vs ours (Spearman; `diff` = ours − paper; `scale` says what produced ours)
 
 // %%
-recordsToFrame(out.tables.vs_paper);
+notebookTable(out.tables.vs_paper);
 
 // %% [markdown]
 // At `smoke` scale each width runs once on generated data, so only the signs and the trend are

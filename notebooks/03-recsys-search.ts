@@ -46,9 +46,9 @@ console.log(`datasets: ${datasets}; spaces: ${spaces}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
-import { recordsToFrame } from "../lib/report/table.ts";
+import { notebookTable, recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
 import pl from "nodejs-polars";
 
@@ -58,7 +58,7 @@ const out = await EXPERIMENTS["recsys-search"].run({
   dataDir,
   datasets,
   spaces,
-  progress: lineProgress("recsys-search"),
+  progress: cellProgress("recsys-search"),
 });
 const b = backendInfo();
 console.log(
@@ -69,7 +69,7 @@ console.log(
 // ## Results: test log loss and AUC vs search cost
 
 // %%
-recordsToFrame(out.tables.results);
+notebookTable(out.tables.results);
 
 // %% [markdown]
 // Test log loss per method (rows) and dataset/space (columns), and each method's mean rank
@@ -99,7 +99,7 @@ for (const [name, fig] of Object.entries(out.figures)) if (name.startsWith("cost
 // ours; the paper's numbers are digitised from its figure.
 
 // %%
-recordsToFrame(out.tables.vs_paper);
+notebookTable(out.tables.vs_paper);
 
 // %% [markdown]
 // ## The paper's panels for comparison (digitised from the figure)

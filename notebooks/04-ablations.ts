@@ -31,13 +31,13 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { lineProgress } from "../lib/report/progress.ts";
+import { cellProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
-import { recordsToFrame } from "../lib/report/table.ts";
+import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
 
 // %%
-const out = await EXPERIMENTS["ablations"].run({ scale, dataDir, progress: lineProgress("ablations") });
+const out = await EXPERIMENTS["ablations"].run({ scale, dataDir, progress: cellProgress("ablations") });
 const b = backendInfo();
 console.log(
   `backend: ${b.name}${b.gemm ? " + " + b.gemm : ""}; ${out.seconds.toFixed(1)} s; results: ${out.dir}`,
@@ -47,7 +47,7 @@ console.log(
 // ## λ: Spearman per warm-up level
 
 // %%
-recordsToFrame(out.tables.lambda);
+notebookTable(out.tables.lambda);
 
 // %%
 await show(out.figures.lambda);
@@ -56,13 +56,13 @@ await show(out.figures.lambda);
 // ## Scoring batches (at 60 % warm-up)
 
 // %%
-recordsToFrame(out.tables.batches);
+notebookTable(out.tables.batches);
 
 // %% [markdown]
 // ## Std convention
 
 // %%
-recordsToFrame(out.tables.std);
+notebookTable(out.tables.std);
 
 // %% [markdown]
 // ## RecSys: final layer vs all dense layers, and the warm-up fraction
@@ -73,7 +73,7 @@ recordsToFrame(out.tables.std);
 // 30 architectures) gives numbers worth reading.
 
 // %%
-recordsToFrame(out.tables.recsys);
+notebookTable(out.tables.recsys);
 
 // %%
 await show(out.figures.recsys);

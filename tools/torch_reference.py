@@ -5,6 +5,8 @@ Run it on the same machine as the bench, in the same minute, and compare ratios,
 times (machines here are shared and noisy). Needs Debian's python3-torch and OpenBLAS:
     apt-get install -y python3-torch libopenblas0-pthread
     /usr/bin/python3 tools/torch_reference.py                # prints one JSON line per workload
+    python3 tools/torch_reference.py 2 mlp-step nb201-step   # 2 threads, only the named workloads
+`deno task bench --against-torch` runs this script and the bench in alternation and prints the ratios.
 
 Workloads (keep the project's bench identical in shape and batch):
   matmul-1024     C = A @ B, 1024x1024 fp32
@@ -103,10 +105,13 @@ def timeit(fn, n, warm=3):
 def main():
     torch.manual_seed(0)
     torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    only = set(sys.argv[2:])
+    want = lambda name: not only or name in only
     info = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     a = torch.randn(1024, 1024)
-    ms = timeit(lambda: a @ a, 20)
-    print(json.dumps({**info, "workload": "matmul-1024", "ms": round(ms, 3), "gflops": round(2 * 1024**3 / ms / 1e6, 2)}))
+    if want("matmul-1024"):
+        ms = timeit(lambda: a @ a, 20)
+        print(json.dumps({**info, "workload": "matmul-1024", "ms": round(ms, 3), "gflops": round(2 * 1024**3 / ms / 1e6, 2)}))
 
     mlp = nn.Sequential(nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 1))
     opt = torch.optim.Adam(mlp.parameters(), 1e-3)
@@ -117,7 +122,8 @@ def main():
         F.binary_cross_entropy_with_logits(mlp(xm), ym).backward()
         opt.step()
 
-    print(json.dumps({**info, "workload": "mlp-step", "ms": round(timeit(mlp_step, 30), 3)}))
+    if want("mlp-step"):
+        print(json.dumps({**info, "workload": "mlp-step", "ms": round(timeit(mlp_step, 30), 3)}))
 
     net = TinyNetwork(BEST)
     params = sum(p.numel() for p in net.parameters())
@@ -129,7 +135,8 @@ def main():
         F.cross_entropy(net(x), y).backward()
         sgd.step()
 
-    print(json.dumps({**info, "workload": "nb201-step", "arch": BEST, "params": params, "ms": round(timeit(nb_step, 10), 3)}))
+    if want("nb201-step"):
+        print(json.dumps({**info, "workload": "nb201-step", "arch": BEST, "params": params, "ms": round(timeit(nb_step, 10), 3)}))
 
     batches = [(torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))) for _ in range(4)]
     weights = [m.weight for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
@@ -150,7 +157,8 @@ def main():
                 score += float(torch.log(s))
         return score
 
-    print(json.dumps({**info, "workload": "nb201-zico", "ms": round(timeit(zico, 5, warm=1), 3), "score": round(zico(), 4)}))
+    if want("nb201-zico"):
+        print(json.dumps({**info, "workload": "nb201-zico", "ms": round(timeit(zico, 5, warm=1), 3), "score": round(zico(), 4)}))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { bunzip2 } from "../data/bzip2.ts";
+import { escapeBytes, readInput } from "../data/input.ts";
 import { type PyValue, readPickle } from "../data/pickle.ts";
 import { formatArch, type Nb201Arch, parseArch } from "../spaces/nb201/space.ts";
 import { Nb201Truth, type TruthRecord } from "./truth_store.ts";
@@ -214,16 +214,26 @@ function costs(runs: Map<unknown, unknown>[], seeds: number[], w: string): [stri
 
 // ------------------------------------------------------------------ files
 
+/** A `.pickle.pbz2` (bzip2 by NATS-Bench's convention; gzip or plain pickles are read too, by content). */
 async function loadPbz2(path: string): Promise<PyValue> {
-  let bytes: Uint8Array;
+  let bytes: Uint8Array, compression: string;
   try {
-    bytes = await Deno.readFile(path);
+    ({ bytes, compression } = await readInput(path, { what: "NATS-Bench file" }));
   } catch (e) {
-    throw new (e instanceof Deno.errors.NotFound ? RangeError : TypeError)(
-      `Cannot read NATS-Bench file ${path}: ${(e as Error).message}`,
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+      throw new (e instanceof Deno.errors.NotFound ? RangeError : TypeError)(
+        `Cannot read NATS-Bench file ${path}: ${(e as Error).message}`,
+      );
+    }
+    throw e;
+  }
+  if (compression === "none" && bytes[0] !== 0x80) {
+    throw new SyntaxError(
+      `Cannot decompress bzip2 ${path}: not a bzip2 stream (expected header 'BZh1'…'BZh9', or a pickle; ` +
+        `first bytes ${escapeBytes(bytes, 0, bytes.length, 16)})`,
     );
   }
-  return readPickle(bunzip2(bytes, { file: path }), { file: path });
+  return readPickle(bytes, { file: path });
 }
 
 /** The folder's `meta_archs`: canonical arch strings by NATS index. */

@@ -22,6 +22,7 @@ import { formatArch, naslibKey, parseArch, parseNaslibKey } from "../spaces/nb20
 import { readNatsBenchPath, type ReadNatsTssOptions } from "./nats_bench.ts";
 import { Nb201Truth, type TruthRecord } from "./truth_store.ts";
 import { writeFileAtomic } from "../io.ts";
+import { escapeBytes, readTextInput } from "../data/input.ts";
 
 /** The store, re-exported so that callers of the readers need one import. */
 export { Nb201Truth, type TruthRecord };
@@ -40,7 +41,9 @@ export function parseTruthCsv(text: string, file = "<csv>"): Nb201Truth {
   const lines = text.split(/\r?\n/);
   if (lines[0]?.replace(/^\uFEFF/, "").trim() !== HEADER) {
     throw new SyntaxError(
-      `Cannot parse ${file} line 1: expected header '${HEADER}', got '${lines[0] ?? ""}'`,
+      `Cannot parse ${file} line 1: expected header '${HEADER}', got '${
+        escapeBytes(new TextEncoder().encode(lines[0] ?? ""), 0, undefined, 60)
+      }'${/^\s*[{[]/.test(lines[0] ?? "") ? " (this looks like JSON: name the file .json)" : ""}`,
     );
   }
   const t = new Nb201Truth();
@@ -176,18 +179,22 @@ export async function writeTruth(path: string, records: Iterable<TruthRecord>): 
 
 /**
  * Read ground truth from a `.csv` or `.json` (NAS-Bench-Suite-Zero) file, or NATS-Bench topology
- * data: a `.pbz2` file or a NATS-tss "simple" folder (see {@link readNatsBenchPbz2}).
+ * data: a `.pbz2` file or a NATS-tss "simple" folder (see {@link readNatsBenchPbz2}). CSV and JSON
+ * files may be gzip- or bzip2-compressed (`.csv.gz`, `.json.bz2`, …; recognised by content).
  */
 export async function readTruth(path: string, opts: Omit<ZcSuiteOptions, "file"> = {}): Promise<Nb201Truth> {
   if (path.endsWith(".pbz2")) return await readNatsBenchPbz2(path);
   const info = await Deno.stat(path).catch(() => null);
   if (info?.isDirectory) return await readNatsBenchPbz2(path);
-  const text = await Deno.readTextFile(path);
-  if (path.endsWith(".csv")) return parseTruthCsv(text, path);
-  if (path.endsWith(".json")) return parseZcSuiteJson(text, { ...opts, file: path });
-  throw new RangeError(
-    `Cannot read ground truth from ${path}: expected a .csv, .json or .pbz2 file or a folder`,
-  );
+  const name = path.replace(/\.(gz|bz2)$/, "");
+  if (!name.endsWith(".csv") && !name.endsWith(".json")) {
+    throw new RangeError(
+      `Cannot read ground truth from ${path}: expected a .csv, .json or .pbz2 file or a folder`,
+    );
+  }
+  const text = await readTextInput(path, { what: "ground-truth file" });
+  if (name.endsWith(".csv")) return parseTruthCsv(text, path);
+  return parseZcSuiteJson(text, { ...opts, file: path });
 }
 
 /**

@@ -28,11 +28,13 @@ import {
   decOrHexModBytes,
   fieldText,
   type PreparedScan,
+  recogniseRecsysLine,
   type RecsysReadOptions,
   type RecsysReadResult,
   resolveTableSizes,
   type RowParser,
 } from "./recsys.ts";
+import { escapeBytes } from "./input.ts";
 
 /** The columns of Avazu's `train.csv`, in order. */
 export const AVAZU_COLUMNS: readonly string[] = Object.freeze([
@@ -113,8 +115,13 @@ export function prepareAvazu(path: string, opts: RecsysReadOptions = {}): Prepar
   const tableSizes = resolveTableSizes(NASREC_AVAZU.tableSizes, opts, "Avazu");
   const header = (line: string) => {
     if (line.replace(/^\uFEFF/, "") !== HEADER) {
+      const b = new TextEncoder().encode(line);
+      const seen = recogniseRecsysLine(b, 0, b.length);
+      const looks = seen && seen.kind !== "avazu" ? `; the line looks like ${seen.description}` : "";
       throw new SyntaxError(
-        `Cannot read Avazu file ${path} line 1: expected the header '${HEADER}', got '${line.slice(0, 60)}'`,
+        `Cannot read Avazu file ${path} line 1: expected the header '${HEADER}', got '${
+          escapeBytes(b, 0, b.length, 60)
+        }'${looks}`,
       );
     }
   };
@@ -123,7 +130,7 @@ export function prepareAvazu(path: string, opts: RecsysReadOptions = {}): Prepar
     path,
     parser: avazuParser(tableSizes),
     tableSizes,
-    scan: { ...opts, what: "Avazu file", header },
+    scan: { ...opts, what: "Avazu file", kind: "avazu", header },
   };
 }
 

@@ -76,14 +76,53 @@ class Decoder {
   #outLen = 0;
   /** BWT vector; allocated for the largest block size seen */
   #tt = new Uint32Array(0);
+  /** input held now; streamed input drops consumed bytes between blocks ({@link feed}) */
+  data: Uint8Array;
+  /** offset in the whole input of data[0] */
+  #base = 0;
+  /** whether `data` ends the input (always for a whole buffer) */
+  #eof: boolean;
+  /** streamed: each block's output is returned on its own instead of accumulated */
+  readonly #streamed: boolean;
+  #total = 0;
+  #inStream = false;
+  #streams = 0;
+  #blockNo = 0;
+  #combined = 0;
+  #maxBlock = 0;
 
-  constructor(readonly data: Uint8Array, readonly file: string, readonly maxOut: number) {
+  constructor(data: Uint8Array, readonly file: string, readonly maxOut: number, streamed = false) {
+    this.data = data;
+    this.#eof = !streamed;
+    this.#streamed = streamed;
     this.#out = new Uint8Array(Math.min(Math.max(data.length * 4, 1 << 16), maxOut + 256));
   }
 
   /** Byte offset of the next unread bit (for messages). */
   get #at(): number {
-    return this.#pos - (this.#count >> 3);
+    return this.#base + this.#pos - (this.#count >> 3);
+  }
+
+  /** Whole input bytes not yet consumed. */
+  available(): number {
+    return this.data.length - this.#pos;
+  }
+
+  /** Append streamed input (between blocks only), dropping what has been consumed. */
+  feed(chunks: Uint8Array[], eof: boolean): void {
+    this.#eof = eof;
+    if (chunks.length === 0) return;
+    const keep = this.data.subarray(this.#pos);
+    const next = new Uint8Array(keep.length + chunks.reduce((s, c) => s + c.length, 0));
+    next.set(keep);
+    let o = keep.length;
+    for (const c of chunks) {
+      next.set(c, o);
+      o += c.length;
+    }
+    this.#base += this.#pos;
+    this.#pos = 0;
+    this.data = next;
   }
 
   #fail(msg: string, Kind: ErrorConstructor = SyntaxError): never {
@@ -109,10 +148,18 @@ class Decoder {
     this.#count = count;
     this.#pos = pos;
   }
+  /** Input ran out: the end of a file, or (streamed, with a block's worth buffered) corruption. */
+  #ranOut(): never {
+    this.#fail(
+      this.#eof
+        ? "unexpected end of data (truncated file)"
+        : "a block longer than bzip2 allows (corrupt data)",
+    );
+  }
   #bits(n: number): number {
     this.#fill(n);
     this.#count -= n;
-    if (this.#overrun()) this.#fail("unexpected end of data (truncated file)");
+    if (this.#overrun()) this.#ranOut();
     return (this.#buf >>> this.#count) & ((1 << n) - 1);
   }
   #bit(): number {
@@ -120,52 +167,69 @@ class Decoder {
   }
 
   run(): Uint8Array {
-    const d = this.data;
-    if (d.length === 0) this.#fail("empty input (expected a 'BZh' stream header)");
-    let streams = 0;
-    while (this.#pos < d.length) {
-      if (!isBzip2(d.subarray(this.#pos))) {
-        if (streams === 0) this.#fail("not a bzip2 stream (expected header 'BZh1'…'BZh9')");
-        this.#fail(
-          `${
-            d.length - this.#pos
-          } bytes after the end of bzip2 stream ${streams} do not start another stream`,
-        );
-      }
-      const level = d[this.#pos + 3] - 0x30;
-      this.#pos += 4;
-      this.#stream(level);
-      streams++;
-    }
+    while (this.next() !== null);
     return this.#out.slice(0, this.#outLen);
   }
 
-  #stream(level: number): void {
-    const maxBlock = level * 100000;
-    if (this.#tt.length < maxBlock) this.#tt = new Uint32Array(maxBlock);
-    let combined = 0;
-    for (let block = 0;; block++) {
+  /**
+   * Decode up to the next block's output (streamed: that block's bytes; whole buffer: an empty
+   * array, the output accumulating for {@link run}), or null at the end of the input. Streamed,
+   * the caller keeps at least one maximal compressed block buffered ahead (or the end of input).
+   */
+  next(): Uint8Array | null {
+    const d = this.data;
+    for (;;) {
+      if (!this.#inStream) {
+        if (this.#pos >= this.data.length) {
+          if (this.#streams === 0) this.#fail("empty input (expected a 'BZh' stream header)");
+          return null;
+        }
+        if (!isBzip2(this.data.subarray(this.#pos))) {
+          if (this.#streams === 0) this.#fail("not a bzip2 stream (expected header 'BZh1'…'BZh9')");
+          this.#fail(
+            `${
+              this.#eof ? `${this.data.length - this.#pos} bytes` : "the bytes"
+            } after the end of bzip2 stream ${this.#streams} do not start another stream`,
+          );
+        }
+        const level = this.data[this.#pos + 3] - 0x30;
+        this.#pos += 4;
+        this.#maxBlock = level * 100000;
+        if (this.#tt.length < this.#maxBlock) this.#tt = new Uint32Array(this.#maxBlock);
+        this.#combined = 0;
+        this.#blockNo = 0;
+        this.#inStream = true;
+      }
       const hi = this.#bits(24), lo = this.#bits(24);
       if (hi === BLOCK_MAGIC_HI && lo === BLOCK_MAGIC_LO) {
         const want = this.#bits(16) * 65536 + this.#bits(16);
-        const got = this.#block(maxBlock, block);
+        const block = this.#blockNo++;
+        if (this.#streamed) this.#outLen = 0;
+        const got = this.#block(this.#maxBlock, block);
         if (got !== want) {
           this.#fail(
             `CRC mismatch in block ${block}: stored 0x${hex(want)}, computed 0x${hex(got)} (corrupt data)`,
           );
         }
-        combined = (((combined << 1) | (combined >>> 31)) ^ got) >>> 0;
+        this.#combined = (((this.#combined << 1) | (this.#combined >>> 31)) ^ got) >>> 0;
+        if (!this.#streamed) return d.subarray(0, 0);
+        this.#total += this.#outLen;
+        if (this.#total > this.maxOut) {
+          this.#fail(`output exceeds maxOutputBytes = ${this.maxOut}`, RangeError);
+        }
+        return this.#out.slice(0, this.#outLen);
       } else if (hi === EOS_MAGIC_HI && lo === EOS_MAGIC_LO) {
         const want = this.#bits(16) * 65536 + this.#bits(16);
-        if (want !== combined) {
-          this.#fail(`stream CRC mismatch: stored 0x${hex(want)}, computed 0x${hex(combined)}`);
+        if (want !== this.#combined) {
+          this.#fail(`stream CRC mismatch: stored 0x${hex(want)}, computed 0x${hex(this.#combined)}`);
         }
         this.#count -= this.#count & 7; // pad to a byte boundary
         // hand the remaining whole bytes back to the byte cursor
         this.#pos -= this.#count >> 3;
         this.#count = 0;
         this.#buf = 0;
-        return;
+        this.#inStream = false;
+        this.#streams++;
       } else {
         this.#fail(`expected a block or end-of-stream marker, found 0x${hex(hi, 6)}${hex(lo, 6)}`);
       }
@@ -248,7 +312,7 @@ class Decoder {
         groupLeft = GROUP_SIZE;
         tab = tables[selectors[groupIdx]];
         this.#sync(buf, count, pos);
-        if (this.#overrun()) this.#fail("unexpected end of data (truncated file)");
+        if (this.#overrun()) this.#ranOut();
       }
       groupLeft--;
       // inline fill to MAX_CODE_LEN bits
@@ -302,7 +366,7 @@ class Decoder {
       tt[nblock++] = b;
     }
     this.#sync(buf, count, pos);
-    if (this.#overrun()) this.#fail("unexpected end of data (truncated file)");
+    if (this.#overrun()) this.#ranOut();
     if (origPtr >= nblock) this.#fail(`${what} has BWT origin ${origPtr} outside its ${nblock} bytes`);
 
     // inverse Burrows-Wheeler: tt[i] >> 8 links each position to the next
@@ -400,6 +464,50 @@ export function bunzip2(bytes: Uint8Array, opts: Bunzip2Options = {}): Uint8Arra
   const max = opts.maxOutputBytes ?? 2 ** 31;
   if (!(max >= 0)) throw new RangeError(`Expected maxOutputBytes ≥ 0: got ${max}`);
   return new Decoder(bytes, opts.file ?? "<bzip2>", max).run();
+}
+
+/**
+ * Input kept buffered ahead of each block when streaming: more than the largest compressed block
+ * (900 000 symbols of at most 20 bits, plus tables), so a valid block never runs out mid-way.
+ */
+const STREAM_LOOKAHEAD = 3 << 20;
+
+/**
+ * Decompress streamed bzip2 data block by block: yields each block's output (≤ 900 kB before the
+ * run-length stage, a few MB at most) while holding only about 3 MiB of input. Same checks and
+ * messages as {@link bunzip2}; `maxOutputBytes` bounds the total.
+ */
+export async function* bunzip2Stream(
+  chunks: AsyncIterable<Uint8Array>,
+  opts: Bunzip2Options = {},
+): AsyncGenerator<Uint8Array> {
+  const max = opts.maxOutputBytes ?? Infinity;
+  if (!(max >= 0)) throw new RangeError(`Expected maxOutputBytes ≥ 0: got ${max}`);
+  const dec = new Decoder(new Uint8Array(0), opts.file ?? "<bzip2>", max, true);
+  const it = chunks[Symbol.asyncIterator]();
+  let eof = false;
+  try {
+    for (;;) {
+      if (!eof && dec.available() < STREAM_LOOKAHEAD) {
+        const got: Uint8Array[] = [];
+        let have = dec.available();
+        while (!eof && have < STREAM_LOOKAHEAD) {
+          const r = await it.next();
+          if (r.done) eof = true;
+          else {
+            got.push(r.value);
+            have += r.value.length;
+          }
+        }
+        dec.feed(got, eof);
+      }
+      const out = dec.next();
+      if (out === null) return;
+      if (out.length > 0) yield out;
+    }
+  } finally {
+    if (!eof) await it.return?.();
+  }
 }
 
 /** Read and decompress a `.bz2` / `.pbz2` file. */

@@ -14,6 +14,7 @@
  */
 import { checkImageSet, chwToHwc, concatImages, type ImageSet } from "./images.ts";
 import { NdArray, readPickle } from "./pickle.ts";
+import { compressedBytesMessage, escapeBytes, findInput, readInput, readTextInput } from "./input.ts";
 
 /** Which CIFAR. */
 export type CifarDataset = "cifar10" | "cifar100";
@@ -47,7 +48,12 @@ export function readCifarBin(bytes: Uint8Array, opts: CifarReadOptions): ImageSe
   const file = opts.file ?? `<${dataset} bin>`;
   const label = opts.label ?? "fine";
   const rec = CIFAR_RECORD_BYTES[dataset];
-  if (bytes.length === 0 || bytes.length % rec !== 0) {
+  const packed = compressedBytesMessage(bytes, file);
+  if (packed) throw new TypeError(`Cannot read ${NAME[dataset]} binary file ${file}: ${packed}`);
+  if (bytes.length === 0) {
+    throw new RangeError(`Cannot read ${NAME[dataset]} binary file ${file}: the file is empty`);
+  }
+  if (bytes.length % rec !== 0) {
     const full = Math.floor(bytes.length / rec);
     throw new RangeError(
       `Cannot read ${
@@ -55,7 +61,7 @@ export function readCifarBin(bytes: Uint8Array, opts: CifarReadOptions): ImageSe
       } binary file ${file}: ${bytes.length} bytes is not a positive multiple of ` +
         `the ${rec}-byte record (record ${full} is incomplete: truncated file or not a ${
           NAME[dataset]
-        } binary file)`,
+        } binary file)${cifarBinHint(bytes, dataset)}`,
     );
   }
   const n = bytes.length / rec;
@@ -68,7 +74,9 @@ export function readCifarBin(bytes: Uint8Array, opts: CifarReadOptions): ImageSe
     if (dataset === "cifar10") {
       if (bytes[o] > 9) {
         throw new RangeError(
-          `Cannot read CIFAR-10 binary file ${file}: record ${i} has label ${bytes[o]}, expected 0..9`,
+          `Cannot read CIFAR-10 binary file ${file}: record ${i} has label ${bytes[o]}, expected 0..9${
+            i === 0 ? cifarBinHint(bytes, dataset) : ""
+          }`,
         );
       }
       labels[i] = bytes[o];
@@ -78,7 +86,7 @@ export function readCifarBin(bytes: Uint8Array, opts: CifarReadOptions): ImageSe
           `Cannot read CIFAR-100 binary file ${file}: record ${i} has coarse/fine labels ${bytes[o]}/${
             bytes[o + 1]
           }, ` +
-            `expected 0..19/0..99`,
+            `expected 0..19/0..99${i === 0 ? cifarBinHint(bytes, dataset) : ""}`,
         );
       }
       coarse![i] = bytes[o];
@@ -87,6 +95,21 @@ export function readCifarBin(bytes: Uint8Array, opts: CifarReadOptions): ImageSe
     chwToHwc(bytes, o + rec - PIXELS, images, i * PIXELS, HW);
   }
   return finish(dataset, label, images, dataset === "cifar10" ? labels : null, fine, coarse, n);
+}
+
+/** What a file that fails as `dataset` binary looks like instead ("; …"), from its size and first record. */
+function cifarBinHint(bytes: Uint8Array, dataset: CifarDataset): string {
+  const other: CifarDataset = dataset === "cifar10" ? "cifar100" : "cifar10";
+  const rec = CIFAR_RECORD_BYTES[other];
+  const labelsOk = other === "cifar10" ? bytes[0] <= 9 : bytes[0] <= 19 && bytes[1] <= 99;
+  if (bytes.length % rec === 0 && labelsOk) {
+    return `; it looks like a ${NAME[other]} binary file (${bytes.length / rec} records of ${rec} bytes): ` +
+      `read it as ${other}`;
+  }
+  if (bytes[0] === 0x80 && bytes[bytes.length - 1] === 0x2e) {
+    return "; it looks like a pickle (the CIFAR python version): read it with the python format";
+  }
+  return `; first bytes ${escapeBytes(bytes, 0, bytes.length, 16)}`;
 }
 
 function finish(
@@ -137,9 +160,28 @@ export function readCifarPython(bytes: Uint8Array, opts: CifarReadOptions): Imag
   const { dataset } = opts;
   const file = opts.file ?? `<${dataset} python>`;
   const label = opts.label ?? "fine";
+  const packed = compressedBytesMessage(bytes, file);
+  if (packed) throw new TypeError(`Cannot read CIFAR python file ${file}: ${packed}`);
+  if (bytes.length > 0 && bytes[0] !== 0x80 && bytes.length % CIFAR_RECORD_BYTES[dataset] === 0) {
+    throw new TypeError(
+      `Cannot read CIFAR python file ${file}: it is not a pickle; it looks like a ${NAME[dataset]} binary ` +
+        `file (${bytes.length / CIFAR_RECORD_BYTES[dataset]} records): read it with the bin format`,
+    );
+  }
   const d = readPickle(bytes, { file });
   if (!(d instanceof Map)) {
     throw new TypeError(`Cannot read CIFAR python file ${file}: the pickle is not a dict`);
+  }
+  const other = dataset === "cifar10" ? d.has("fine_labels") : d.has("labels") && !d.has("fine_labels");
+  if (other) {
+    const it = dataset === "cifar10" ? "CIFAR-100 (it has 'fine_labels')" : "CIFAR-10 (it has 'labels')";
+    const shape = d.get("data") instanceof NdArray ? (d.get("data") as NdArray).shape : [];
+    const inet = shape[1] === 768 ? "an ImageNet16 batch (768-byte 16×16 images)" : null;
+    throw new TypeError(
+      `Cannot read ${NAME[dataset]} python file ${file}: it looks like ${
+        inet ?? `a ${it} python file`
+      }, not ${NAME[dataset]}`,
+    );
   }
   const data = d.get("data");
   if (
@@ -218,14 +260,6 @@ export function cifarLayout(dataset: CifarDataset, format: "bin" | "python") {
   return LAYOUTS[dataset][format];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Options of {@link loadCifar}. */
 export interface LoadCifarOptions {
   dataset: CifarDataset;
@@ -237,7 +271,9 @@ export interface LoadCifarOptions {
 
 /**
  * Read a CIFAR split from `dir`, which is either the layout folder itself
- * (`cifar-10-batches-bin`, …) or its parent. Label names are attached when the meta file exists.
+ * (`cifar-10-batches-bin`, …) or its parent. Each file may be gzip- or bzip2-compressed (found
+ * as `name`, `name.gz` or `name.bz2`; recognised by content). Label names are attached when the
+ * meta file exists.
  */
 export async function loadCifar(dir: string, opts: LoadCifarOptions): Promise<ImageSet> {
   const { dataset, split } = opts;
@@ -247,17 +283,22 @@ export async function loadCifar(dir: string, opts: LoadCifarOptions): Promise<Im
   for (const format of formats) {
     const lay = LAYOUTS[dataset][format];
     for (const base of [`${dir}/${lay.folder}`, dir]) {
-      const files = lay[split].map((f) => `${base}/${f}`);
-      tried.push(files[0]);
-      if (!(await exists(files[0]))) continue;
-      const missing = [];
-      for (const f of files) if (!(await exists(f))) missing.push(f);
+      const names = lay[split].map((f) => `${base}/${f}`);
+      tried.push(names[0]);
+      if (!(await findInput(names[0]))) continue;
+      const files: string[] = [], missing: string[] = [];
+      for (const f of names) {
+        const found = await findInput(f);
+        if (found) files.push(found);
+        else missing.push(f);
+      }
       if (missing.length) {
         throw new Error(`Cannot load ${NAME[dataset]} ${split}: missing ${missing.join(", ")}`);
       }
       const sets: ImageSet[] = [];
       for (const f of files) {
-        const bytes = await Deno.readFile(f);
+        const what = `${NAME[dataset]} ${format === "bin" ? "binary" : "python"} file`;
+        const { bytes } = await readInput(f, { what });
         sets.push(
           format === "bin" ? readCifarBin(bytes, { dataset, file: f, label }) : readCifarPython(bytes, {
             dataset,
@@ -287,16 +328,17 @@ async function attachNames(
   label: Cifar100Label,
 ): Promise<void> {
   let fine: string[] | undefined, coarse: string[] | undefined;
+  const names = async (name: string) => {
+    const f = await findInput(`${base}/${name}`);
+    return f ? readLabelNamesText(await readTextInput(f, { what: "label names file" })) : undefined;
+  };
   if (format === "python") {
-    const f = `${base}/${dataset === "cifar10" ? "batches.meta" : "meta"}`;
-    if (await exists(f)) ({ fine, coarse } = readCifarMeta(await Deno.readFile(f), f));
-  } else if (dataset === "cifar10") {
-    const f = `${base}/batches.meta.txt`;
-    if (await exists(f)) fine = readLabelNamesText(await Deno.readTextFile(f));
-  } else {
-    const ff = `${base}/fine_label_names.txt`, fc = `${base}/coarse_label_names.txt`;
-    if (await exists(ff)) fine = readLabelNamesText(await Deno.readTextFile(ff));
-    if (await exists(fc)) coarse = readLabelNamesText(await Deno.readTextFile(fc));
+    const f = await findInput(`${base}/${dataset === "cifar10" ? "batches.meta" : "meta"}`);
+    if (f) ({ fine, coarse } = readCifarMeta((await readInput(f, { what: "CIFAR meta file" })).bytes, f));
+  } else if (dataset === "cifar10") fine = await names("batches.meta.txt");
+  else {
+    fine = await names("fine_label_names.txt");
+    coarse = await names("coarse_label_names.txt");
   }
   const main = dataset === "cifar100" && label === "coarse" ? coarse : fine;
   if (main) {
@@ -371,4 +413,12 @@ export async function loadCifarPartial(dir: string, opts: LoadCifarOptions): Pro
   }
   checkImageSet(set, `${NAME[dataset]} ${split} (partial)`);
   return { set, files, complete: false };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
 }

@@ -158,6 +158,10 @@ Deno.test("python version: missing keys, bad labels and wrong data shape are cle
   );
   assert.throws(
     () => readCifarPython(new Uint8Array(3073), { dataset: "cifar10", file: "bin" }),
+    /^TypeError: Cannot read CIFAR python file bin: it is not a pickle; it looks like a CIFAR-10 binary file \(1 records\): read it with the bin format$/,
+  );
+  assert.throws(
+    () => readCifarPython(new Uint8Array(3000), { dataset: "cifar10", file: "bin" }),
     /bin at byte 0/,
   );
 });

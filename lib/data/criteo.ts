@@ -90,7 +90,7 @@ export function prepareCriteo(path: string, opts: RecsysReadOptions = {}): Prepa
     path,
     parser: criteoParser(tableSizes),
     tableSizes,
-    scan: { ...opts, what: "Criteo file" },
+    scan: { ...opts, what: "Criteo file", kind: "criteo" },
   };
 }
 

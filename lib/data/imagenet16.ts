@@ -11,6 +11,7 @@
  */
 import { checkImageSet, chwToHwc, type ImageSet } from "./images.ts";
 import { NdArray, readPickle } from "./pickle.ts";
+import { compressedBytesMessage, findInput, readInput } from "./input.ts";
 
 const PIXELS = 768;
 const HW = 256;
@@ -26,6 +27,8 @@ export interface ImageNet16Batch {
 
 /** Parse one pickle (`train_data_batch_k` or `val_data`). */
 export function readImageNet16Batch(bytes: Uint8Array, file = "<ImageNet16 batch>"): ImageNet16Batch {
+  const packed = compressedBytesMessage(bytes, file);
+  if (packed) throw new TypeError(`Cannot read ImageNet16 file ${file}: ${packed}`);
   const d = readPickle(bytes, { file });
   if (!(d instanceof Map)) {
     throw new TypeError(`Cannot read ImageNet16 file ${file}: the pickle is not a dict`);
@@ -36,7 +39,12 @@ export function readImageNet16Batch(bytes: Uint8Array, file = "<ImageNet16 batch
     data.shape[1] !== PIXELS
   ) {
     const got = data instanceof NdArray ? `${data.dtype} [${data.shape}]` : typeof data;
-    throw new TypeError(`Cannot read ImageNet16 file ${file}: expected 'data' as uint8 [N, 768], got ${got}`);
+    const cifar = data instanceof NdArray && data.shape[1] === 3072
+      ? `; it looks like a CIFAR-${d.has("fine_labels") ? "100" : "10"} python file (3072-byte 32×32 images)`
+      : "";
+    throw new TypeError(
+      `Cannot read ImageNet16 file ${file}: expected 'data' as uint8 [N, 768], got ${got}${cifar}`,
+    );
   }
   const n = data.shape[0];
   const raw = d.get("labels");
@@ -95,7 +103,8 @@ export function imageNet16Files(split: "train" | "valid"): string[] {
 
 /**
  * Read ImageNet16-`classes` (default 120) from `dir` (the folder holding the pickles, or its
- * parent containing `ImageNet16/`).
+ * parent containing `ImageNet16/`); each pickle may be gzip- or bzip2-compressed (`name`,
+ * `name.gz` or `name.bz2`, recognised by content).
  */
 export async function loadImageNet16(
   dir: string,
@@ -105,12 +114,10 @@ export async function loadImageNet16(
   const names = imageNet16Files(split);
   let base: string | null = null;
   for (const b of [dir, `${dir}/ImageNet16`]) {
-    try {
-      if ((await Deno.stat(`${b}/${names[0]}`)).isFile) {
-        base = b;
-        break;
-      }
-    } catch { /* try the next */ }
+    if (await findInput(`${b}/${names[0]}`)) {
+      base = b;
+      break;
+    }
   }
   if (!base) {
     throw new Error(
@@ -119,13 +126,9 @@ export async function loadImageNet16(
   }
   const batches: ImageNet16Batch[] = [];
   for (const name of names) {
-    const f = `${base}/${name}`;
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(f);
-    } catch {
-      throw new Error(`Cannot load ImageNet16 ${split}: missing ${f}`);
-    }
+    const f = await findInput(`${base}/${name}`);
+    if (!f) throw new Error(`Cannot load ImageNet16 ${split}: missing ${base}/${name}`);
+    const { bytes } = await readInput(f, { what: "ImageNet16 file" });
     batches.push(readImageNet16Batch(bytes, f));
   }
   const set = restrictClasses(batches, opts.classes ?? 120);

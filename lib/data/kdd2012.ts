@@ -53,6 +53,8 @@ export interface Kdd2012ReadResult extends RecsysReadResult {
   users: number;
   /** malformed profile rows skipped (`onBadRow: "skip"`) */
   profileSkipped: number;
+  /** 1 if the profile began with a byte-order mark (skipped; also counted in `bomSkipped`) */
+  profileBomSkipped: number;
 }
 
 const DENSE_LIMIT = 1 << 26;
@@ -126,7 +128,7 @@ export class UserProfiles {
 export async function readUserProfiles(
   path: string,
   opts: Pick<RecsysReadOptions, "onBadRow"> = {},
-): Promise<{ profiles: UserProfiles; skipped: number }> {
+): Promise<{ profiles: UserProfiles; skipped: number; bomSkipped: number }> {
   const profiles = new UserProfiles();
   const parser: RowParser = {
     numDense: 0,
@@ -155,10 +157,10 @@ export async function readUserProfiles(
   const scan = await scanRecsysFile(
     path,
     parser,
-    { what: "KDD 2012 profile", onBadRow: opts.onBadRow },
+    { what: "KDD 2012 profile", kind: "kdd2012-profile", onBadRow: opts.onBadRow },
     () => {},
   );
-  return { profiles, skipped: scan.skipped };
+  return { profiles, skipped: scan.skipped, bomSkipped: scan.bomSkipped };
 }
 
 /** Training columns of the 3 dense features: Impression, Depth, Position. */
@@ -237,19 +239,20 @@ export function kdd2012Parser(sizes: readonly number[], profiles: UserProfiles):
 export async function prepareKdd2012(
   paths: Kdd2012Paths,
   opts: RecsysReadOptions = {},
-): Promise<PreparedScan & { users: number; profileSkipped: number }> {
+): Promise<PreparedScan & { users: number; profileSkipped: number; profileBomSkipped: number }> {
   const tableSizes = resolveTableSizes(NASREC_KDD.tableSizes, opts, "KDD 2012");
-  const { profiles, skipped } = paths.userProfile
+  const { profiles, skipped, bomSkipped } = paths.userProfile
     ? await readUserProfiles(paths.userProfile, opts)
-    : { profiles: new UserProfiles(), skipped: 0 };
+    : { profiles: new UserProfiles(), skipped: 0, bomSkipped: 0 };
   return {
     dataset: "kdd2012",
     path: paths.training,
     parser: kdd2012Parser(tableSizes, profiles),
     tableSizes,
-    scan: { ...opts, what: "KDD 2012 file" },
+    scan: { ...opts, what: "KDD 2012 file", kind: "kdd2012" },
     users: profiles.size,
     profileSkipped: skipped,
+    profileBomSkipped: bomSkipped,
   };
 }
 
@@ -260,5 +263,11 @@ export async function readKdd2012(
 ): Promise<Kdd2012ReadResult> {
   const prep = await prepareKdd2012(paths, opts);
   const r = await collectRows(prep);
-  return { ...r, users: prep.users, profileSkipped: prep.profileSkipped };
+  return {
+    ...r,
+    bomSkipped: r.bomSkipped + prep.profileBomSkipped,
+    users: prep.users,
+    profileSkipped: prep.profileSkipped,
+    profileBomSkipped: prep.profileBomSkipped,
+  };
 }

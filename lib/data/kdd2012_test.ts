@@ -129,7 +129,7 @@ Deno.test("readKdd2012: malformed training and profile rows name file, line and 
           `Cannot read KDD 2012 profile ${dir}/p.txt line 1: expected 3 tab-separated fields, got 2`,
         ),
     );
-    await Deno.writeTextFile(`${dir}/p.txt`, "12\tx\t3\n");
+    await Deno.writeTextFile(`${dir}/p.txt`, "12\tx\t3\n13\t1\t2\n");
     await assert.rejects(
       () => readKdd2012({ training: `${dir}/t.txt`, userProfile: `${dir}/p.txt` }),
       /p\.txt line 1: field Gender: expected a decimal or hexadecimal value, got 'x'/,
@@ -138,6 +138,13 @@ Deno.test("readKdd2012: malformed training and profile rows name file, line and 
       onBadRow: "skip",
     });
     assert.equal(skipped.profileSkipped, 1);
+    assert.equal(skipped.users, 1);
+    // a profile whose every row is malformed has no records: an error even when skipping
+    await Deno.writeTextFile(`${dir}/p.txt`, "12\tx\t3\n");
+    await assert.rejects(
+      () => readKdd2012({ training: `${dir}/t.txt`, userProfile: `${dir}/p.txt` }, { onBadRow: "skip" }),
+      /^SyntaxError: Cannot read KDD 2012 profile .*p\.txt: no valid records, all 1 rows are malformed \(first at line 1: field Gender/,
+    );
     const bad = [
       ["-1\t1\t5\t6\t7\t2\t1\t8\t9\t10\t11\t12", "expected Click to be a non-negative integer, got '-1'"],
       ["1\t1.5\t5\t6\t7\t2\t1\t8\t9\t10\t11\t12", "field Impression: expected an integer, got '1.5'"],

@@ -11,6 +11,7 @@
  */
 import { writeFileAtomic } from "../io.ts";
 import { createRng } from "../rng.ts";
+import { compressedBytesMessage, escapeBytes, findInput, readInput } from "./input.ts";
 
 /** Images (n·rows·cols bytes) and labels. */
 export interface MnistSet {
@@ -23,8 +24,14 @@ export interface MnistSet {
 
 /** Decode one IDX file of unsigned bytes; `file` names it in errors. */
 export function decodeIdx(bytes: Uint8Array, file = "<idx>"): { dims: number[]; data: Uint8Array } {
+  const packed = compressedBytesMessage(bytes, file);
+  if (packed) throw new SyntaxError(`Cannot read ${file}: ${packed}`);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new SyntaxError(`Cannot read ${file}: expected the IDX magic 0x0000 at byte 0`);
+    throw new SyntaxError(
+      `Cannot read ${file}: expected the IDX magic 0x0000 at byte 0, got '${
+        escapeBytes(bytes, 0, bytes.length, 16)
+      }'`,
+    );
   }
   if (bytes[2] !== 0x08) {
     throw new SyntaxError(
@@ -63,40 +70,23 @@ const FILES = {
   test: ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"],
 } as const;
 
-async function readMaybeGz(base: string): Promise<{ bytes: Uint8Array; path: string } | null> {
-  for (const path of [base, `${base}.gz`]) {
-    let raw: Uint8Array;
-    try {
-      raw = await Deno.readFile(path);
-    } catch {
-      continue;
-    }
-    if (!path.endsWith(".gz")) return { bytes: raw, path };
-    const stream = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-      new DecompressionStream("gzip"),
-    );
-    return { bytes: new Uint8Array(await new Response(stream).arrayBuffer()), path };
-  }
-  return null;
+async function readIdxFile(base: string): Promise<{ bytes: Uint8Array; path: string } | null> {
+  const path = await findInput(base);
+  if (!path) return null;
+  return { bytes: (await readInput(path, { what: "MNIST file" })).bytes, path };
 }
 
-/** Whether `dir` holds the MNIST files of `split` (plain or gzipped). */
+/** Whether `dir` holds the MNIST files of `split` (plain, `.gz` or `.bz2`). */
 export async function hasMnist(dir: string, split: "train" | "test" = "train"): Promise<boolean> {
-  for (const f of FILES[split]) {
-    const ok = await Deno.stat(`${dir}/${f}`).then(
-      () => true,
-      () => Deno.stat(`${dir}/${f}.gz`).then(() => true, () => false),
-    );
-    if (!ok) return false;
-  }
+  for (const f of FILES[split]) if (!(await findInput(`${dir}/${f}`))) return false;
   return true;
 }
 
-/** Read a split of MNIST from `dir` (files plain or `.gz`). */
+/** Read a split of MNIST from `dir` (files plain, `.gz` or `.bz2`; compression recognised by content). */
 export async function loadMnist(dir: string, split: "train" | "test"): Promise<MnistSet> {
   const [imgName, lblName] = FILES[split];
-  const img = await readMaybeGz(`${dir}/${imgName}`);
-  const lbl = await readMaybeGz(`${dir}/${lblName}`);
+  const img = await readIdxFile(`${dir}/${imgName}`);
+  const lbl = await readIdxFile(`${dir}/${lblName}`);
   if (!img || !lbl) {
     throw new RangeError(
       `Cannot find MNIST ${split} files in ${dir}: expected ${imgName} and ${lblName} (or .gz)`,
@@ -104,8 +94,10 @@ export async function loadMnist(dir: string, split: "train" | "test"): Promise<M
   }
   const im = decodeIdx(img.bytes, img.path), lb = decodeIdx(lbl.bytes, lbl.path);
   if (im.dims.length !== 3) {
-    throw new SyntaxError(`Cannot read ${img.path}: expected 3 dimensions, got ${im.dims.length}`);
+    const swapped = im.dims.length === 1 ? " (a labels file, idx1, where the images, idx3, belong?)" : "";
+    throw new SyntaxError(`Cannot read ${img.path}: expected 3 dimensions, got ${im.dims.length}${swapped}`);
   }
+  if (im.dims[0] === 0) throw new SyntaxError(`Cannot read ${img.path}: the file holds no images`);
   if (lb.dims.length !== 1 || lb.dims[0] !== im.dims[0]) {
     throw new SyntaxError(`Cannot read ${lbl.path}: expected ${im.dims[0]} labels, got [${lb.dims}]`);
   }

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { readTextInput } from "./input.ts";
 import { createRng } from "../rng.ts";
 
 /** NB201 dataset names as used by its API. */
@@ -220,7 +221,7 @@ export async function loadOfficialSplits(
   const path = `${dir}/${spec.file}`;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readTextInput(path, { what: "NB201 split file" });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;

@@ -140,9 +140,19 @@ export interface ReadPickleOptions {
   globals?: Record<string, (args: unknown[]) => unknown>;
 }
 
-/** Parse a whole pickle and return its value. Errors name the file, byte offset and opcode. */
+/**
+ * Parse a whole pickle and return its value. Errors name the file, byte offset and opcode; a
+ * malformed pickle that trips anything else (a wrongly typed argument to a known global, say) is
+ * reported the same way, never as a bare internal error.
+ */
 export function readPickle(bytes: Uint8Array, opts: ReadPickleOptions = {}): PyValue {
-  return new Unpickler(bytes, opts.file ?? "<pickle>", opts.globals ?? {}).load() as PyValue;
+  const u = new Unpickler(bytes, opts.file ?? "<pickle>", opts.globals ?? {});
+  try {
+    return u.load() as PyValue;
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith("Cannot read pickle ")) throw e;
+    return u.malformed(e);
+  }
 }
 
 const utf8 = new TextDecoder("utf-8");
@@ -167,6 +177,12 @@ class Unpickler {
   #fail(msg: string, Kind: ErrorConstructor = SyntaxError): never {
     const op = `opcode 0x${this.#op.toString(16).padStart(2, "0")}`;
     throw new Kind(`Cannot read pickle ${this.file} at byte ${this.#opAt} (${op}): ${msg}`);
+  }
+
+  /** An error from inside a step, reported at the opcode that caused it. */
+  malformed(e: unknown): never {
+    const why = e instanceof Error ? e.message : String(e);
+    return this.#fail(`malformed pickle (${why.slice(0, 120)})`);
   }
 
   #need(n: number): number {
@@ -273,7 +289,7 @@ class Unpickler {
         return g((args) => {
           const enc = args.length > 1 ? String(args[1]).toLowerCase().replace(/[-_]/g, "") : "utf8";
           const s = this.#str(args[0], "_codecs.encode argument");
-          if (enc === "latin1" || enc === "iso88591") return latin1Encode(s);
+          if (enc === "latin1" || enc === "iso88591") return this.#latin1(s, "_codecs.encode argument");
           if (enc === "utf8") return new TextEncoder().encode(s);
           return this.#fail(`_codecs.encode with encoding '${args[1]}' is not supported`);
         });
@@ -282,7 +298,7 @@ class Unpickler {
         return g((args) => {
           if (args.length === 0) return new Uint8Array(0);
           if (args[0] instanceof Uint8Array) return args[0].slice();
-          return latin1Encode(this.#str(args[0], "bytearray argument"));
+          return this.#latin1(this.#str(args[0], "bytearray argument"), "bytearray argument");
         });
       case "builtins.bytes":
       case "__builtin__.bytes":
@@ -309,8 +325,17 @@ class Unpickler {
   }
   #bytes(v: unknown, what: string): Uint8Array {
     if (v instanceof Uint8Array) return v;
-    if (typeof v === "string") return latin1Encode(v, what);
+    if (typeof v === "string") return this.#latin1(v, what);
     return this.#fail(`expected bytes for ${what}`, TypeError);
+  }
+  /** A str holding bytes (Python 2 pickles, numpy's latin-1 round trip); chars above U+00FF are malformed. */
+  #latin1(v: string, what: string): Uint8Array {
+    for (let i = 0; i < v.length; i++) {
+      if (v.charCodeAt(i) > 255) {
+        this.#fail(`${what} holds char U+${v.charCodeAt(i).toString(16)} at ${i}, not a latin-1 byte string`);
+      }
+    }
+    return latin1Encode(v, what);
   }
   #dtype(v: unknown): { name: string; size: number; make: (b: ArrayBuffer) => TypedArray; big: boolean } {
     const d = v as NpDtype;

@@ -17,6 +17,7 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
+import { type Compression, escapeBytes, openInput } from "./input.ts";
 
 /** A preprocessed recommender dataset (or a slice of one). */
 export interface RecsysData {
@@ -112,9 +113,12 @@ export function checkRecsysData(d: RecsysData, what = d.dataset): void {
   }
 }
 
-/** Read a text file line by line (streamed; `\n` or `\r\n`), with 1-based line numbers. */
+/**
+ * Read a text file line by line (streamed; `\n` or `\r\n`; gzip/bzip2 decompressed and a
+ * byte-order mark skipped, see `input.ts`), with 1-based line numbers.
+ */
 export async function* readLines(path: string): AsyncGenerator<[string, number]> {
-  const file = await Deno.open(path, { read: true });
+  const file = await openInput(path, { what: "text file", text: true });
   const decoder = new TextDecoder();
   let rest = "", line = 0;
   try {
@@ -235,6 +239,7 @@ export function parseIntBytes(buf: Uint8Array, s: number, e: number): number {
     if (d < 0 || d > 9) return NaN;
     x = x * 10 + d;
   }
+  if (x === Infinity) return NaN; // over 308 digits: no float holds it (NumPy would raise)
   return neg ? -x : x;
 }
 
@@ -254,10 +259,73 @@ export function denseValue(text: string): number {
   return Math.log(Math.max(x, 0) + 1);
 }
 
-/** Text of bytes buf[s, e), shortened for error messages. */
+/** Text of bytes buf[s, e) for error messages: non-printable bytes escaped, cut at 40 characters. */
 export function fieldText(buf: Uint8Array, s: number, e: number): string {
-  const t = new TextDecoder().decode(buf.subarray(s, Math.min(e, s + 40)));
-  return e - s > 40 ? `${t}…` : t;
+  return escapeBytes(buf, s, e, 40);
+}
+
+/** What a line of some recommender file looks like, when it is recognisably one. */
+export interface RecognisedLine {
+  /** "criteo", "criteo-test", "avazu", "avazu-test", "kdd2012", "kdd2012-profile", "kdd2012-tokens", "binary" */
+  kind: string;
+  /** e.g. "an Avazu train.csv header" */
+  description: string;
+}
+
+const AVAZU_HEAD = "id,click,hour,";
+const AVAZU_TEST_HEAD = "id,hour,C1,";
+
+/**
+ * Recognise the first line of a file as belonging to one of the recommender datasets' files
+ * (by its separators, field count and first fields), so a file given to the wrong reader is
+ * named as what it is. Null when it looks like none of them.
+ */
+export function recogniseRecsysLine(buf: Uint8Array, s: number, e: number): RecognisedLine | null {
+  const head = new TextDecoder().decode(buf.subarray(s, Math.min(e, s + 64)));
+  if (head.startsWith(AVAZU_HEAD)) return { kind: "avazu", description: "an Avazu train.csv header" };
+  if (head.startsWith(AVAZU_TEST_HEAD)) {
+    return { kind: "avazu-test", description: "an Avazu test.csv header (no click column, so no labels)" };
+  }
+  let controls = 0;
+  for (let i = s; i < Math.min(e, s + 256); i++) if (buf[i] < 9 || (buf[i] > 13 && buf[i] < 32)) controls++;
+  if (controls > 0) {
+    return { kind: "binary", description: `binary data, not text (${escapeBytes(buf, s, e, 24)})` };
+  }
+  const tabs = countFields(buf, s, e, 9), commas = countFields(buf, s, e, 44);
+  const first = (sep: number) => {
+    let q = s;
+    while (q < e && buf[q] !== sep) q++;
+    return new TextDecoder().decode(buf.subarray(s, q));
+  };
+  const label = (sep: number) => /^[01]$/.test(first(sep));
+  if (tabs === 40 && label(9)) {
+    return { kind: "criteo", description: "a Criteo train.txt row (40 tab-separated fields)" };
+  }
+  if (tabs === 39 && /^-?\d*$/.test(first(9))) {
+    return { kind: "criteo-test", description: "a Criteo test.txt row (39 fields: no label column)" };
+  }
+  if (commas === 24 && /^\d+,[01],/.test(head)) {
+    return { kind: "avazu", description: "an Avazu train.csv row (24 comma-separated fields)" };
+  }
+  if (commas === 23 && /^\d+,\d{8},/.test(head)) {
+    return { kind: "avazu-test", description: "an Avazu test.csv row (23 fields: no click column)" };
+  }
+  if (tabs === 12 && /^\d+\t\d+\t/.test(head)) {
+    return { kind: "kdd2012", description: "a KDD Cup 2012 training.txt row (12 tab-separated fields)" };
+  }
+  if (tabs === 3 && /^\d+\t\d+\t\d+$/.test(head)) {
+    return {
+      kind: "kdd2012-profile",
+      description: "a KDD Cup 2012 userid_profile.txt row (UserID, Gender, Age)",
+    };
+  }
+  if (tabs === 2 && /^\d+\t\d+(\|\d+)+/.test(head)) {
+    return {
+      kind: "kdd2012-tokens",
+      description: "a KDD Cup 2012 token file row (id, '|'-separated token ids)",
+    };
+  }
+  return null;
 }
 
 /** Number of `sep`-separated fields in buf[s, e). */
@@ -305,8 +373,12 @@ export interface RecsysReadResult {
   /** rows per second of parsing */
   rate: number;
   seconds: number;
-  /** bytes of source read */
+  /** bytes of source read (compressed bytes, if the file is compressed) */
   bytes: number;
+  /** how the file was stored: "none", "gzip" or "bzip2" (recognised from its first bytes) */
+  compression: Compression;
+  /** 1 if a leading UTF-8 byte-order mark was skipped, else 0 */
+  bomSkipped: number;
 }
 
 /** Table sizes of a layout under a cap. */
@@ -369,6 +441,11 @@ export interface ScanOptions
   extends Pick<RecsysReadOptions, "limit" | "onBadRow" | "onProgress" | "progressEvery"> {
   /** e.g. "Criteo file": starts error messages */
   what: string;
+  /**
+   * The {@link recogniseRecsysLine} kind of this file: a first record that fails to parse and is
+   * recognised as another kind is an error naming that kind (also with `onBadRow: "skip"`).
+   */
+  kind?: string;
   /** check (and drop) the first line, e.g. a CSV header; throws if it is wrong */
   header?: (line: string) => void;
   /** @default {65536} */
@@ -381,13 +458,20 @@ export interface ScanOptions
 export interface ScanResult {
   rows: number;
   skipped: number;
+  /** bytes of the file read (compressed bytes, if it is compressed) */
   bytes: number;
   seconds: number;
+  /** how the file was stored (recognised from its first bytes) */
+  compression: Compression;
+  /** 1 if a leading UTF-8 byte-order mark was skipped, else 0 */
+  bomSkipped: number;
 }
 
 /**
- * Stream `path` line by line (`\n` or `\r\n`; blank lines ignored) through `parser`, handing
- * blocks of parsed rows to `onBlock` (the block is reused afterwards: copy what you keep).
+ * Stream `path` line by line (`\n` or `\r\n`; blank lines ignored; gzip or bzip2 decompressed
+ * and a byte-order mark skipped, see `input.ts`) through `parser`, handing blocks of parsed rows
+ * to `onBlock` (the block is reused afterwards: copy what you keep). A file without records
+ * (empty, blank, a header only, or every row malformed and skipped) is an error naming it.
  */
 export async function scanRecsysFile(
   path: string,
@@ -409,16 +493,26 @@ export async function scanRecsysFile(
     sparse: new Int32Array(cap * ns),
     labels: new Float32Array(cap),
   };
-  const file = await Deno.open(path, { read: true });
-  let rows = 0, skipped = 0, bytes = 0, lineNo = 0, nextReport = every;
-  const totalBytes = (await file.stat()).size;
+  const file = await openInput(path, { what: opts.what, text: true });
+  let rows = 0, skipped = 0, lineNo = 0, nextReport = every, records = 0, firstBad = "";
+  const totalBytes = file.fileBytes;
   const progress = () => {
     const seconds = (performance.now() - t0) / 1000;
-    opts.onProgress?.({ rows, skipped, bytes, totalBytes, seconds, rate: rows / Math.max(seconds, 1e-9) });
+    opts.onProgress?.({
+      rows,
+      skipped,
+      bytes: file.filePosition,
+      totalBytes,
+      seconds,
+      rate: rows / Math.max(seconds, 1e-9),
+    });
   };
   const flush = async () => {
     if (block.n > 0) await onBlock(block);
     block.n = 0;
+  };
+  const fail = (msg: string): never => {
+    throw new SyntaxError(`Cannot read ${opts.what} ${path} line ${lineNo}: ${msg}`);
   };
   // Handles one line; returns false when the limit is reached. The block has room (see below).
   const line = (buf: Uint8Array, s: number, e: number): boolean => {
@@ -431,16 +525,24 @@ export async function scanRecsysFile(
     if (e === s) return true;
     const k = block.n;
     const got = parser.parse(buf, s, e, block.dense, k * nd, block.sparse, k * ns);
+    records++;
     if (typeof got === "string") {
+      if (records === 1 && opts.kind) {
+        const seen = recogniseRecsysLine(buf, s, e);
+        if (seen && seen.kind !== opts.kind) {
+          fail(
+            `${got}; the line looks like ${seen.description}, not a ${opts.what} (expected ${parser.format})`,
+          );
+        }
+      }
       if (opts.onBadRow === "skip") {
+        if (skipped === 0) firstBad = `line ${lineNo}: ${got}`;
         skipped++;
         return true;
       }
-      throw new SyntaxError(
-        `Cannot read ${opts.what} ${path} line ${lineNo}: ${got} (expected ${parser.format})`,
-      );
+      fail(`${got} (expected ${parser.format})`);
     }
-    block.labels[k] = got;
+    block.labels[k] = got as number;
     block.n++;
     rows++;
     if (rows >= nextReport) {
@@ -449,9 +551,10 @@ export async function scanRecsysFile(
     }
     return rows < limit;
   };
+  let more = rows < limit;
   try {
     let buf = new Uint8Array(opts.chunkBytes ?? 1 << 22);
-    let len = 0, more = rows < limit;
+    let len = 0;
     while (more) {
       if (len === buf.length) { // one line longer than the buffer
         const bigger = new Uint8Array(buf.length * 2);
@@ -464,7 +567,6 @@ export async function scanRecsysFile(
         if (len > 0) line(buf, 0, len);
         break;
       }
-      bytes += got;
       len += got;
       const filled = buf.subarray(0, len);
       let pos = 0, nl: number;
@@ -480,8 +582,33 @@ export async function scanRecsysFile(
   } finally {
     file.close();
   }
+  if (rows === 0 && limit > 0) {
+    const where = `Cannot read ${opts.what} ${path}`;
+    if (skipped > 0) {
+      throw new SyntaxError(
+        `${where}: no valid records, all ${skipped} rows are malformed (first at ${firstBad}; expected ${parser.format})`,
+      );
+    }
+    const what = lineNo === 0
+      ? file.compression !== "none"
+        ? `the file decompresses (${file.compression}) to no data`
+        : file.bomSkipped
+        ? "the file holds only a byte-order mark"
+        : "the file is empty"
+      : opts.header && lineNo === 1
+      ? "the file has a header line but no records"
+      : "the file has no records (only blank lines)";
+    throw new SyntaxError(`${where}: ${what}`);
+  }
   progress();
-  return { rows, skipped, bytes, seconds: (performance.now() - t0) / 1000 };
+  return {
+    rows,
+    skipped,
+    bytes: file.filePosition,
+    seconds: (performance.now() - t0) / 1000,
+    compression: file.compression,
+    bomSkipped: file.bomSkipped ? 1 : 0,
+  };
 }
 
 /** Gathers streamed blocks into one {@link RecsysData} (peak memory: twice the result). */
@@ -545,5 +672,7 @@ export async function collectRows(prep: PreparedScan): Promise<RecsysReadResult>
     rate: scan.rows / Math.max(scan.seconds, 1e-9),
     seconds: scan.seconds,
     bytes: scan.bytes,
+    compression: scan.compression,
+    bomSkipped: scan.bomSkipped,
   };
 }

@@ -38,6 +38,7 @@ import {
   type RowBlock,
   scanRecsysFile,
 } from "./recsys.ts";
+import type { Compression } from "./input.ts";
 
 /** Bump when any reader's output for the same input changes: old caches then miss. */
 export const RECSYS_CACHE_VERSION = 1;
@@ -67,6 +68,8 @@ export interface RecsysCacheOptions extends RecsysReadOptions {
   cacheDir: string;
   /** @default {"head-tail"} */
   fingerprint?: "head-tail" | "full";
+  /** told when a damaged or foreign cache folder is rebuilt @default {console.warn} */
+  onNotice?: (message: string) => void;
 }
 
 /** What the cache folder's `meta.json` says. */
@@ -86,8 +89,10 @@ export interface RecsysCacheMeta {
   parseSeconds: number;
   parseRate: number;
   created: string;
-  /** reader-specific counts (KDD: users, profileSkipped) */
+  /** reader-specific counts (KDD: users, profileSkipped, profileBomSkipped) */
   extra: Record<string, number>;
+  /** how the (main) source was stored and whether a byte-order mark was skipped (absent: older caches) */
+  input?: { compression: Compression; bomSkipped: number };
 }
 
 /** A cached read: the data, whether the cache was hit, and where it lives. */
@@ -188,7 +193,10 @@ async function prepare(
   if (source.dataset === "criteo") return { ...prepareCriteo(source.path, opts), extra: {} };
   if (source.dataset === "avazu") return { ...prepareAvazu(source.path, opts), extra: {} };
   const p = await prepareKdd2012(source, opts);
-  return { ...p, extra: { users: p.users, profileSkipped: p.profileSkipped } };
+  return {
+    ...p,
+    extra: { users: p.users, profileSkipped: p.profileSkipped, profileBomSkipped: p.profileBomSkipped },
+  };
 }
 
 /** Read a source without the cache: parse its file(s) into memory (the reader of its dataset). */
@@ -242,25 +250,57 @@ const ARRAYS = [
 
 /** The cache's meta if the folder is complete and consistent (and has `key`, if given), else null. */
 export async function checkRecsysCache(dir: string, key?: string): Promise<RecsysCacheMeta | null> {
+  const r = await inspectRecsysCache(dir, key);
+  return "meta" in r ? r.meta : null;
+}
+
+/**
+ * Why a cache folder cannot be used (`missing`: there is none; otherwise what is wrong with it), or
+ * its meta. Only a complete folder of this format, version and key, whose three arrays have
+ * exactly the sizes its meta gives, is usable: anything else (truncated arrays, a foreign or
+ * garbled `meta.json`) is rebuilt, never read.
+ */
+export async function inspectRecsysCache(
+  dir: string,
+  key?: string,
+): Promise<{ meta: RecsysCacheMeta } | { missing: true } | { problem: string }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/meta.json`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      const there = await Deno.stat(dir).then(() => true, () => false);
+      return there ? { problem: "meta.json is missing" } : { missing: true };
+    }
+    return { problem: `meta.json cannot be read (${(e as Error).message})` };
+  }
   let meta: RecsysCacheMeta;
   try {
-    meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
+    meta = JSON.parse(text);
   } catch {
-    return null;
+    return { problem: "meta.json is not JSON (a truncated or foreign file)" };
   }
-  if (meta?.format !== FORMAT || meta.version !== RECSYS_CACHE_VERSION || (key && meta.key !== key)) {
-    return null;
+  if (meta?.format !== FORMAT) return { problem: `meta.json is not a ${FORMAT} file` };
+  if (meta.version !== RECSYS_CACHE_VERSION) {
+    return { problem: `meta.json has cache version ${meta.version}, expected ${RECSYS_CACHE_VERSION}` };
   }
+  if (key && meta.key !== key) return { problem: `meta.json has key ${meta.key}, expected ${key}` };
   if (
-    !Number.isInteger(meta.n) || !Array.isArray(meta.tableSizes) || meta.tableSizes.length !== meta.numSparse
+    !Number.isInteger(meta.n) || meta.n < 0 || !Number.isInteger(meta.numDense) ||
+    !Number.isInteger(meta.numSparse) || !Array.isArray(meta.tableSizes) ||
+    meta.tableSizes.length !== meta.numSparse
   ) {
-    return null;
+    return { problem: "meta.json has inconsistent sizes" };
   }
   for (const a of ARRAYS) {
     const st = await Deno.stat(`${dir}/${a.file}`).catch(() => null);
-    if (!st || st.size !== meta.n * a.width(meta) * 4) return null;
+    const want = meta.n * a.width(meta) * 4;
+    if (!st) return { problem: `${a.file} is missing` };
+    if (st.size !== want) {
+      return { problem: `${a.file} has ${st.size} bytes, expected ${want} (truncated or foreign)` };
+    }
   }
-  return meta;
+  return { meta };
 }
 
 /** Load a cache folder (all rows, or the first `limit`). */
@@ -310,11 +350,16 @@ export async function buildRecsysCache(
 ): Promise<{ dir: string; key: string; meta: RecsysCacheMeta; hit: boolean }> {
   checkLittleEndian();
   const id = await recsysCacheKey(source, opts);
-  const found = await checkRecsysCache(id.dir, id.key);
-  if (found) return { dir: id.dir, key: id.key, meta: found, hit: true };
+  const found = await inspectRecsysCache(id.dir, id.key);
+  if ("meta" in found) return { dir: id.dir, key: id.key, meta: found.meta, hit: true };
   await Deno.mkdir(opts.cacheDir, { recursive: true });
-  // A folder under our name that failed the checks is a damaged cache: replace it.
-  await Deno.remove(id.dir, { recursive: true }).catch(() => {});
+  // A folder under our name that failed the checks is a damaged cache: replace it, and say so.
+  if ("problem" in found) {
+    (opts.onNotice ?? console.warn)(
+      `Notice: rebuilding the ${source.dataset} cache ${id.dir}: ${found.problem}`,
+    );
+    await Deno.remove(id.dir, { recursive: true }).catch(() => {});
+  }
   const tmp = `${opts.cacheDir}/.tmp-${source.dataset}-${id.key}-${Deno.pid}-${
     crypto.randomUUID().slice(0, 8)
   }`;
@@ -352,6 +397,7 @@ export async function buildRecsysCache(
       parseRate: scan.rows / Math.max(scan.seconds, 1e-9),
       created: new Date().toISOString(),
       extra: prep.extra,
+      input: { compression: scan.compression, bomSkipped: scan.bomSkipped },
     };
     await Deno.writeTextFile(`${tmp}/meta.json`, JSON.stringify(meta, null, 1));
     try {
@@ -388,6 +434,8 @@ export async function readRecsysCached(
     rate: built.hit ? loaded.rate : m.parseRate,
     seconds: built.hit ? loaded.seconds : m.parseSeconds,
     bytes: m.sources.reduce((s, f) => s + f.bytes, 0),
+    compression: m.input?.compression ?? "none",
+    bomSkipped: (m.input?.bomSkipped ?? 0) + (m.extra.profileBomSkipped ?? 0),
     hit: built.hit,
     dir: built.dir,
     key: built.key,

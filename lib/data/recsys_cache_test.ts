@@ -209,3 +209,59 @@ Deno.test("readRecsysSource reads each dataset exactly as its own reader does", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cache: a source change (size, mtime or content) misses; a truncated or foreign cache is rebuilt with a notice", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/train.txt`, cacheDir = `${dir}/cache`;
+    await writeCriteoFile(path, { rows: 500, seed: 8 });
+    const notices: string[] = [];
+    const opts = { cacheDir, maxRows: 1000, onNotice: (m: string) => notices.push(m) };
+    const src = { dataset: "criteo" as const, path };
+    const first = await readRecsysCached(src, opts);
+    assert.equal(first.hit, false);
+    assert.deepEqual(first.meta.input, { compression: "none", bomSkipped: 0 });
+    // mtime only (a touch): a new key
+    const st = await Deno.stat(path);
+    await Deno.utime(path, new Date(), new Date(st.mtime!.getTime() + 5000));
+    const touched = await readRecsysCached(src, opts);
+    assert.equal(touched.hit, false);
+    assert.notEqual(touched.key, first.key);
+    // same size and mtime, one byte of content changed: the fingerprint catches it
+    const bytes = await Deno.readFile(path);
+    const st2 = await Deno.stat(path);
+    bytes[0] = bytes[0] === 0x31 ? 0x30 : 0x31; // the first label
+    await Deno.writeFile(path, bytes);
+    await Deno.utime(path, st2.atime!, st2.mtime!);
+    assert.equal((await Deno.stat(path)).mtime!.getTime(), st2.mtime!.getTime());
+    const edited = await readRecsysCached(src, opts);
+    assert.equal(edited.hit, false);
+    assert.notEqual(edited.key, touched.key);
+    assert.deepEqual(notices, []);
+    // a foreign meta.json: rebuilt with a notice, never read
+    await Deno.writeTextFile(`${edited.dir}/meta.json`, JSON.stringify({ format: "something-else", n: 3 }));
+    const rebuilt = await readRecsysCached(src, opts);
+    assert.equal(rebuilt.hit, false);
+    assertSameData(rebuilt.data, edited.data);
+    assert.equal(notices.length, 1);
+    assert.match(
+      notices[0],
+      /^Notice: rebuilding the criteo cache .*: meta\.json is not a sigeo-recsys-cache file$/,
+    );
+    // a truncated meta.json and a truncated array
+    const meta = await Deno.readTextFile(`${rebuilt.dir}/meta.json`);
+    await Deno.writeTextFile(`${rebuilt.dir}/meta.json`, meta.slice(0, 40));
+    assert.equal((await readRecsysCached(src, opts)).hit, false);
+    assert.match(notices[1], /meta\.json is not JSON \(a truncated or foreign file\)$/);
+    await Deno.truncate(`${rebuilt.dir}/labels.f32`, 10);
+    const again = await readRecsysCached(src, opts);
+    assert.equal(again.hit, false);
+    assertSameData(again.data, edited.data);
+    assert.match(notices[2], /labels\.f32 has 10 bytes, expected 2000 \(truncated or foreign\)$/);
+    assert.equal((await readRecsysCached(src, opts)).hit, true);
+    assert.equal(notices.length, 3);
+    assert.ok(!entries(cacheDir).some((e) => e.startsWith(".tmp")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { filesIn, runInFolder } from "./run_folder.ts";
+import { filesIn, runInFolder, seedsOf } from "./run_folder.ts";
 import type { RunContext } from "./types.ts";
 import { lineChart } from "../report/plotly.ts";
 
@@ -40,6 +40,22 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
     for (const f of ["scores.md", "scores.tex", "curve.html", "manifest.json"]) {
       assert.ok((await Deno.stat(`${out.dir}/${f}`)).isFile, f);
     }
+    // a smoke run says so in its tables and figures; the figures share one Plotly file
+    assert.match(
+      await Deno.readTextFile(`${out.dir}/scores.md`),
+      /^Table: demo-exp: scores \(smoke scale, generated data/,
+    );
+    assert.match(await Deno.readTextFile(`${out.dir}/scores.tex`), /smoke scale, generated data/);
+    const html = await Deno.readTextFile(`${out.dir}/curve.html`);
+    assert.ok(
+      html.includes(`<script src="plotly.min.js"></script>`) && html.length < 100_000,
+      `${html.length}`,
+    );
+    assert.ok(
+      html.includes(`"text":"t \\u003csup>(smoke scale: generated data)\\u003c/sup>"`),
+      html.slice(-600),
+    );
+    assert.ok((await Deno.stat(`${out.dir}/plotly.min.js`)).size > 1e6);
     const m = JSON.parse(await Deno.readTextFile(`${out.dir}/manifest.json`));
     assert.equal(m.status, "completed");
     assert.deepEqual(m.config, { k: 1 });
@@ -50,7 +66,10 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
     assert.deepEqual(m.data.map((d: { path: string }) => d.path), [`${data}/a.txt`]);
     assert.equal(m.data[0].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert.deepEqual(m.notes, [`smoke scale: data from ${data}, small budgets; numbers are a smoke test`]);
-    // a resume of the same folder: total seconds add up over the attempts
+    assert.equal(m.attempts.length, 1);
+    assert.equal(m.attempts[0].status, "completed");
+    assert.equal(m.attempts[0].pid, Deno.pid);
+    // a resume of the same folder: phase seconds and total add up over the attempts
     const again = await runInFolder(
       "demo-exp",
       ctx,
@@ -58,8 +77,10 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
       () => Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: { scoring: 2 } }),
     );
     const m2 = JSON.parse(await Deno.readTextFile(`${again.dir}/manifest.json`));
-    assert.equal(m2.seconds.scoring, 2);
+    assert.equal(m2.seconds.scoring, 3.5);
+    assert.deepEqual(m2.attempts.map((a: { seconds: { scoring: number } }) => a.seconds.scoring), [1.5, 2]);
     assert.ok(m2.seconds.total >= m.seconds.total);
+    assert.equal(m2.seconds.total, m2.attempts[0].seconds.total + m2.attempts[1].seconds.total);
     assert.equal(m2.evaluations, null);
     await assert.rejects(
       () =>
@@ -74,6 +95,85 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("runInFolder: a body that throws leaves status 'failed' with its error; a folder left 'running' by a dead process is resumed as an interrupted attempt", async () => {
+  const root = await Deno.makeTempDir({ prefix: "sigeo-run-folder-" });
+  try {
+    const ctx: RunContext = { scale: "smoke", resultsRoot: root, runId: "f1" };
+    await assert.rejects(
+      () => runInFolder("demo-exp", ctx, {}, () => Promise.reject(new Error("out of memory"))),
+      /out of memory/,
+    );
+    const path = `${root}/demo-exp/smoke/f1/manifest.json`;
+    const m = JSON.parse(await Deno.readTextFile(path));
+    assert.equal(m.status, "failed");
+    assert.equal(m.error, "out of memory");
+    assert.equal(m.attempts[0].status, "failed");
+    assert.ok(m.attempts[0].ended);
+    // as a SIGKILL leaves it: still "running", its process gone
+    m.status = "running";
+    Object.assign(m.attempts[0], { status: "running", ended: null, pid: 2 ** 22 + 1, seconds: {} });
+    await Deno.writeTextFile(path, JSON.stringify(m));
+    await runInFolder(
+      "demo-exp",
+      ctx,
+      {},
+      () => Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: { a: 1 } }),
+    );
+    const m2 = JSON.parse(await Deno.readTextFile(path));
+    assert.equal(m2.status, "completed");
+    assert.equal(m2.error, undefined);
+    assert.deepEqual(m2.attempts.map((a: { status: string }) => a.status), ["interrupted", "completed"]);
+    assert.match(m2.attempts[0].error, /killed/);
+    assert.ok(m2.attempts[0].seconds.total >= 0);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("runInFolder: SIGTERM marks the run 'interrupted' and exits 143", async () => {
+  if (Deno.build.os === "windows") return;
+  const root = await Deno.makeTempDir({ prefix: "sigeo-run-folder-" });
+  try {
+    const mod = new URL("./run_folder.ts", import.meta.url).href;
+    const code = `import { runInFolder } from "${mod}";
+      await runInFolder("demo-exp", { scale: "smoke", resultsRoot: "${root}", runId: "s1" }, {}, () => {
+        console.log("started");
+        return new Promise(() => setInterval(() => {}, 1000));
+      });`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--frozen", code],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("started")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 143);
+    await reader.cancel();
+    const m = JSON.parse(await Deno.readTextFile(`${root}/demo-exp/smoke/s1/manifest.json`));
+    assert.equal(m.status, "interrupted");
+    assert.equal(m.error, "SIGTERM");
+    assert.equal(m.attempts[0].status, "interrupted");
+    assert.ok(m.seconds.total > 0);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("seedsOf: every seed of a config, named by its place", () => {
+  assert.deepEqual(seedsOf([{ seed: 1, a: { dataSeed: 2 } }, { seed: 3 }]), {
+    "[0].seed": 1,
+    "[0].a.dataSeed": 2,
+    "[1].seed": 3,
+  });
+  assert.deepEqual(seedsOf({ cv: { seed: 9000 }, n: 3 }), { "cv.seed": 9000 });
 });
 
 Deno.test("filesIn: plain files only, sorted; none for a missing folder or a file", async () => {

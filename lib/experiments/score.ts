@@ -91,7 +91,7 @@ export async function scoreNb201(opts: ScoreOptions): Promise<{ rows: ScoreRow[]
       const net = new Nb201Network(arch, { C, N, classes: 10 }, createRng(seed, 1));
       try {
         for (const proxy of opts.proxies) {
-          const s = getProxy(proxy)(net, batches);
+          const s = await getProxy(proxy)(net, batches);
           rows.push({ arch, proxy, value: s.value, terms: s.terms ?? {}, seconds: s.seconds });
           if (opts.record) {
             const dir = `${opts.record}/${rows.length - 1}_${proxy}`;
@@ -193,7 +193,7 @@ export async function scoreLayersModel(
   const rows: ScoreRow[] = [];
   try {
     for (const proxy of opts.proxies) {
-      const s = getProxy(proxy)(net, batches);
+      const s = await getProxy(proxy)(net, batches);
       rows.push({ arch: opts.model, proxy, value: s.value, terms: s.terms ?? {}, seconds: s.seconds });
       if (opts.record) {
         await writeAuditBundle(`${opts.record}/${rows.length - 1}_${proxy}`, net, batches, {

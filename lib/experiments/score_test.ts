@@ -55,7 +55,7 @@ Deno.test("scoreLayersModel() scores a saved tf.LayersModel; equals scoring the 
       const y = tf.tensor1d(Array.from({ length: 8 }, () => rng.int(3)), "int32");
       return { x, y };
     });
-    const want = zicoProxy(layersModelNet(model), batches).value;
+    const want = (await zicoProxy(layersModelNet(model), batches)).value;
     assert.ok(Math.abs(rows[0].value - want) < 1e-6 * Math.abs(want), `${rows[0].value} vs ${want}`);
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
   } finally {

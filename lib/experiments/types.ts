@@ -7,6 +7,7 @@
 import type { Figure } from "../report/plotly.ts";
 import type { Cell } from "../report/table.ts";
 import type { Scale } from "./scale.ts";
+import type { Shard } from "./shard.ts";
 
 /** How an experiment is run. */
 export interface RunContext {
@@ -29,6 +30,8 @@ export interface RunContext {
   resultsRoot?: string;
   /** reuse a run folder to resume */
   runId?: string;
+  /** compute only this shard of the candidates (`--shard i/n`; experiments that support it) */
+  shard?: Shard;
   log?: (line: string) => void;
   progress?: (done: number, total: number) => void;
 }

@@ -87,12 +87,17 @@ export function decodeCheckpoint(
   return { meta: header.meta, arrays };
 }
 
-/** Snapshot variables by name (values copied out of the backend). */
-export function snapshotVariables(vars: ReadonlyMap<string, tf.Variable>): NamedArray[] {
-  return [...vars].map(([name, v]) => ({
+/**
+ * Snapshot variables by name (values copied out of the backend), read back asynchronously: WebGPU
+ * has no synchronous readback.
+ */
+export async function snapshotVariables(vars: ReadonlyMap<string, tf.Variable>): Promise<NamedArray[]> {
+  const entries = [...vars];
+  const read = await Promise.all(entries.map(([, v]) => v.data()));
+  return entries.map(([name, v], i) => ({
     name,
     shape: v.shape.slice(),
-    data: (v.dataSync() as Float32Array).slice(),
+    data: Float32Array.from(read[i] as Float32Array),
   }));
 }
 

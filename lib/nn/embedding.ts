@@ -260,16 +260,24 @@ export class EmbeddingTables {
    * Adagrad (PyTorch rule: acc += g²; w −= lr·g/(√acc + eps)) on the step's rows only, from the
    * gradient of `step.rows` ([unique rows, dim]). In place where the backend allows it (cpu, wasm);
    * else each field's new rows are scattered into its table on the device, or, when another tensor
-   * shares a host table's data, into a copy (both ∝ table size).
+   * shares a host table's data, into a copy (both ∝ table size). On a device backend pass the
+   * gradient and the step's current `rows` as host arrays (read back asynchronously): WebGPU in
+   * Deno cannot read a tensor synchronously.
    */
-  adagradStep(step: SparseStep, grad: tf.Tensor | Float32Array, lr: number, eps = 1e-2): void {
+  adagradStep(
+    step: SparseStep,
+    grad: tf.Tensor | Float32Array,
+    lr: number,
+    eps = 1e-2,
+    rows?: Float32Array,
+  ): void {
     const d = this.dim, U = step.ids.length;
     // a copy: a wasm heap view of the gradient could be detached by the allocations below
     const g = grad instanceof Float32Array ? grad : Float32Array.from(grad.dataSync() as Float32Array);
     if (g.length !== U * d) {
       throw new TypeError(`Expected a [${U}, ${d}] gradient of the gathered rows, got ${g.length} values`);
     }
-    let old: Float32Array | null = null;
+    let old: Float32Array | null = rows ?? null;
     for (let f = 0; f < this.tables.length; f++) {
       const s = step.fieldStart[f], e = step.fieldStart[f + 1];
       if (s === e) continue;

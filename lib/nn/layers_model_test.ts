@@ -11,7 +11,7 @@ import { sigeoProxy } from "../proxies/sigeo.ts";
 
 await initBackend({ quiet: true });
 
-Deno.test("layersModelNet() exposes a tf.LayersModel with metadata, and proxies score it like our own net", () => {
+Deno.test("layersModelNet() exposes a tf.LayersModel with metadata, and proxies score it like our own net", async () => {
   const model = tfl.sequential({
     layers: [
       tfl.layers.dense({ inputShape: [5], units: 6, activation: "relu", name: "d1" }),
@@ -39,11 +39,11 @@ Deno.test("layersModelNet() exposes a tf.LayersModel with metadata, and proxies 
     x: tf.randomNormal([6, 5], 0, 1, "float32", i),
     y: tf.tensor1d(Array.from({ length: 6 }, () => rng.int(3)), "int32"),
   }));
-  const a = zicoProxy(net, batches).value, b = zicoProxy(ours, batches).value;
+  const a = (await zicoProxy(net, batches)).value, b = (await zicoProxy(ours, batches)).value;
   assert.ok(Math.abs(a - b) < 1e-6 * Math.abs(b), `${a} vs ${b}`);
   const before = Array.from(net.params()[0].variable.dataSync());
-  const s1 = sigeoProxy(net, batches, { preset: "cv", warmedUp: true }).value;
-  const s2 = sigeoProxy(ours, batches, { preset: "cv", warmedUp: true }).value;
+  const s1 = (await sigeoProxy(net, batches, { preset: "cv", warmedUp: true })).value;
+  const s2 = (await sigeoProxy(ours, batches, { preset: "cv", warmedUp: true })).value;
   assert.ok(Math.abs(s1 - s2) < 1e-5 * Math.abs(s2), `${s1} vs ${s2}`);
   assert.deepEqual(Array.from(net.params()[0].variable.dataSync()), before);
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));

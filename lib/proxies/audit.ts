@@ -35,9 +35,10 @@ function safe(name: string): string {
 
 async function writeTensor(
   path: string,
-  t: { dataSync(): ArrayLike<number>; shape: number[]; dtype: string },
+  t: { data(): Promise<ArrayLike<number>>; shape: number[]; dtype: string },
 ) {
-  const values = t.dtype === "int32" ? Int32Array.from(t.dataSync()) : Float32Array.from(t.dataSync());
+  const read = await t.data(); // asynchronous: WebGPU has no synchronous readback in Deno
+  const values = t.dtype === "int32" ? Int32Array.from(read) : Float32Array.from(read);
   await writeFileAtomic(path, encodeNpy(values, t.shape));
 }
 

@@ -20,7 +20,7 @@ Deno.test("writeAuditBundle() records every parameter, batch and term so the sco
     x: tf.randomNormal([4, 8, 8, 3], 0, 1, "float32", i),
     y: tf.tensor1d(Array.from({ length: 4 }, () => rng.int(10)), "int32"),
   }));
-  const score = PROXIES["sigeo-cv"].fn(net, batches);
+  const score = await PROXIES["sigeo-cv"].fn(net, batches);
   const dir = await Deno.makeTempDir();
   try {
     await writeAuditBundle(dir, net, batches, {
@@ -40,7 +40,7 @@ Deno.test("writeAuditBundle() records every parameter, batch and term so the sco
     assert.ok(y.data instanceof Int32Array);
     assert.deepEqual(Array.from(y.data), Array.from(batches[3].y.dataSync()));
     // the bundle reproduces the score: the recorded parameters give the same value
-    assert.equal(PROXIES["sigeo-cv"].fn(net, batches).value, score.value);
+    assert.equal((await PROXIES["sigeo-cv"].fn(net, batches)).value, score.value);
   } finally {
     await Deno.remove(dir, { recursive: true });
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));

@@ -111,7 +111,7 @@ function asRows(t: tf.Tensor, stride: number): tf.Tensor2D {
 }
 
 /** The AZ-NAS terms of `net`; `value` = expressivity + progressivity + trainability. */
-export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}): ProxyScore {
+export async function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "az-nas");
   const batch = firstBatch(batches, "az-nas");
@@ -125,7 +125,7 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
     x = tf.tensor(Float32Array.from({ length: x.size }, () => rng.normal()), x.shape, "float32");
   }
   try {
-    const terms = withRestored(net, [], () => {
+    const terms = await withRestored(net, [], async () => {
       // the block outputs of one pass (values and shapes)
       const feats: tf.Tensor[] = [];
       const collect: Tap = (p, t) => {
@@ -139,9 +139,10 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
             `Cannot compute az-nas: expected at least 2 block-output taps, the network gave ${feats.length}`,
           );
         }
-        const H = feats.map((f) => {
+        const values = await Promise.all(feats.map((f) => f.data()));
+        const H = feats.map((f, i) => {
           const c = f.shape[f.rank - 1];
-          return expressivityOf(f.dataSync(), f.size / c, c);
+          return expressivityOf(values[i], f.size / c, c);
         });
         let progressivity = Infinity;
         for (let l = 1; l < H.length; l++) progressivity = Math.min(progressivity, H[l] - H[l - 1]);
@@ -152,29 +153,40 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
           const inShape = feats[l - 1].shape;
           let gIn: tf.Tensor;
           try {
-            gIn = tf.tidy(() => {
-              const z0 = tf.zeros(inShape);
-              return tf.grad((z: tf.Tensor) => {
-                let k = 0, out: tf.Tensor | null = null;
-                const tap: Tap = (p, t) => {
-                  if (p.kind !== "block-output") return t;
-                  const i = k++;
-                  if (i === l - 1) return tf.add(t, z);
-                  if (i === l) out = t;
-                  return t;
-                };
-                net.forward(x, { training: true, tap });
-                return tf.sum(tf.mul(out!, gOut));
-              })(z0);
-            });
+            // f_l is kept past the forward pass's own tidy (which disposes it; wasm still read
+            // its data through the tape's copy, WebGPU does not)
+            let out: tf.Tensor | null = null;
+            try {
+              gIn = tf.tidy(() => {
+                const z0 = tf.zeros(inShape);
+                return tf.grad((z: tf.Tensor) => {
+                  let k = 0;
+                  const tap: Tap = (p, t) => {
+                    if (p.kind !== "block-output") return t;
+                    const i = k++;
+                    if (i === l - 1) return tf.add(t, z);
+                    if (i === l) out = tf.keep(t);
+                    return t;
+                  };
+                  net.forward(x, { training: true, tap });
+                  return tf.sum(tf.mul(out!, gOut));
+                })(z0);
+              });
+            } finally {
+              (out as tf.Tensor | null)?.dispose();
+            }
           } catch (e) {
             // f_l does not depend on f_{l-1} (NASRec blocks form a DAG): no pair to score
             gOut.dispose();
             if (e instanceof Error && e.message.startsWith("Cannot compute gradient")) continue;
             throw e;
           }
-          const same = gIn.size === gOut.size &&
-            tf.tidy(() => tf.all(tf.equal(gIn, gOut)).dataSync()[0] === 1);
+          let same = false;
+          if (gIn.size === gOut.size) {
+            const eq = tf.tidy(() => tf.all(tf.equal(gIn, gOut)));
+            same = (await eq.data())[0] === 1;
+            eq.dispose();
+          }
           if (same && gIn.shape.join() === gOut.shape.join()) {
             scores.push(-Infinity);
           } else {
@@ -184,7 +196,7 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
             const [a, b] = [asRows(gIn, stride), asRows(gOut, 1)];
             const mat = tf.tidy(() => tf.div(tf.matMul(a, b, true, false), b.shape[0]));
             const [r, k] = mat.shape;
-            scores.push(trainabilityOf(largestSingularValue(mat.dataSync(), r, k)));
+            scores.push(trainabilityOf(largestSingularValue(await mat.data(), r, k)));
             tf.dispose([a, b, mat]);
           }
           tf.dispose([gIn, gOut]);
@@ -196,7 +208,7 @@ export function azNasProxy(net: Net, batches: Batch[], opts: AzNasOptions = {}):
       }
     });
     const complexity = batch.x instanceof tf.Tensor
-      ? flopsProxy(net, [batch]).value
+      ? (await flopsProxy(net, [batch])).value
       : net.params().reduce((s, p) => s + p.variable.size, 0) / 1e6;
     const out: Record<string, number> = { ...terms, complexity };
     for (const k of Object.keys(out)) if (Number.isNaN(out[k])) out[k] = -Infinity;

@@ -111,7 +111,7 @@ const CASES = [["MLP", MLP, "softmax-ce"], ["MLP", MLP, "sigmoid-bce"], ["conv n
 ]] as const;
 
 for (const [label, spec, loss] of CASES) {
-  Deno.test(`gradient baselines (grad_norm, plain, snip, grasp, fisher, epe_nas) equal the reference: tiny ${label}, ${loss}`, () => {
+  Deno.test(`gradient baselines (grad_norm, plain, snip, grasp, fisher, epe_nas) equal the reference: tiny ${label}, ${loss}`, async () => {
     const ref = scaledParams(spec, 11);
     const batches = makeBatches(spec, loss, 8, 2, 12);
     const net = buildTapNet(spec, ref, loss);
@@ -119,14 +119,14 @@ for (const [label, spec, loss] of CASES) {
     const before = values(net);
     const tensors = tf.memory().numTensors;
     const b0 = batches[0];
-    close(gradNormProxy(net, tb).value, gradNormRef(spec, ref, b0, { loss }), "grad_norm");
-    close(plainProxy(net, tb).value, plainRef(spec, ref, b0, { loss }), "plain");
-    close(snipProxy(net, tb).value, snipRef(spec, ref, b0, { loss }), "snip");
-    close(graspProxy(net, tb).value, graspRef(spec, ref, b0, { loss }), "grasp");
-    close(fisherProxy(net, tb).value, fisherRef(spec, ref, b0, { loss }), "fisher");
-    close(epeNasProxy(net, tb).value, epeNasRef(spec, ref, b0, { loss }), "epe_nas");
+    close((await gradNormProxy(net, tb)).value, gradNormRef(spec, ref, b0, { loss }), "grad_norm");
+    close((await plainProxy(net, tb)).value, plainRef(spec, ref, b0, { loss }), "plain");
+    close((await snipProxy(net, tb)).value, snipRef(spec, ref, b0, { loss }), "snip");
+    close((await graspProxy(net, tb)).value, graspRef(spec, ref, b0, { loss }), "grasp");
+    close((await fisherProxy(net, tb)).value, fisherRef(spec, ref, b0, { loss }), "fisher");
+    close((await epeNasProxy(net, tb)).value, epeNasRef(spec, ref, b0, { loss }), "epe_nas");
     // one batch only: the second batch does not change the score
-    assert.equal(graspProxy(net, [tb[0]]).value, graspProxy(net, tb).value);
+    assert.equal((await graspProxy(net, [tb[0]])).value, (await graspProxy(net, tb)).value);
     assert.equal(tf.memory().numTensors, tensors);
     assert.deepEqual(values(net), before);
     tf.dispose(tb.flatMap((b) => [b.x, b.y]));
@@ -135,22 +135,22 @@ for (const [label, spec, loss] of CASES) {
 }
 
 for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
-  Deno.test(`jacov, nwot, synflow, l2_norm, params, flops equal the reference: tiny ${label}`, () => {
+  Deno.test(`jacov, nwot, synflow, l2_norm, params, flops equal the reference: tiny ${label}`, async () => {
     const ref = scaledParams(spec, 21);
     const batches = makeBatches(spec, "softmax-ce", 8, 1, 22);
     const net = buildTapNet(spec, ref, "softmax-ce");
     const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
     const before = values(net);
     const tensors = tf.memory().numTensors;
-    close(jacovProxy(net, tb).value, jacovRef(spec, ref, batches[0]), "jacov");
-    close(nwotProxy(net, tb).value, nwotRef(spec, ref, batches[0]), "nwot");
-    const s = synflowProxy(net, tb);
+    close((await jacovProxy(net, tb)).value, jacovRef(spec, ref, batches[0]), "jacov");
+    close((await nwotProxy(net, tb)).value, nwotRef(spec, ref, batches[0]), "nwot");
+    const s = await synflowProxy(net, tb);
     close(s.value, synflowRef(spec, ref), "synflow (log)");
     close(Math.exp(s.value), synflowDirectRef(spec, ref), "synflow");
     assert.equal(s.terms!.logSynflow, s.value);
-    close(l2NormProxy(net, tb).value, l2NormRef(ref), "l2_norm");
-    close(paramsProxy(net, tb).value, paramsRef(spec), "params");
-    close(flopsProxy(net, tb).value, flopsRef(spec), "flops", 1e-9);
+    close((await l2NormProxy(net, tb)).value, l2NormRef(ref), "l2_norm");
+    close((await paramsProxy(net, tb)).value, paramsRef(spec), "params");
+    close((await flopsProxy(net, tb)).value, flopsRef(spec), "flops", 1e-9);
     assert.equal(tf.memory().numTensors, tensors);
     assert.deepEqual(values(net), before);
     tf.dispose(tb.flatMap((b) => [b.x, b.y]));
@@ -158,14 +158,14 @@ for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
   });
 }
 
-Deno.test("zen equals the reference on the tiny conv net (same seed, same draws), and needs a features map", () => {
+Deno.test("zen equals the reference on the tiny conv net (same seed, same draws), and needs a features map", async () => {
   const ref = scaledParams(CONV, 31);
   const batches = makeBatches(CONV, "softmax-ce", 8, 1, 32);
   const net = buildTapNet(CONV, ref, "softmax-ce");
   const tb = batches.map((b) => toTf(CONV, b, "softmax-ce"));
   const before = values(net);
   for (const seed of [5, 6]) {
-    const got = zenProxy(net, tb, { seed });
+    const got = await zenProxy(net, tb, { seed });
     close(got.value, zenRef(CONV, 8, createRng(seed)), `zen seed ${seed}`);
     assert.equal(got.terms!.bnLayers, 1);
     close(got.terms!.delta + got.terms!.bn, got.value, "zen terms");
@@ -173,71 +173,71 @@ Deno.test("zen equals the reference on the tiny conv net (same seed, same draws)
   assert.deepEqual(values(net), before);
   const mlp = buildTapNet(MLP, scaledParams(MLP, 33), "softmax-ce");
   const mb = makeBatches(MLP, "softmax-ce", 8, 1, 34).map((b) => toTf(MLP, b, "softmax-ce"));
-  assert.throws(() => zenProxy(mlp, mb), (e) => e instanceof TypeError && /features/.test(e.message));
+  await assert.rejects(() => zenProxy(mlp, mb), (e) => e instanceof TypeError && /features/.test(e.message));
   tf.dispose([...tb, ...mb].flatMap((b) => [b.x, b.y]));
   net.dispose();
   mlp.dispose();
 });
 
-Deno.test("synflow stays exact where the direct value overflows float32 (tiny MLP, weights ×1e15: ~1e47)", () => {
+Deno.test("synflow stays exact where the direct value overflows float32 (tiny MLP, weights ×1e15: ~1e47)", async () => {
   const ref = scaledParams(MLP, 41, 1e15);
   const direct = synflowDirectRef(MLP, ref);
   assert.ok(direct > 1e40, `direct synflow ${direct}`);
   const net = buildTapNet(MLP, ref, "softmax-ce");
   const tb = makeBatches(MLP, "softmax-ce", 2, 1, 42).map((b) => toTf(MLP, b, "softmax-ce"));
-  close(synflowProxy(net, tb).value, synflowRef(MLP, ref), "log synflow");
-  close(synflowProxy(net, tb).value, Math.log(direct), "log synflow vs log of the direct value");
+  close((await synflowProxy(net, tb)).value, synflowRef(MLP, ref), "log synflow");
+  close((await synflowProxy(net, tb)).value, Math.log(direct), "log synflow vs log of the direct value");
   // and with tiny weights (×1e-15: ~1e-43, below float32's normal range)
   const tiny = scaledParams(CONV, 43, 1e-15);
   const cnet = buildTapNet(CONV, tiny, "softmax-ce");
   const cb = makeBatches(CONV, "softmax-ce", 2, 1, 44).map((b) => toTf(CONV, b, "softmax-ce"));
-  close(synflowProxy(cnet, cb).value, synflowRef(CONV, tiny), "log synflow, tiny weights");
+  close((await synflowProxy(cnet, cb)).value, synflowRef(CONV, tiny), "log synflow, tiny weights");
   tf.dispose([...tb, ...cb].flatMap((b) => [b.x, b.y]));
   net.dispose();
   cnet.dispose();
 });
 
-Deno.test("grasp in parts: equal to the unsplit reference without BN, per-part BN statistics with it", () => {
+Deno.test("grasp in parts: equal to the unsplit reference without BN, per-part BN statistics with it", async () => {
   for (const [spec, seed] of [[MLP, 61], [CONV, 62]] as const) {
     const ref = scaledParams(spec, seed);
     const batches = makeBatches(spec, "softmax-ce", 9, 1, seed + 1);
     const net = buildTapNet(spec, ref, "softmax-ce");
     const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
     const whole = graspRef(spec, ref, batches[0]);
-    const split = graspProxy(net, tb, { splits: 2 });
+    const split = await graspProxy(net, tb, { splits: 2 });
     assert.equal(split.terms!.splits, 2);
-    assert.equal(graspProxy(net, tb).terms!.splits, 1); // the default: the whole batch at once
+    assert.equal((await graspProxy(net, tb)).terms!.splits, 1); // the default: the whole batch at once
     if (spec.arch === "mlp") {
       // parts of 4 and 5 examples, weighted 4/9 and 5/9: the mean loss's gradient and Hessian exactly
       close(split.value, whole, "grasp, 2 parts, no BN");
     } else {
       assert.ok(Math.abs(split.value - whole) > 1e-3 * Math.abs(whole), `${split.value} vs ${whole}`);
     }
-    assert.throws(() => graspProxy(net, tb, { splits: 10 }), RangeError);
-    assert.throws(() => graspProxy(net, tb, { splits: 1.5 }), RangeError);
+    await assert.rejects(() => graspProxy(net, tb, { splits: 10 }), RangeError);
+    await assert.rejects(() => graspProxy(net, tb, { splits: 1.5 }), RangeError);
     tf.dispose(tb.flatMap((b) => [b.x, b.y]));
     net.dispose();
   }
 });
 
-Deno.test("a dead layer (fc2 weights 0: no gradient reaches fc1) on the tiny MLP", () => {
+Deno.test("a dead layer (fc2 weights 0: no gradient reaches fc1) on the tiny MLP", async () => {
   const ref = scaledParams(MLP, 13);
   ref[2].value.fill(0);
   const batches = makeBatches(MLP, "softmax-ce", 8, 1, 14);
   const net = buildTapNet(MLP, ref, "softmax-ce");
   const tb = batches.map((b) => toTf(MLP, b, "softmax-ce"));
   const b0 = batches[0];
-  close(gradNormProxy(net, tb).value, gradNormRef(MLP, ref, b0), "grad_norm");
-  close(snipProxy(net, tb).value, snipRef(MLP, ref, b0), "snip");
-  close(graspProxy(net, tb).value, graspRef(MLP, ref, b0), "grasp");
-  close(fisherProxy(net, tb).value, fisherRef(MLP, ref, b0), "fisher");
+  close((await gradNormProxy(net, tb)).value, gradNormRef(MLP, ref, b0), "grad_norm");
+  close((await snipProxy(net, tb)).value, snipRef(MLP, ref, b0), "snip");
+  close((await graspProxy(net, tb)).value, graspRef(MLP, ref, b0), "grasp");
+  close((await fisherProxy(net, tb)).value, fisherRef(MLP, ref, b0), "fisher");
   // relu2's codes no longer tell the examples apart, and K is singular: log|det K| = −∞ in both
   assert.equal(nwotRef(MLP, ref, b0), -Infinity);
-  assert.equal(nwotProxy(net, tb).value, -Infinity);
-  close(synflowProxy(net, tb).value, synflowRef(MLP, ref), "synflow");
+  assert.equal((await nwotProxy(net, tb)).value, -Infinity);
+  close((await synflowProxy(net, tb)).value, synflowRef(MLP, ref), "synflow");
   // the output no longer depends on the input: the Jacobian is 0, corrcoef undefined → NaN
   assert.ok(Number.isNaN(jacovRef(MLP, ref, b0)));
-  assert.ok(Number.isNaN(jacovProxy(net, tb).value));
+  assert.ok(Number.isNaN((await jacovProxy(net, tb)).value));
   tf.dispose(tb.flatMap((b) => [b.x, b.y]));
   net.dispose();
 });

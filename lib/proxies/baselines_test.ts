@@ -54,18 +54,18 @@ function snapshot(params: { variable: tf.Variable }[]): Float32Array[] {
   return params.map((p) => Float32Array.from(p.variable.dataSync()));
 }
 
-Deno.test("scoring 50 NB201 candidates with every baseline leaks no tensor and leaves the supernet unchanged", () => {
+Deno.test("scoring 50 NB201 candidates with every baseline leaks no tensor and leaves the supernet unchanged", async () => {
   const sn = new Nb201Supernet(CFG, createRng(1));
   const b = batch(2);
   const rng = createRng(3);
-  for (const name of BASELINES) getProxy(name)(sn.path(ALL_OPS), [b]); // first calls register gradients
+  for (const name of BASELINES) await getProxy(name)(sn.path(ALL_OPS), [b]); // first calls register gradients
   const before = snapshot(sn.allParams());
   const tensors = tf.memory().numTensors;
   const nonFinite: string[] = [];
   for (let i = 0; i < 50; i++) {
     const arch = sampleArch(rng);
     for (const name of BASELINES) {
-      const v = getProxy(name)(sn.path(arch), [b]).value;
+      const v = (await getProxy(name)(sn.path(arch), [b])).value;
       if (!Number.isFinite(v)) nonFinite.push(`${arch.join("")} ${name} ${v}`);
     }
   }
@@ -110,26 +110,27 @@ Deno.test("NB201 paths tap every conv/linear output, each ReLU input and the poo
   sn.dispose();
 });
 
-Deno.test("same seed, same scores; zen's seed changes zen only", () => {
-  const scores = () => {
+Deno.test("same seed, same scores; zen's seed changes zen only", async () => {
+  const scores = async () => {
     const sn = new Nb201Supernet(CFG, createRng(4));
     const b = batch(5);
-    const out = [[0, 3, 1, 4, 2, 3], ALL_OPS].flatMap((a) =>
-      BASELINES.map((n) => getProxy(n)(sn.path(a), [b]).value)
-    );
-    const z = zenProxy(sn.path(ALL_OPS), [b], { seed: 9 }).value;
+    const out: number[] = [];
+    for (const a of [[0, 3, 1, 4, 2, 3], ALL_OPS]) {
+      for (const n of BASELINES) out.push((await getProxy(n)(sn.path(a), [b])).value);
+    }
+    const z = (await zenProxy(sn.path(ALL_OPS), [b], { seed: 9 })).value;
     tf.dispose([b.x, b.y]);
     sn.dispose();
     return { out, z };
   };
-  const a = scores(), b = scores();
+  const a = await scores(), b = await scores();
   assert.deepEqual(a.out, b.out);
   assert.equal(a.z, b.z);
   assert.ok(a.out.every(Number.isFinite), `${a.out}`);
   assert.notEqual(a.z, a.out[BASELINES.length + BASELINES.indexOf("zen")]);
 });
 
-Deno.test("a zero classifier: no gradient reaches the convs; hand-computed grad_norm and fisher", () => {
+Deno.test("a zero classifier: no gradient reaches the convs; hand-computed grad_norm and fisher", async () => {
   const sn = new Nb201Supernet(CFG, createRng(6));
   const net = sn.path(ALL_OPS);
   const cls = net.params().filter((p) => p.layer === "classifier");
@@ -148,23 +149,23 @@ Deno.test("a zero classifier: no gradient reaches the convs; hand-computed grad_
     for (const y of labels) f += 0.5 * (bias[k] * (p[k] - (y === k ? 1 : 0)) / n) ** 2 / n;
     fisher += 16 * f; // fan-in of the classifier: 4C = 16
   }
-  assert.ok(Math.abs(fisherProxy(net, [b]).value - fisher) <= 1e-5 * fisher);
+  assert.ok(Math.abs((await fisherProxy(net, [b])).value - fisher) <= 1e-5 * fisher);
   // grad_norm = ‖pooled featuresᵀ·∂L/∂logits‖ alone: compare with tf on the classifier only
   const gw = tf.tidy(() =>
     tf.grad((v: tf.Tensor) => net.loss(tf.add(tf.matMul(pooled(net, b.x), v), Array.from(bias)), b.y))(w)
   );
   const gn = Math.sqrt(tf.sum(tf.square(gw)).dataSync()[0]);
   assert.ok(
-    Math.abs(gradNormProxy(net, [b]).value - gn) <= 1e-5 * gn,
-    `${gradNormProxy(net, [b]).value} vs ${gn}`,
+    Math.abs((await gradNormProxy(net, [b])).value - gn) <= 1e-5 * gn,
+    `${(await gradNormProxy(net, [b])).value} vs ${gn}`,
   );
-  assert.equal(getProxy("plain")(net, [b]).value, 0);
-  assert.equal(getProxy("snip")(net, [b]).value, 0);
-  assert.ok(Number.isFinite(getProxy("grasp")(net, [b]).value));
+  assert.equal((await getProxy("plain")(net, [b])).value, 0);
+  assert.equal((await getProxy("snip")(net, [b])).value, 0);
+  assert.ok(Number.isFinite((await getProxy("grasp")(net, [b])).value));
   // the output does not depend on the input: Jacobian 0, corrcoef undefined → NaN (Samsung's nan)
-  assert.ok(Number.isNaN(getProxy("jacov")(net, [b]).value));
+  assert.ok(Number.isNaN((await getProxy("jacov")(net, [b])).value));
   // |W| = 0 on the classifier: every path to the output carries 0 → synflow 0 → log −∞
-  assert.equal(getProxy("synflow")(net, [b]).value, -Infinity);
+  assert.equal((await getProxy("synflow")(net, [b])).value, -Infinity);
   tf.dispose([gw, b.x, b.y]);
   sn.dispose();
 });
@@ -184,12 +185,12 @@ function pooled(net: Net, x: tf.Tensor): tf.Tensor2D {
   return f! as tf.Tensor2D;
 }
 
-Deno.test("NaN inputs give NaN data-dependent scores (no throw, no 0); data-free ones stay finite", () => {
+Deno.test("NaN inputs give NaN data-dependent scores (no throw, no 0); data-free ones stay finite", async () => {
   const sn = new Nb201Supernet(CFG, createRng(8));
   const b = batch(9);
   const nan = { x: tf.fill(b.x.shape, NaN), y: b.y };
   for (const name of BASELINES) {
-    const v = getProxy(name)(sn.path(ALL_OPS), [nan]).value;
+    const v = (await getProxy(name)(sn.path(ALL_OPS), [nan])).value;
     if (DATA_FREE.has(name)) assert.ok(Number.isFinite(v), `${name}: ${v}`);
     else assert.ok(Number.isNaN(v), `${name}: ${v}`);
   }
@@ -197,26 +198,26 @@ Deno.test("NaN inputs give NaN data-dependent scores (no throw, no 0); data-free
   sn.dispose();
 });
 
-Deno.test("proxies that need taps or BN bypass refuse a net that does not declare them", () => {
+Deno.test("proxies that need taps or BN bypass refuse a net that does not declare them", async () => {
   const sn = new Nb201Supernet(CFG, createRng(10));
   const path = sn.path(ALL_OPS);
   const plain: Net = { params: path.params, forward: path.forward, loss: path.loss, state: path.state };
   const b = batch(11);
   for (const name of ["fisher", "nwot", "zen", "flops"]) {
-    assert.throws(
+    await assert.rejects(
       () => getProxy(name)(plain, [b]),
       (e) => e instanceof TypeError && /'tap'/.test(e.message),
       name,
     );
   }
-  assert.throws(
+  await assert.rejects(
     () => getProxy("synflow")(plain, [b]),
     (e) => e instanceof TypeError && /'bypassNorm'/.test(e.message),
   );
   for (const name of ["grad_norm", "grasp", "jacov", "epe_nas", "l2_norm", "params"]) {
-    assert.ok(Number.isFinite(getProxy(name)(plain, [b]).value), name);
+    assert.ok(Number.isFinite((await getProxy(name)(plain, [b])).value), name);
   }
-  assert.throws(
+  await assert.rejects(
     () => getProxy("grasp")(path, []),
     (e) => e instanceof RangeError && /without a batch/.test(e.message),
   );

@@ -14,30 +14,7 @@
  *
  * @module
  */
-
-/**
- * Ascending ranks 1…N of `values` with ties averaged (`scipy.stats.rankdata(method="average")`);
- * non-finite values share the lowest ranks.
- */
-export function rankData(values: readonly number[]): number[] {
-  const n = values.length;
-  const ranks = new Array<number>(n);
-  const bad = values.map((_, i) => i).filter((i) => !Number.isFinite(values[i]));
-  const good = values.map((_, i) => i).filter((i) => Number.isFinite(values[i]))
-    .sort((a, b) => values[a] - values[b]);
-  // non-finite: ranks 1…bad.length, all tied
-  for (const i of bad) ranks[i] = (bad.length + 1) / 2;
-  let k = 0;
-  while (k < good.length) {
-    let j = k;
-    while (j + 1 < good.length && values[good[j + 1]] === values[good[k]]) j++;
-    // positions k…j (0-based among the finite ones) hold ranks bad.length + k + 1 … bad.length + j + 1
-    const r = bad.length + (k + j) / 2 + 1;
-    for (let m = k; m <= j; m++) ranks[good[m]] = r;
-    k = j + 1;
-  }
-  return ranks;
-}
+import { averageRanks } from "../report/correlation.ts";
 
 /** The two rank-aggregation rules. */
 export type AggregationRule = "az-nas" | "mean-rank";
@@ -56,7 +33,7 @@ export function aggregateRanks(columns: readonly (readonly number[])[], rule: Ag
   });
   const out = new Array<number>(n).fill(0);
   for (const c of columns) {
-    const r = rankData(c);
+    const r = averageRanks(c);
     for (let a = 0; a < n; a++) out[a] += rule === "az-nas" ? Math.log(r[a] / n) : r[a] / columns.length;
   }
   return out;

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
-import { aggregateRanks, azAggregate, rankData } from "./ensemble.ts";
+import { aggregateRanks, azAggregate } from "./ensemble.ts";
+import { averageRanks } from "../report/correlation.ts";
 
-Deno.test("rankData: ascending ranks, ties averaged, non-finite values tied at the bottom", () => {
+Deno.test("averageRanks (the ensembles' ranks): ascending ranks, ties averaged, non-finite values tied at the bottom", () => {
   // scipy.stats.rankdata([3, 1, 4, 1, 5]) = [3, 1.5, 4, 1.5, 5]
-  assert.deepEqual(rankData([3, 1, 4, 1, 5]), [3, 1.5, 4, 1.5, 5]);
+  assert.deepEqual(averageRanks([3, 1, 4, 1, 5]), [3, 1.5, 4, 1.5, 5]);
   // values 2, NaN, 7, -Inf, 2 -> non-finite {1, 3} share ranks 1-2 (1.5); finite 2, 2, 7 -> ranks 3.5, 3.5, 5
-  assert.deepEqual(rankData([2, NaN, 7, -Infinity, 2]), [3.5, 1.5, 5, 1.5, 3.5]);
+  assert.deepEqual(averageRanks([2, NaN, 7, -Infinity, 2]), [3.5, 1.5, 5, 1.5, 3.5]);
   // +Inf is not a score either: ranked below every finite value
-  assert.deepEqual(rankData([Infinity, 0]), [1, 2]);
-  assert.deepEqual(rankData([]), []);
+  assert.deepEqual(averageRanks([Infinity, 0]), [1, 2]);
+  assert.deepEqual(averageRanks([]), []);
 });
 
 Deno.test("aggregateRanks: AZ-NAS's Σ log(rank/N) and the mean rank on a hand-made population", () => {

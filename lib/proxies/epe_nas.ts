@@ -13,10 +13,11 @@ import type { Batch, Net } from "../nn/net.ts";
 import type { ProxyScore } from "./proxy.ts";
 import { corrcoef, inputJacobian } from "./jacov.ts";
 import { firstBatch } from "./taps.ts";
+import { readValues } from "../train/inplace.ts";
 
 /** Class labels of a batch: the values of a [n] label tensor, or the arg-max of each [n, k] row. */
-export function batchLabels(y: tf.Tensor): number[] {
-  const v = y.dataSync();
+export async function batchLabels(y: tf.Tensor): Promise<number[]> {
+  const v = y.dtype === "float32" ? await readValues(y) : await y.data();
   if (y.rank === 1) return Array.from(v);
   const n = y.shape[0], k = y.size / n;
   return Array.from({ length: n }, (_, i) => {
@@ -51,10 +52,10 @@ export function epeNasScore(rows: Float64Array, d: number, labels: number[], cla
 }
 
 /** The EPE-NAS score of `net` on the first batch. */
-export function epeNasProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function epeNasProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
   const { x, y } = firstBatch(batches, "epe_nas");
-  const j = inputJacobian(net, x);
-  const value = epeNasScore(j.rows, j.d, batchLabels(y), j.outputs);
+  const j = await inputJacobian(net, x);
+  const value = epeNasScore(j.rows, j.d, await batchLabels(y), j.outputs);
   return { value, seconds: (performance.now() - t0) / 1000 };
 }

@@ -15,7 +15,7 @@ import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, gradientHook, requireSupport, withRestored } from "./taps.ts";
 
 /** The fisher score of `net` on the first batch. */
-export function fisherProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function fisherProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "fisher");
   const { x, y } = firstBatch(batches, "fisher");
@@ -24,6 +24,8 @@ export function fisherProxy(net: Net, batches: Batch[]): ProxyScore {
     weights.map((p) => [p.layer, p.variable.shape.slice(0, -1).reduce((a, b) => a * b, 1)]),
   );
   let value = 0;
+  // each hooked layer's channel Fisher, read back after the backward pass (in hook order)
+  const parts: Array<{ layer: string; f: tf.Tensor }> = [];
   const onGrad = (layer: string) => (a: tf.Tensor, da: tf.Tensor) => {
     const f = tf.tidy(() => {
       const prod = tf.mul(a, da);
@@ -31,19 +33,27 @@ export function fisherProxy(net: Net, batches: Batch[]): ProxyScore {
       const s = prod.rank > 2 ? tf.sum(prod, prod.shape.slice(1, -1).map((_, i) => i + 1)) : prod;
       return tf.sum(tf.abs(tf.mul(tf.mean(tf.square(s), 0), 0.5)));
     });
-    value += fanIn.get(layer)! * f.dataSync()[0];
-    f.dispose();
+    parts.push({ layer, f: tf.keep(f) });
   };
   const tap: Tap = (point, t) =>
     point.kind === "layer-output" && fanIn.has(point.name) ? gradientHook(t, onGrad(point.name)) : t;
-  withRestored(net, [], () => {
-    const { value: loss, grads } = tf.variableGrads(
-      () => net.loss(net.forward(x, { training: true, tap }), y),
-      weights.map((p) => p.variable),
-    );
-    // a NaN loss gives NaN everywhere; keep it NaN even if no hook ran
-    if (Number.isNaN(loss.dataSync()[0])) value = NaN;
-    tf.dispose([loss, ...Object.values(grads)]);
-  });
+  try {
+    await withRestored(net, [], async () => {
+      const { value: loss, grads } = tf.variableGrads(
+        () => net.loss(net.forward(x, { training: true, tap }), y),
+        weights.map((p) => p.variable),
+      );
+      try {
+        const [l, ...fs] = await Promise.all([loss.data(), ...parts.map((p) => p.f.data())]);
+        fs.forEach((f, i) => (value += fanIn.get(parts[i].layer)! * f[0]));
+        // a NaN loss gives NaN everywhere; keep it NaN even if no hook ran
+        if (Number.isNaN(l[0])) value = NaN;
+      } finally {
+        tf.dispose([loss, ...Object.values(grads)]);
+      }
+    });
+  } finally {
+    tf.dispose(parts.map((p) => p.f));
+  }
   return { value, seconds: (performance.now() - t0) / 1000 };
 }

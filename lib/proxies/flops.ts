@@ -27,7 +27,7 @@ import { firstBatch, requireSupport, unitShape, withRestored } from "./taps.ts";
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The flops of `net` per example, in millions. */
-export function flopsProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function flopsProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "flops");
   const shape = unitShape(firstBatch(batches, "flops").x);
@@ -36,7 +36,11 @@ export function flopsProxy(net: Net, batches: Batch[]): ProxyScore {
     events.push({ ...point, shape: t.shape.slice() });
     return t;
   };
-  withRestored(net, [], () => tf.tidy(() => void net.forward(tf.ones(shape), { training: false, tap })));
+  await withRestored(
+    net,
+    [],
+    () => tf.tidy(() => void net.forward(tf.ones(shape), { training: false, tap })),
+  );
   const params = net.params();
   const weightOf = new Map(
     params.filter((p) => p.role === "weight" && (p.kind === "conv" || p.kind === "linear"))

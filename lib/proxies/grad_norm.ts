@@ -9,9 +9,9 @@ import type { ProxyScore } from "./proxy.ts";
 import { oneBatchGradients, sumOverLayers } from "./one_batch.ts";
 
 /** The grad_norm score of `net` on the first batch. */
-export function gradNormProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function gradNormProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
-  const { theta, grads } = oneBatchGradients(net, batches);
+  const { theta, grads } = await oneBatchGradients(net, batches);
   const value = sumOverLayers(theta, grads, (_w, g) => {
     let s = 0;
     for (let i = 0; i < g.length; i++) s += g[i] * g[i];

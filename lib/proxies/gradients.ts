@@ -12,7 +12,7 @@
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import type { Param } from "../nn/param.ts";
-import { readView } from "../train/inplace.ts";
+import { copyValues, readScalar } from "../train/inplace.ts";
 import { clipGradNorm, type NamedGrads, type Optimizer } from "../train/optim.ts";
 
 /** Options of {@linkcode collectGradients}. */
@@ -45,8 +45,15 @@ export interface GradientRecord {
   theta: Float32Array[];
 }
 
-/** Run the batches through `net`, recording gradients (and stepping, when an optimizer is given). */
-export function collectGradients(net: Net, batches: Batch[], opts: CollectOptions): GradientRecord {
+/**
+ * Run the batches through `net`, recording gradients (and stepping, when an optimizer is given).
+ * Async: on a device backend every readback is (WebGPU in Deno has no synchronous one).
+ */
+export async function collectGradients(
+  net: Net,
+  batches: Batch[],
+  opts: CollectOptions,
+): Promise<GradientRecord> {
   const record = opts.record;
   const train = opts.train ?? record;
   const trainVars = train.map((p) => p.variable);
@@ -60,12 +67,12 @@ export function collectGradients(net: Net, batches: Batch[], opts: CollectOption
   const restorable = opts.keepSteps
     ? []
     : [...(opts.optimizer ? train.map((p) => p.variable) : []), ...(net.state?.() ?? [])];
-  const snapshot = restorable.map((v) => Float32Array.from(v.dataSync()));
+  const snapshot = await Promise.all(restorable.map((v) => copyValues(v)));
   const optimizer = opts.optimizer?.(train.map((p) => p.variable));
   const grads: Float32Array[][] = [];
   const losses: number[] = [];
   try {
-    batches.forEach((batch, b) => {
+    for (const [b, batch] of batches.entries()) {
       const { value, grads: g } = tf.variableGrads(
         () => net.loss(net.forward(batch.x, { training: true }), batch.y),
         trainVars,
@@ -78,22 +85,24 @@ export function collectGradients(net: Net, batches: Batch[], opts: CollectOption
       }
       // a parameter the loss does not reach gets no gradient from tfjs: record zeros (the official
       // ZiCo code would crash on its None gradient; zeros make the layer drop out of ZiCo instead)
-      grads.push(
-        record.map((p) =>
-          g[p.variable.name]
-            ? Float32Array.from(readView(g[p.variable.name]))
-            : new Float32Array(p.variable.size)
-        ),
-      );
-      losses.push(value.dataSync()[0]);
+      // read back together: one wait for the device instead of one per parameter
+      const [loss, ...row] = await Promise.all([
+        readScalar(value),
+        ...record.map((p) => {
+          const gp = g[p.variable.name];
+          return gp ? copyValues(gp) : Promise.resolve(new Float32Array(p.variable.size));
+        }),
+      ]);
+      grads.push(row as Float32Array[]);
+      losses.push(loss as number);
       if (optimizer) {
         const forStep: NamedGrads = {};
         for (const name of stepped) if (g[name]) forStep[name] = g[name];
         optimizer.step(forStep, opts.lr?.(b));
       }
       tf.dispose([value, ...Object.values(g)]);
-    });
-    const theta = record.map((p) => Float32Array.from(p.variable.dataSync()));
+    }
+    const theta = await Promise.all(record.map((p) => copyValues(p.variable)));
     return { params: record, grads, losses, theta };
   } finally {
     restorable.forEach((v, i) => {

@@ -27,6 +27,7 @@ import type { Batch, Net } from "../nn/net.ts";
 import { BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
 import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, withRestored } from "./taps.ts";
+import { copyValues } from "../train/inplace.ts";
 
 // deno-lint-ignore no-explicit-any
 type Attrs = any;
@@ -218,7 +219,11 @@ export interface GraspOptions {
 }
 
 /** The grasp score of `net` on the first batch; `terms.splits` records the parts used. */
-export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}): ProxyScore {
+export async function graspProxy(
+  net: Net,
+  batches: Batch[],
+  opts: GraspOptions = {},
+): Promise<ProxyScore> {
   const t0 = performance.now();
   const batch = firstBatch(batches, "grasp");
   const n = batch.x.shape[0];
@@ -241,7 +246,7 @@ export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}):
     return out;
   };
   try {
-    const value = withRestored(net, [], () => {
+    const value = await withRestored(net, [], async () => {
       let g: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
       for (const part of parts) {
         g = sum(
@@ -260,11 +265,18 @@ export function graspProxy(net: Net, batches: Batch[], opts: GraspOptions = {}):
       let hg: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
       for (const part of parts) hg = sum(hg, hessianVectorProduct(net, part, vars, g), part.weight);
       let s = 0;
-      vars.forEach((w, i) => {
-        const a = w.dataSync(), h = hg[i].dataSync();
-        for (let j = 0; j < a.length; j++) s -= a[j] * h[j];
-      });
-      tf.dispose([...g, ...hg]);
+      try {
+        const [ws, hs] = await Promise.all([
+          Promise.all(vars.map((w) => copyValues(w))),
+          Promise.all(hg.map((h) => copyValues(h))),
+        ]);
+        ws.forEach((a, i) => {
+          const h = hs[i];
+          for (let j = 0; j < a.length; j++) s -= a[j] * h[j];
+        });
+      } finally {
+        tf.dispose([...g, ...hg]);
+      }
       return s;
     });
     return { value, terms: { grasp: value, splits }, seconds: (performance.now() - t0) / 1000 };

@@ -15,6 +15,7 @@ import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import type { ProxyScore } from "./proxy.ts";
 import { firstBatch, withRestored } from "./taps.ts";
+import { readValues } from "../train/inplace.ts";
 
 /** The input Jacobian of Σ outputs, one row per example, and the output width. */
 export interface InputJacobian {
@@ -27,17 +28,19 @@ export interface InputJacobian {
 }
 
 /** J_n = ∂(Σ y)/∂x_n in training mode (BN state restored). */
-export function inputJacobian(net: Net, x: tf.Tensor): InputJacobian {
+export async function inputJacobian(net: Net, x: tf.Tensor): Promise<InputJacobian> {
   let outputs = 0;
-  const rows = withRestored(net, [], () => {
+  const rows = await withRestored(net, [], async () => {
     const g = tf.grad((input: tf.Tensor) => {
       const y = net.forward(input, { training: true });
       outputs = y.shape[y.rank - 1];
       return tf.sum(y);
     })(x);
-    const values = Float64Array.from(g.dataSync());
-    g.dispose();
-    return values;
+    try {
+      return Float64Array.from(await readValues(g));
+    } finally {
+      g.dispose();
+    }
   });
   const n = x.shape[0];
   return { rows, n, d: rows.length / n, outputs };
@@ -176,10 +179,10 @@ export function jacovScore(rows: Float64Array, n: number, d: number): number {
 }
 
 /** The jacov score of `net` on the first batch. */
-export function jacovProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function jacovProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
   const { x } = firstBatch(batches, "jacov");
-  const j = inputJacobian(net, x);
+  const j = await inputJacobian(net, x);
   const value = jacovScore(j.rows, j.n, j.d);
   return { value, seconds: (performance.now() - t0) / 1000 };
 }

@@ -69,43 +69,41 @@ function oneExample<X>(x: X): { x: X; cut: boolean } {
 }
 
 /** The MeCo score (or MeCo_opt) of `net` on the first example of the first batch. */
-export function mecoProxy(net: Net, batches: Batch[], opts: MecoOptions = {}): ProxyScore {
+export async function mecoProxy(net: Net, batches: Batch[], opts: MecoOptions = {}): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "meco");
   const kinds = opts.kinds ?? ["layer-output"];
   const rng = opts.opt ? createRng(opts.opt.seed) : null;
   const { x, cut } = oneExample(firstBatch(batches, "meco").x);
-  const perLayer: number[] = [];
+  // each tapped layer's [positions, c] map, read back after the forward pass (no sync reads mid-pass)
+  const maps: tf.Tensor[] = [];
   const tap: Tap = (point, t) => {
     if (!kinds.includes(point.kind)) return t;
     const c = t.shape[t.rank - 1];
-    let positions: number, values: Float32Array | Int32Array | Uint8Array;
-    if (t.rank === 2) {
-      // dense [n, d]: channels correlated across the examples
-      positions = t.shape[0];
-      values = t.dataSync() as Float32Array;
-    } else {
-      const first = tf.tidy(() => tf.reshape(tf.slice(t, 0, 1), [-1, c]));
-      positions = first.shape[0];
-      values = first.dataSync() as Float32Array;
-      first.dispose();
-    }
-    let channels: number[] | undefined;
-    if (rng && c > 8) {
-      const all = Array.from({ length: c }, (_, i) => i);
-      for (let i = 0; i < 8; i++) {
-        const j = i + rng.int(c - i);
-        [all[i], all[j]] = [all[j], all[i]];
-      }
-      channels = all.slice(0, 8);
-    }
-    const lam = minCorrEigenvalue(values, positions, c, channels);
-    perLayer.push(channels ? (lam * c) / 8 : lam);
+    // dense [n, d]: channels correlated across the examples; else the first example's positions
+    maps.push(tf.keep(tf.tidy(() => t.rank === 2 ? tf.clone(t) : tf.reshape(tf.slice(t, 0, 1), [-1, c]))));
     return t;
   };
+  const perLayer: number[] = [];
   try {
-    withRestored(net, [], () => tf.tidy(() => void net.forward(x, { training: true, tap })));
+    await withRestored(net, [], () => tf.tidy(() => void net.forward(x, { training: true, tap })));
+    const read = await Promise.all(maps.map((m) => m.data()));
+    read.forEach((values, i) => {
+      const [positions, c] = maps[i].shape;
+      let channels: number[] | undefined;
+      if (rng && c > 8) {
+        const all = Array.from({ length: c }, (_, i) => i);
+        for (let i = 0; i < 8; i++) {
+          const j = i + rng.int(c - i);
+          [all[i], all[j]] = [all[j], all[i]];
+        }
+        channels = all.slice(0, 8);
+      }
+      const lam = minCorrEigenvalue(values as Float32Array, positions, c, channels);
+      perLayer.push(channels ? (lam * c) / 8 : lam);
+    });
   } finally {
+    tf.dispose(maps);
     if (cut) (x as unknown as tf.Tensor).dispose();
   }
   const kept = perLayer.filter(Number.isFinite);

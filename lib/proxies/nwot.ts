@@ -40,10 +40,15 @@ export function logAbsDet(matrix: Float64Array, n: number): number {
 }
 
 /** The NASWOT kernel matrix of `net` on inputs `x` (n×n, float64) and whether a code was NaN. */
-export function naswotKernel(net: Net, x: tf.Tensor): { K: Float64Array; n: number; nan: boolean } {
+export async function naswotKernel(
+  net: Net,
+  x: tf.Tensor,
+): Promise<{ K: Float64Array; n: number; nan: boolean }> {
   const n = x.shape[0];
   const K = new Float64Array(n * n);
   let nan = false;
+  // each ReLU's kernel and NaN flag, read back after the forward pass (no sync reads mid-pass)
+  const parts: tf.Tensor[][] = [];
   const tap: Tap = (point, t) => {
     if (point.kind !== "relu-input") return t;
     const [k, bad] = tf.tidy(() => {
@@ -53,22 +58,28 @@ export function naswotKernel(net: Net, x: tf.Tensor): { K: Float64Array; n: numb
       const agree = tf.add(tf.matMul(c, c, false, true), tf.matMul(nc, nc, false, true));
       return [agree, tf.any(tf.isNaN(r))];
     });
-    const values = k.dataSync();
-    for (let i = 0; i < n * n; i++) K[i] += values[i];
-    if (bad.dataSync()[0]) nan = true;
-    tf.dispose([k, bad]);
+    parts.push([tf.keep(k), tf.keep(bad)]);
     return t;
   };
-  withRestored(net, [], () => tf.tidy(() => void net.forward(x, { training: true, tap })));
+  try {
+    await withRestored(net, [], () => tf.tidy(() => void net.forward(x, { training: true, tap })));
+    const read = await Promise.all(parts.map(([k, bad]) => Promise.all([k.data(), bad.data()])));
+    for (const [values, bad] of read) {
+      for (let i = 0; i < n * n; i++) K[i] += values[i];
+      if (bad[0]) nan = true;
+    }
+  } finally {
+    tf.dispose(parts.flat());
+  }
   return { K, n, nan };
 }
 
 /** The nwot score of `net` on the first batch. */
-export function nwotProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function nwotProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "nwot");
   const { x } = firstBatch(batches, "nwot");
-  const { K, n, nan } = naswotKernel(net, x);
+  const { K, n, nan } = await naswotKernel(net, x);
   const value = nan ? NaN : logAbsDet(K, n);
   return { value, seconds: (performance.now() - t0) / 1000 };
 }

@@ -10,12 +10,12 @@ import { collectGradients } from "./gradients.ts";
 import { selectParams } from "./proxy.ts";
 
 /** Weights θ_l and gradients g_l of the conv/linear layers on the first batch. */
-export function oneBatchGradients(
+export async function oneBatchGradients(
   net: Net,
   batches: Batch[],
-): { theta: Float32Array[]; grads: Float32Array[] } {
+): Promise<{ theta: Float32Array[]; grads: Float32Array[] }> {
   if (batches.length < 1) throw new RangeError("Cannot score a zero-cost baseline without a batch");
-  const rec = collectGradients(net, [batches[0]], { record: selectParams(net, "conv-linear-weights") });
+  const rec = await collectGradients(net, [batches[0]], { record: selectParams(net, "conv-linear-weights") });
   return { theta: rec.theta, grads: rec.grads[0] };
 }
 

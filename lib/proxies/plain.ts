@@ -8,9 +8,9 @@ import type { ProxyScore } from "./proxy.ts";
 import { oneBatchGradients, sumOverLayers } from "./one_batch.ts";
 
 /** The plain score of `net` on the first batch. */
-export function plainProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function plainProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
-  const { theta, grads } = oneBatchGradients(net, batches);
+  const { theta, grads } = await oneBatchGradients(net, batches);
   const value = sumOverLayers(theta, grads, (w, g) => {
     let s = 0;
     for (let i = 0; i < w.length; i++) s += w[i] * g[i];

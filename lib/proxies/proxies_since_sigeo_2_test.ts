@@ -134,7 +134,7 @@ Deno.test("decileEntropy(): hand values (equal λ → ln 9; λ = 0…10 → Σ k
   assert.ok(Number.isNaN(decileEntropy([1, NaN]).entropy));
 });
 
-Deno.test("vkdnwProxy() on z = xW, W = 0 (1×2): F = mean x²·(L11² + L21²) = 2.5·½ = 1.25 (twice the textbook Jᵀ Σ J)", () => {
+Deno.test("vkdnwProxy() on z = xW, W = 0 (1×2): F = mean x²·(L11² + L21²) = 2.5·½ = 1.25 (twice the textbook Jᵀ Σ J)", async () => {
   // one tensor, its element W00: J_n = (x_n, 0); z = 0 → p = (½, ½) → L = [[½,0],[−½,0]];
   // (LJ)ᵀ(LJ) = x²(¼ + ¼); mean over x = (1, 2): 2.5·½ = 1.25 (textbook diag p − ppᵀ: 0.625)
   assert.deepEqual(
@@ -149,7 +149,7 @@ Deno.test("vkdnwProxy() on z = xW, W = 0 (1×2): F = mean x²·(L11² + L21²) =
   );
   const net = linearNet([[0, 0]]);
   const b: Batch = { x: tf.tensor2d([[1], [2]]), y: tf.tensor1d([0, 1]) };
-  const s = vkdnwProxy(net, [b], { input: "batch" });
+  const s = await vkdnwProxy(net, [b], { input: "batch" });
   assert.equal(s.terms!.lambda_5, 1.25);
   // a single eigenvalue: t = 1.25/(9·1.25 + 1e-10), H = −9 t ln(t + 1e-10) = 2.1972245764…
   close(s.terms!.entropy, 2.1972245764255773, "H", 1e-9);
@@ -159,24 +159,24 @@ Deno.test("vkdnwProxy() on z = xW, W = 0 (1×2): F = mean x²·(L11² + L21²) =
   net.dispose();
 });
 
-Deno.test("te_nas_ntk on z = x·w: Θ = [[1,1],[1,2]] for x = (1,0), (1,1) → κ = (3+√5)/(3−√5) = 6.8541…", () => {
+Deno.test("te_nas_ntk on z = x·w: Θ = [[1,1],[1,2]] for x = (1,0), (1,1) → κ = (3+√5)/(3−√5) = 6.8541…", async () => {
   // g_i = ∂z_i/∂w = x_i; Θ_ij = x_i·x_j; eigenvalues (3 ± √5)/2
   const net = linearNet([[0.3], [-0.7]]);
   const b: Batch = { x: tf.tensor2d([[1, 0], [1, 1]]), y: tf.tensor1d([0, 0]) };
-  const s = teNasNtkProxy(net, [b]);
+  const s = await teNasNtkProxy(net, [b]);
   close(s.value, -6.854101966249686, "−κ", 1e-9);
   assert.equal(s.terms!.condition, -s.value);
   tf.dispose([b.x, b.y]);
   net.dispose();
 });
 
-Deno.test("te_nas_lr on h = x·I₂: patterns 11, 11, 01, 10, 00 → 4 linear regions", () => {
+Deno.test("te_nas_lr on h = x·I₂: patterns 11, 11, 01, 10, 00 → 4 linear regions", async () => {
   const net = linearNet([[1, 0], [0, 1]]);
   const b: Batch = {
     x: tf.tensor2d([[1, 1], [2, 3], [-1, 1], [1, -1], [-2, -2]]),
     y: tf.tensor1d([0, 0, 0, 0, 0]),
   };
-  assert.equal(teNasLrProxy(net, [b], { input: "batch" }).value, 4);
+  assert.equal((await teNasLrProxy(net, [b], { input: "batch" })).value, 4);
   tf.dispose([b.x, b.y]);
   net.dispose();
 });
@@ -189,7 +189,7 @@ Deno.test("nanToNum() is numpy's nan_to_num(nan=1e5)", () => {
 });
 
 for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
-  Deno.test(`vkdnw, te_nas_ntk and te_nas_lr equal the float64 reference on the tiny ${label}`, () => {
+  Deno.test(`vkdnw, te_nas_ntk and te_nas_lr equal the float64 reference on the tiny ${label}`, async () => {
     const ref = scaledParams(spec, 21);
     const [b0] = makeBatches(spec, "softmax-ce", 8, 1, 22);
     const tb = toTf(spec, b0, "softmax-ce");
@@ -197,7 +197,7 @@ for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
     const evalNet = twin(spec, ref, "softmax-ce", 0);
     const before = values(evalNet);
     for (const maxTensors of [128, 3]) {
-      const got = vkdnwProxy(evalNet, [tb], { input: "batch", maxTensors });
+      const got = await vkdnwProxy(evalNet, [tb], { input: "batch", maxTensors });
       const want = vkdnwRef(spec, ref, b0, { maxTensors });
       close(got.terms!.entropy, want.entropy, `vkdnw entropy (${maxTensors} tensors)`, 1e-5);
       close(got.value, want.value, `vkdnw value (${maxTensors} tensors)`, 1e-5);
@@ -207,8 +207,11 @@ for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
     const net = twin(spec, ref, "softmax-ce");
     const kappa = teNasNtkRef(spec, ref, b0);
     // κ is a ratio of eigenvalues of a float32 Gram matrix: the small one carries float32 rounding
-    close(-teNasNtkProxy(net, [tb]).value, kappa, "te_nas ntk κ", 1e-4);
-    assert.equal(teNasLrProxy(net, [tb], { input: "batch" }).value, teNasLrRef(spec, ref, b0.x, b0.n));
+    close(-(await teNasNtkProxy(net, [tb])).value, kappa, "te_nas ntk κ", 1e-4);
+    assert.equal(
+      (await teNasLrProxy(net, [tb], { input: "batch" })).value,
+      teNasLrRef(spec, ref, b0.x, b0.n),
+    );
     tf.dispose([tb.x, tb.y]);
     net.dispose();
   });
@@ -238,7 +241,7 @@ Deno.test("the rankings: dense/average ranks, TE-NAS rank-sum, VKDNW_agg (hand v
   );
 });
 
-Deno.test("vkdnw, te_nas_ntk, te_nas_lr score the smallest NB201 path and a NASRec model: finite, no leak, net unchanged", () => {
+Deno.test("vkdnw, te_nas_ntk, te_nas_lr score the smallest NB201 path and a NASRec model: finite, no leak, net unchanged", async () => {
   const names = ["vkdnw", "te_nas_ntk", "te_nas_lr"];
   const sn = new Nb201Supernet({ C: 4, N: 1, classes: 10 }, createRng(1));
   const rng = createRng(2);
@@ -247,11 +250,11 @@ Deno.test("vkdnw, te_nas_ntk, te_nas_lr score the smallest NB201 path and a NASR
     y: tf.tensor1d(Array.from({ length: 8 }, () => rng.int(10)), "int32"),
   };
   const path = sn.path([3, 2, 4, 1, 3, 2]);
-  for (const n of names) getProxy(n)(path, [b]); // first calls register kernels/gradients
+  for (const n of names) await getProxy(n)(path, [b]); // first calls register kernels/gradients
   const before = sn.allParams().map((p) => Array.from(p.variable.dataSync()));
   let tensors = tf.memory().numTensors;
   for (const n of names) {
-    const v = getProxy(n)(path, [b]).value;
+    const v = (await getProxy(n)(path, [b])).value;
     assert.ok(Number.isFinite(v), `NB201 ${n}: ${v}`);
   }
   assert.equal(tf.memory().numTensors, tensors);
@@ -272,10 +275,10 @@ Deno.test("vkdnw, te_nas_ntk, te_nas_lr score the smallest NB201 path and a NASR
     labels: Float32Array.from({ length: 6 }, () => r.int(2)),
   });
   const asNet = net as unknown as Net, batches = [rb as unknown as Batch];
-  for (const n of names) getProxy(n)(asNet, batches);
+  for (const n of names) await getProxy(n)(asNet, batches);
   tensors = tf.memory().numTensors;
   for (const n of names) {
-    const v = getProxy(n)(asNet, batches).value;
+    const v = (await getProxy(n)(asNet, batches)).value;
     assert.ok(Number.isFinite(v), `NASRec ${n}: ${v}`);
   }
   assert.equal(tf.memory().numTensors, tensors);

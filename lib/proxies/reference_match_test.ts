@@ -13,25 +13,25 @@ import { sigeoCvRef, sigeoFisherRef, sigeoRecsysRef, zicoRef } from "./testing/p
 await initBackend({ quiet: true });
 
 for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
-  Deno.test(`zicoProxy() equals the float64 reference on the tiny ${label}`, () => {
+  Deno.test(`await zicoProxy() equals the float64 reference on the tiny ${label}`, async () => {
     const ref = scaledParams(spec, 1);
     const batches = makeBatches(spec, "softmax-ce", 8, 4, 2);
     const net = buildNet(spec, ref, "softmax-ce");
     const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
-    close(zicoProxy(net, tb).value, zicoRef(spec, ref, batches), "zico");
+    close((await zicoProxy(net, tb)).value, zicoRef(spec, ref, batches), "zico");
     tf.dispose(tb.flatMap((b) => [b.x, b.y]));
     net.dispose();
   });
 
   for (const warmedUp of [false, true]) {
-    Deno.test(`sigeoProxy() cv preset (warmedUp=${warmedUp}) equals the reference term by term on the tiny ${label}`, () => {
+    Deno.test(`await sigeoProxy() cv preset (warmedUp=${warmedUp}) equals the reference term by term on the tiny ${label}`, async () => {
       // small weights keep lr-1 SGD steps from blowing up
       const ref = scaledParams(spec, 3, 0.5);
       const batches = makeBatches(spec, "softmax-ce", 8, 4, 4);
       const net = buildNet(spec, ref, "softmax-ce");
       const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
       const before = net.params().map((p) => Array.from(p.variable.dataSync()));
-      const got = sigeoProxy(net, tb, { preset: "cv", warmedUp });
+      const got = await sigeoProxy(net, tb, { preset: "cv", warmedUp });
       const want = sigeoCvRef(spec, ref, batches, { warmedUp });
       close(got.terms!.zico, want.terms.zico, "zico");
       close(got.terms!.fr, want.terms.fr, "fr");
@@ -44,12 +44,12 @@ for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
     });
   }
 
-  Deno.test(`sigeoProxy() fisher preset equals the reference on the tiny ${label}`, () => {
+  Deno.test(`await sigeoProxy() fisher preset equals the reference on the tiny ${label}`, async () => {
     const ref = scaledParams(spec, 5);
     const batches = makeBatches(spec, "softmax-ce", 8, 4, 6);
     const net = buildNet(spec, ref, "softmax-ce");
     const tb = batches.map((b) => toTf(spec, b, "softmax-ce"));
-    const got = sigeoProxy(net, tb, { preset: "fisher" });
+    const got = await sigeoProxy(net, tb, { preset: "fisher" });
     const want = sigeoFisherRef(spec, ref, batches);
     for (const k of ["zico", "fr", "loss"] as const) close(got.terms![k], want.terms[k], k);
     tf.dispose(tb.flatMap((b) => [b.x, b.y]));
@@ -59,12 +59,12 @@ for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
 
 for (const finalLayerOnly of [true, false]) {
   for (const bug of [false, true]) {
-    Deno.test(`sigeoProxy() recsys preset (finalLayerOnly=${finalLayerOnly}, firstNonzeroOnly=${bug}) equals the reference`, () => {
+    Deno.test(`await sigeoProxy() recsys preset (finalLayerOnly=${finalLayerOnly}, firstNonzeroOnly=${bug}) equals the reference`, async () => {
       const ref = scaledParams(MLP1, 7);
       const batches = makeBatches(MLP1, "sigmoid-bce", 16, 4, 8);
       const net = buildNet(MLP1, ref, "sigmoid-bce");
       const tb = batches.map((b) => toTf(MLP1, b, "sigmoid-bce"));
-      const got = sigeoProxy(net, tb, {
+      const got = await sigeoProxy(net, tb, {
         preset: "recsys",
         finalLayerOnly,
         firstNonzeroOnly: bug,
@@ -83,15 +83,15 @@ for (const finalLayerOnly of [true, false]) {
   }
 }
 
-Deno.test("scoring 50 candidates leaves the tensor count unchanged and is deterministic", () => {
+Deno.test("scoring 50 candidates leaves the tensor count unchanged and is deterministic", async () => {
   const ref = scaledParams(MLP, 9, 0.5);
   const batches = makeBatches(MLP, "softmax-ce", 8, 4, 10);
   const net = buildNet(MLP, ref, "softmax-ce");
   const tb = batches.map((b) => toTf(MLP, b, "softmax-ce"));
-  const first = sigeoProxy(net, tb, { preset: "cv", warmedUp: true }).value;
+  const first = (await sigeoProxy(net, tb, { preset: "cv", warmedUp: true })).value;
   const before = tf.memory().numTensors;
   for (let i = 0; i < 50; i++) {
-    const v = sigeoProxy(net, tb, { preset: i % 2 ? "cv" : "recsys", warmedUp: true }).value;
+    const v = (await sigeoProxy(net, tb, { preset: i % 2 ? "cv" : "recsys", warmedUp: true })).value;
     if (i % 2) assert.equal(v, first);
   }
   assert.equal(tf.memory().numTensors, before);

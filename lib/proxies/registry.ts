@@ -33,7 +33,8 @@ import { vkdnwProxy } from "./vkdnw.ts";
 import { teNasLrProxy, teNasNtkProxy } from "./te_nas.ts";
 
 /** A proxy function: network and batches to a score (higher = better). */
-export type ProxyFn = (net: Net, batches: Batch[]) => ProxyScore;
+/** Async: on a device backend (WebGPU) scores are read back asynchronously. */
+export type ProxyFn = (net: Net, batches: Batch[]) => Promise<ProxyScore>;
 
 /** A registry entry: the function, the options it runs with (recorded in manifests) and a line for people. */
 export interface ProxyEntry {

@@ -31,6 +31,13 @@ Deno.test("the registry's names, in order", () => {
     "l2_norm",
     "params",
     "flops",
+    "swap",
+    "swap-reg",
+    "meco",
+    "az-nas",
+    "vkdnw",
+    "te_nas_ntk",
+    "te_nas_lr",
   ]);
   assert.throws(() => getProxy("sigeo"), /Unknown proxy 'sigeo': expected one of zico, sigeo-cv, /);
 });
@@ -68,28 +75,28 @@ Deno.test("the SiGeo entries record the settings of their presets (what the mani
   assert.throws(() => sigeoSettings({ preset: "nope" as "cv" }), /Unknown SiGeo preset 'nope'/);
 });
 
-Deno.test("sigeo-cv-warm is NASLib-SiGeo with λ = (1, 50, 1): equal to the float64 reference", () => {
+Deno.test("sigeo-cv-warm is NASLib-SiGeo with λ = (1, 50, 1): equal to the float64 reference", async () => {
   const ref = scaledParams(MLP, 3, 0.5);
   const batches = makeBatches(MLP, "softmax-ce", 8, 4, 4);
   const net = buildNet(MLP, ref, "softmax-ce");
   const tb = batches.map((b) => toTf(MLP, b, "softmax-ce"));
-  const warm = PROXIES["sigeo-cv-warm"].fn(net, tb);
+  const warm = await PROXIES["sigeo-cv-warm"].fn(net, tb);
   const want = sigeoCvRef(MLP, ref, batches, { warmedUp: true });
   close(warm.value, want.value, "value");
   const t = warm.terms!;
   close(warm.value, t.zico + 50 * t.fr - t.loss, "λ (1, 50, 1)");
-  const cold = PROXIES["sigeo-cv"].fn(net, tb);
+  const cold = await PROXIES["sigeo-cv"].fn(net, tb);
   close(cold.value, t.zico + t.fr, "λ (1, 1, 0)");
   tf.dispose(tb.flatMap((b) => [b.x, b.y]));
   net.dispose();
 });
 
-Deno.test("sigeo-recsys is NasRec-SiGeo on the final layer without the indexing bug: equal to the reference", () => {
+Deno.test("sigeo-recsys is NasRec-SiGeo on the final layer without the indexing bug: equal to the reference", async () => {
   const ref = scaledParams(MLP1, 7);
   const batches = makeBatches(MLP1, "sigmoid-bce", 16, 4, 8);
   const net = buildNet(MLP1, ref, "sigmoid-bce");
   const tb = batches.map((b) => toTf(MLP1, b, "sigmoid-bce"));
-  const got = PROXIES["sigeo-recsys"].fn(net, tb);
+  const got = await PROXIES["sigeo-recsys"].fn(net, tb);
   const want = sigeoRecsysRef(MLP1, ref, batches, {
     finalLayerOnly: true,
     firstNonzeroIndexingBug: false,
@@ -101,7 +108,7 @@ Deno.test("sigeo-recsys is NasRec-SiGeo on the final layer without the indexing 
   net.dispose();
 });
 
-Deno.test("zen runs with the defaults it records", () => {
+Deno.test("zen runs with the defaults it records", async () => {
   const net = new Nb201Network(
     "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|",
     { C: 4, N: 1 },
@@ -111,9 +118,9 @@ Deno.test("zen runs with the defaults it records", () => {
     x: tf.randomNormal([4, 8, 8, 3], 0, 1, "float32", 3),
     y: tf.tensor1d([0, 1, 2, 3], "int32"),
   };
-  const a = PROXIES.zen.fn(net, [batch]).value;
+  const a = (await PROXIES.zen.fn(net, [batch])).value;
   assert.ok(Number.isFinite(a));
-  assert.equal(zenProxy(net, [batch], { seed: 0, mixupGamma: 0.01 }).value, a);
-  assert.notEqual(zenProxy(net, [batch], { seed: 1 }).value, a);
+  assert.equal((await zenProxy(net, [batch], { seed: 0, mixupGamma: 0.01 })).value, a);
+  assert.notEqual((await zenProxy(net, [batch], { seed: 1 })).value, a);
   tf.dispose([batch.x, batch.y]);
 });

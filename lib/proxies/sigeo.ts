@@ -109,7 +109,7 @@ export function sigeoSettings(opts: SigeoOptions = {}): SigeoSettings {
 }
 
 /** The SiGeo score of `net` on `batches` (the official codes use 4). */
-export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}): ProxyScore {
+export async function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}): Promise<ProxyScore> {
   const t0 = performance.now();
   const r = sigeoSettings(opts);
   if (batches.length < 2) {
@@ -126,7 +126,7 @@ export function sigeoProxy(net: Net, batches: Batch[], opts: SigeoOptions = {}):
     collect.lr = recsysScoringLr;
     collect.clipNorm = 5;
   }
-  const rec = collectGradients(net, batches, collect);
+  const rec = await collectGradients(net, batches, collect);
   const layerSums = record.map((_, l) => zicoLayerSum(rec.grads.map((g) => g[l]), r));
   const zicoTerm = layerSums.reduce((s, v) => (v !== 0 ? s + Math.log(v) : s), 0);
   let fr: number;

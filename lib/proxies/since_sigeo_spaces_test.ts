@@ -19,13 +19,13 @@ await initBackend({ quiet: true });
 
 const NAMES = ["swap", "swap-reg", "meco", "az-nas"];
 
-function check(net: Net, b: Batch, label: string): Record<string, number>[] {
-  for (const name of NAMES) getProxy(name)(net, [b]); // first calls register gradients
+async function check(net: Net, b: Batch, label: string): Promise<Record<string, number>[]> {
+  for (const name of NAMES) await getProxy(name)(net, [b]); // first calls register gradients
   const before = net.params().map((p) => Array.from(p.variable.dataSync()));
   const tensors = tf.memory().numTensors;
   const terms: Record<string, number>[] = [];
   for (const name of NAMES) {
-    const s = getProxy(name)(net, [b]);
+    const s = await getProxy(name)(net, [b]);
     assert.ok(Number.isFinite(s.value), `${label} ${name}: ${s.value} ${JSON.stringify(s.terms)}`);
     for (const [k, v] of Object.entries(s.terms ?? {})) {
       assert.ok(Number.isFinite(v), `${label} ${name} ${k}: ${v}`);
@@ -37,7 +37,7 @@ function check(net: Net, b: Batch, label: string): Record<string, number>[] {
   return terms;
 }
 
-Deno.test("swap, swap-reg, meco and az-nas score NB201 paths: finite, no leak, AZ-NAS aggregate over the paths", () => {
+Deno.test("swap, swap-reg, meco and az-nas score NB201 paths: finite, no leak, AZ-NAS aggregate over the paths", async () => {
   const sn = new Nb201Supernet({ C: 4, N: 1, classes: 10 }, createRng(1));
   const rng = createRng(2);
   const b: Batch = {
@@ -46,7 +46,8 @@ Deno.test("swap, swap-reg, meco and az-nas score NB201 paths: finite, no leak, A
   };
   // 3×3 conv on every edge; 1×1 convs; 3×3 convs and skips
   const paths = [[3, 3, 3, 3, 3, 3], [2, 2, 2, 2, 2, 2], [3, 1, 3, 1, 3, 1]];
-  const terms = paths.flatMap((p) => check(sn.path(p), b, `NB201 ${p.join("")}`));
+  const terms: Record<string, number>[] = [];
+  for (const p of paths) terms.push(...await check(sn.path(p), b, `NB201 ${p.join("")}`));
   const agg = azAggregate(terms);
   assert.equal(agg.length, 3);
   assert.ok(agg.every(Number.isFinite));
@@ -54,7 +55,7 @@ Deno.test("swap, swap-reg, meco and az-nas score NB201 paths: finite, no leak, A
   sn.dispose();
 });
 
-Deno.test("swap, swap-reg, meco and az-nas score a NASRec model: finite, no leak", () => {
+Deno.test("swap, swap-reg, meco and az-nas score a NASRec model: finite, no leak", async () => {
   const layout = { name: "toy", numDense: 5, tableSizes: [7, 11, 5, 3] };
   const net = standalone(sampleArch("autoctr", createRng(11), { numBlocks: 4 }), layout, createRng(3));
   const rng = createRng(4), n = 8, F = layout.tableSizes.length;
@@ -66,7 +67,7 @@ Deno.test("swap, swap-reg, meco and az-nas score a NASRec model: finite, no leak
     sparse: Int32Array.from({ length: n * F }, (_, i) => rng.int(layout.tableSizes[i % F])),
     labels: Float32Array.from({ length: n }, () => rng.int(2)),
   });
-  check(net as unknown as Net, b as unknown as Batch, "NASRec");
+  await check(net as unknown as Net, b as unknown as Batch, "NASRec");
   tf.dispose([b.x.dense, b.x.sparse, b.y]);
   net.dispose();
 });

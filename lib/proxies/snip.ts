@@ -9,9 +9,9 @@ import type { ProxyScore } from "./proxy.ts";
 import { oneBatchGradients, sumOverLayers } from "./one_batch.ts";
 
 /** The snip score of `net` on the first batch. */
-export function snipProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function snipProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
-  const { theta, grads } = oneBatchGradients(net, batches);
+  const { theta, grads } = await oneBatchGradients(net, batches);
   const value = sumOverLayers(theta, grads, (w, g) => {
     let s = 0;
     for (let i = 0; i < w.length; i++) s += Math.abs(w[i] * g[i]);

@@ -60,24 +60,33 @@ export function swapRegularFactor(params: number, reg: SwapRegularisation): numb
 }
 
 /** The SWAP score (optionally regularised) of `net` on the first batch. */
-export function swapProxy(net: Net, batches: Batch[], opts: SwapOptions = {}): ProxyScore {
+export async function swapProxy(net: Net, batches: Batch[], opts: SwapOptions = {}): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "swap");
   const { x } = firstBatch(batches, "swap");
   const seen = new Set<string>();
   let nan = false;
+  // each ReLU's codes and NaN flag, read back after the forward pass (no sync reads mid-pass)
+  const parts: tf.Tensor[][] = [];
   const tap: Tap = (point, t) => {
     if (point.kind !== "relu-input") return t;
     const [codes, bad] = tf.tidy(() => {
       const r = rows(t);
       return [tf.cast(tf.greater(r, 0), "int32"), tf.any(tf.isNaN(r))];
     });
-    addPatterns(codes.dataSync(), codes.shape[0], codes.shape[1]!, seen);
-    if (bad.dataSync()[0]) nan = true;
-    tf.dispose([codes, bad]);
+    parts.push([tf.keep(codes), tf.keep(bad)]);
     return t;
   };
-  withRestored(net, [], () => tf.tidy(() => void net.forward(x, { training: true, tap })));
+  try {
+    await withRestored(net, [], () => tf.tidy(() => void net.forward(x, { training: true, tap })));
+    const read = await Promise.all(parts.map(([codes, bad]) => Promise.all([codes.data(), bad.data()])));
+    read.forEach(([codes, bad], i) => {
+      addPatterns(codes, parts[i][0].shape[0], parts[i][0].shape[1]!, seen);
+      if (bad[0]) nan = true;
+    });
+  } finally {
+    tf.dispose(parts.flat());
+  }
   const patterns = nan ? NaN : seen.size;
   const terms: Record<string, number> = { patterns };
   let value = patterns;

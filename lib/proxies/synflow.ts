@@ -23,15 +23,16 @@ import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, requireSupport, unitShape, withRestored } from "./taps.ts";
+import { copyValues } from "../train/inplace.ts";
 
 /** log synflow of `net` (the batches give only the input shape). */
-export function synflowProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function synflowProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "bypassNorm", "synflow");
   const shape = unitShape(firstBatch(batches, "synflow").x);
   const params = net.params();
   const weights = selectParams(net, "conv-linear-weights");
-  const value = withRestored(net, params, () => {
+  const value = await withRestored(net, params, async () => {
     const abs = params.map((p) => tf.abs(p.variable));
     /** |θ| everywhere, biases and input scaled by 2^log2s; returns the input */
     const scaled = (log2s: number) => {
@@ -44,16 +45,18 @@ export function synflowProxy(net: Net, batches: Batch[]): ProxyScore {
       return tf.fill(shape, 2 ** log2s);
     };
     const forward = (input: tf.Tensor) => net.forward(input, { training: false, bypassNorm: true });
-    const probe = (log2s: number) => {
+    const probe = async (log2s: number) => {
       const r = tf.tidy(() => tf.sum(forward(scaled(log2s))));
-      const v = r.dataSync()[0];
-      r.dispose();
-      return v;
+      try {
+        return (await r.data())[0];
+      } finally {
+        r.dispose();
+      }
     };
     try {
-      let p0 = 0, r = probe(0);
-      if (!Number.isFinite(r)) r = probe(p0 = -120);
-      else if (r === 0) r = probe(p0 = 120);
+      let p0 = 0, r = await probe(0);
+      if (!Number.isFinite(r)) r = await probe(p0 = -120);
+      else if (r === 0) r = await probe(p0 = 120);
       if (r === 0) return -Infinity;
       if (!Number.isFinite(r) || r < 0) return r < 0 ? NaN : r;
       const e = Math.round((Math.log2(r) - p0) / 2);
@@ -63,13 +66,17 @@ export function synflowProxy(net: Net, batches: Batch[]): ProxyScore {
         weights.map((p) => p.variable),
       );
       let total = 0;
-      for (const p of weights) {
-        const g = grads[p.variable.name];
-        if (!g) continue;
-        const w = p.variable.dataSync(), gv = g.dataSync();
-        for (let i = 0; i < w.length; i++) total += Math.abs(w[i] * gv[i]);
+      try {
+        const reached = weights.filter((p) => grads[p.variable.name]);
+        const read = await Promise.all(
+          reached.map((p) => Promise.all([copyValues(p.variable), copyValues(grads[p.variable.name])])),
+        );
+        for (const [w, gv] of read) {
+          for (let i = 0; i < w.length; i++) total += Math.abs(w[i] * gv[i]);
+        }
+      } finally {
+        tf.dispose([input, v, ...Object.values(grads)]);
       }
-      tf.dispose([input, v, ...Object.values(grads)]);
       return Math.log(total) + 2 * e * Math.LN2;
     } finally {
       tf.dispose(abs);

@@ -31,11 +31,11 @@ export function firstBatch(batches: Batch[], proxy: string): Batch {
  * Runs `fn`, then puts back the values of `params` (those the proxy overwrites) and of the net's
  * non-trainable state (BN running statistics that training-mode passes update).
  */
-export function withRestored<T>(net: Net, params: Param[], fn: () => T): T {
+export async function withRestored<T>(net: Net, params: Param[], fn: () => T | Promise<T>): Promise<T> {
   const vars = [...params.map((p) => p.variable), ...(net.state?.() ?? [])];
   const snapshot = vars.map((v) => v.clone());
   try {
-    return fn();
+    return await fn();
   } finally {
     vars.forEach((v, i) => v.assign(snapshot[i]));
     tf.dispose(snapshot);

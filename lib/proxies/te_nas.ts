@@ -3,7 +3,7 @@
  * A Theoretically Inspired Perspective"; official code VITA-Group/TENAS `lib/procedures/ntk.py`,
  * `lib/procedures/linear_region_counter.py`, `prune_tenas.py`). As a per-architecture proxy it is
  * scored the way AZ-NAS's copy (`NB201/ZeroShotProxy/compute_te_nas_score.py` of cvlab-yonsei/AZ-NAS
- * and ondratybl/VKDNW) does for the NB201 correlation tables. Quirks: docs/proxies_since_sigeo_2.md.
+ * and ondratybl/VKDNW) does for the NB201 correlation tables. Quirks: docs/proxies_since_sigeo.md "VKDNW and TE-NAS".
  *
  * **te_nas_ntk** — on one batch of real data, BN in training mode (the examples are coupled through
  * the batch statistics, as in the official `network.train()`; BN state restored): for each example
@@ -71,20 +71,26 @@ export function ntkParams(net: Net): Param[] {
 }
 
 /** Per-example gradients of Σ_c z_{i,c} wrt the "weight" parameters (rows of a [N, d] matrix). */
-export function ntkGradients(net: Net, batch: Batch): { g: Float64Array; n: number; d: number } {
+export async function ntkGradients(
+  net: Net,
+  batch: Batch,
+): Promise<{ g: Float64Array; n: number; d: number }> {
   const weights = ntkParams(net).map((p) => p.variable);
   const n = batchSize(batch.x);
   const perRow: Float64Array[][] = [];
-  withRestored(net, [], () => {
+  await withRestored(net, [], async () => {
     for (let i = 0; i < n; i++) {
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.slice(net.forward(batch.x, { training: true }), [i], [1])),
         weights,
       );
-      const row: Float64Array[] = [];
-      for (const v of weights) if (grads[v.name]) row.push(Float64Array.from(grads[v.name].dataSync()));
-      perRow.push(row);
-      tf.dispose([value, ...Object.values(grads)]);
+      try {
+        const have = weights.filter((v) => grads[v.name]).map((v) => grads[v.name]);
+        const read = await Promise.all(have.map((g) => g.data()));
+        perRow.push(read.map((r) => Float64Array.from(r as Float32Array)));
+      } finally {
+        tf.dispose([value, ...Object.values(grads)]);
+      }
     }
   });
   // a parameter the output does not reach has no gradient (PyTorch: `W.grad is None`) and is left out
@@ -101,9 +107,9 @@ export function ntkGradients(net: Net, batch: Batch): { g: Float64Array; n: numb
 }
 
 /** te_nas_ntk: −κ of the NTK on the first batch (higher = better). */
-export function teNasNtkProxy(net: Net, batches: Batch[]): ProxyScore {
+export async function teNasNtkProxy(net: Net, batches: Batch[]): Promise<ProxyScore> {
   const t0 = performance.now();
-  const { g, n, d } = ntkGradients(net, firstBatch(batches, "te_nas_ntk"));
+  const { g, n, d } = await ntkGradients(net, firstBatch(batches, "te_nas_ntk"));
   const kappa = nanToNum(ntkCondition(g, n, d));
   return { value: -kappa, terms: { condition: kappa }, seconds: (performance.now() - t0) / 1000 };
 }
@@ -114,20 +120,35 @@ export function distinctPatterns(patterns: string[]): number {
 }
 
 /** ReLU activation patterns of `net` on inputs `x`, one string of 0/1 per example. */
-export function activationPatterns(net: Net, x: unknown): { patterns: string[]; units: number } {
+export async function activationPatterns(
+  net: Net,
+  x: unknown,
+): Promise<{ patterns: string[]; units: number }> {
   const n = batchSize(x);
   const conv: Uint8Array[][] = [], flat: Uint8Array[][] = [];
+  // each ReLU's codes (and whether it is a conv's), read back after the forward pass
+  const parts: { codes: tf.Tensor; isConv: boolean }[] = [];
   const tap: Tap = (point, t) => {
     if (point.kind !== "relu-input") return t;
     const codes = tf.tidy(() => tf.cast(tf.greater(rows(t), 0), "int32"));
-    const v = codes.dataSync();
-    codes.dispose();
-    const per = v.length / n;
-    const split = Array.from({ length: n }, (_, i) => Uint8Array.from(v.subarray(i * per, (i + 1) * per)));
-    (t.rank === 4 ? conv : flat).push(split);
+    parts.push({ codes: tf.keep(codes), isConv: t.rank === 4 });
     return t;
   };
-  withRestored(net, [], () => tf.tidy(() => void net.forward(x as tf.Tensor, { training: true, tap })));
+  try {
+    await withRestored(
+      net,
+      [],
+      () => tf.tidy(() => void net.forward(x as tf.Tensor, { training: true, tap })),
+    );
+    const read = await Promise.all(parts.map((q) => q.codes.data()));
+    read.forEach((v, q) => {
+      const per = v.length / n;
+      const split = Array.from({ length: n }, (_, i) => Uint8Array.from(v.subarray(i * per, (i + 1) * per)));
+      (parts[q].isConv ? conv : flat).push(split);
+    });
+  } finally {
+    tf.dispose(parts.map((q) => q.codes));
+  }
   const used = conv.length > 0 ? conv : flat;
   const patterns = Array.from({ length: n }, (_, i) => used.map((s) => s[i].join("")).join("|"));
   return { patterns, units: used.reduce((s, u) => s + u[0].length, 0) };
@@ -142,14 +163,18 @@ export interface TeNasLrOptions {
 }
 
 /** te_nas_lr: the number of linear regions the first batch's examples fall in (needs taps). */
-export function teNasLrProxy(net: Net, batches: Batch[], opts: TeNasLrOptions = {}): ProxyScore {
+export async function teNasLrProxy(
+  net: Net,
+  batches: Batch[],
+  opts: TeNasLrOptions = {},
+): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "te_nas_lr");
   const { x } = firstBatch(batches, "te_nas_lr");
   const gaussian = (opts.input ?? "gaussian") === "gaussian" && x instanceof tf.Tensor;
   const input = gaussian ? gaussianLike(x, opts.seed ?? 0) : x;
   try {
-    const { patterns, units } = activationPatterns(net, input);
+    const { patterns, units } = await activationPatterns(net, input);
     return {
       value: distinctPatterns(patterns),
       terms: { units },

@@ -30,9 +30,9 @@ export async function timeProxies(names: string[] = Object.keys(PROXIES)): Promi
     if (!p) {
       throw new RangeError(`Unknown proxy '${name}': expected one of ${Object.keys(PROXIES).join(", ")}`);
     }
-    p.fn(net, batches);
+    await p.fn(net, batches);
     const t = performance.now();
-    const value = p.fn(net, batches).value;
+    const value = (await p.fn(net, batches)).value;
     const ms = +(performance.now() - t).toFixed(1);
     console.log(JSON.stringify({ proxy: name, value, ms, backend: info.name }));
   }

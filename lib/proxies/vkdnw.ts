@@ -1,7 +1,7 @@
 /**
  * VKDNW, "Variance of Knowledge of Deep Network Weights" (Tybl & Neumann, CVPR 2025; official code
  * ondratybl/VKDNW, `NB201/ZeroShotProxy/compute_vkdnw_score.py`, ranking in `NB201/tss_utils.py`
- * `get_scores`). Definitions and quirks: docs/proxies_since_sigeo_2.md.
+ * `get_scores`). Definitions and quirks: docs/proxies_since_sigeo.md "VKDNW and TE-NAS".
  *
  * 1. θ_S: the *first* element (flat index 0) of each of the first `maxTensors` = 128 parameter
  *    tensors, in `net.params()` order (the official `named_parameters()` order, every kind:
@@ -182,19 +182,19 @@ export function gaussianLike(x: tf.Tensor, seed: number): tf.Tensor {
 }
 
 /** Per-example logits and Jacobians wrt the selected scalars (flat index 0 of each tensor). */
-export function logitJacobians(
+export async function logitJacobians(
   net: Net,
   x: tf.Tensor,
   vars: tf.Variable[],
-): { jac: Float64Array[]; logits: Float64Array[] } {
+): Promise<{ jac: Float64Array[]; logits: Float64Array[] }> {
   const n = batchSize(x), p = vars.length;
   const jac: Float64Array[] = [], logits: Float64Array[] = [];
-  withRestored(net, [], () => {
+  await withRestored(net, [], async () => {
     for (let i = 0; i < n; i++) {
       const xi = exampleOf(x, i);
       const z = tf.tidy(() => net.forward(xi, { training: false }));
       const k = z.shape[z.rank - 1]!;
-      logits.push(Float64Array.from(z.dataSync()));
+      logits.push(Float64Array.from(await z.data()));
       z.dispose();
       const J = new Float64Array(k * p);
       for (let c = 0; c < k; c++) {
@@ -202,14 +202,16 @@ export function logitJacobians(
           () => tf.sum(tf.slice(tf.reshape(net.forward(xi, { training: false }), [-1]), [c], [1])),
           vars,
         );
-        vars.forEach((v, j) => {
-          const g = grads[v.name];
-          if (g) {
-            const first = tf.tidy(() => tf.slice(tf.reshape(g, [-1]), [0], [1]));
-            J[c * p + j] = first.dataSync()[0];
-            first.dispose();
-          }
-        });
+        // the first entry of each gradient, read back in one transfer
+        const have = vars.map((v, j) => [j, grads[v.name]] as const).filter(([, g]) => g);
+        if (have.length > 0) {
+          const firsts = tf.tidy(() =>
+            tf.concat(have.map(([, g]) => tf.slice(tf.reshape(g, [-1]), [0], [1])))
+          );
+          const read = await firsts.data();
+          firsts.dispose();
+          have.forEach(([j], q) => (J[c * p + j] = read[q]));
+        }
         tf.dispose([value, ...Object.values(grads)]);
       }
       jac.push(J);
@@ -220,7 +222,7 @@ export function logitJacobians(
 }
 
 /** The VKDNW score of `net` (VKDNW_single; terms: entropy, dim, the nine deciles). */
-export function vkdnwProxy(net: Net, batches: Batch[], opts: VkdnwOptions = {}): ProxyScore {
+export async function vkdnwProxy(net: Net, batches: Batch[], opts: VkdnwOptions = {}): Promise<ProxyScore> {
   const t0 = performance.now();
   const { x } = firstBatch(batches, "vkdnw");
   const maxTensors = opts.maxTensors ?? 128;
@@ -229,7 +231,7 @@ export function vkdnwProxy(net: Net, batches: Batch[], opts: VkdnwOptions = {}):
   const gaussian = (opts.input ?? "gaussian") === "gaussian" && x instanceof tf.Tensor;
   const input = gaussian ? gaussianLike(x, opts.seed ?? 0) : x;
   try {
-    const { jac, logits } = logitJacobians(net, input, vars);
+    const { jac, logits } = await logitJacobians(net, input, vars);
     const F = vkdnwFisher(jac, logits, vars.length);
     const lambdas = symmetricEigenvalues(F, vars.length).map(Math.abs);
     const { entropy, deciles } = decileEntropy(lambdas);

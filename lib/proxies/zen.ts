@@ -41,7 +41,7 @@ function assignValues(v: tf.Variable, values: Float32Array): void {
 }
 
 /** The Zen-score of `net`; the batches give only the input shape. */
-export function zenProxy(net: Net, batches: Batch[], opts: ZenOptions = {}): ProxyScore {
+export async function zenProxy(net: Net, batches: Batch[], opts: ZenOptions = {}): Promise<ProxyScore> {
   const t0 = performance.now();
   requireSupport(net, "tap", "zen");
   const { x } = firstBatch(batches, "zen");
@@ -54,7 +54,7 @@ export function zenProxy(net: Net, batches: Batch[], opts: ZenOptions = {}): Pro
       `Cannot compute zen: expected BN state in (mean, variance) pairs, got ${state.length} tensors`,
     );
   }
-  const terms = withRestored(net, params, () => {
+  const terms = await withRestored(net, params, async () => {
     for (const p of params) {
       const size = p.variable.size;
       if ((p.kind === "conv" || p.kind === "linear") && p.role === "weight") {
@@ -84,13 +84,15 @@ export function zenProxy(net: Net, batches: Batch[], opts: ZenOptions = {}): Pro
         );
       }
       const delta = tf.tidy(() => tf.div(tf.sum(tf.abs(tf.sub(features[0], features[1]))), x.shape[0]));
-      const logDelta = Math.log(delta.dataSync()[0]);
-      delta.dispose();
-      let bn = 0;
-      for (let i = 1; i < state.length; i += 2) {
-        const m = tf.mean(state[i]);
-        bn += Math.log(Math.sqrt(m.dataSync()[0]));
-        m.dispose();
+      const means: tf.Tensor[] = [];
+      for (let i = 1; i < state.length; i += 2) means.push(tf.mean(state[i]));
+      let logDelta = 0, bn = 0;
+      try {
+        const [d, ...ms] = await Promise.all([delta.data(), ...means.map((m) => m.data())]);
+        logDelta = Math.log(d[0]);
+        for (const m of ms) bn += Math.log(Math.sqrt(m[0]));
+      } finally {
+        tf.dispose([delta, ...means]);
       }
       return { delta: logDelta, bn, bnLayers: state.length / 2 };
     } finally {

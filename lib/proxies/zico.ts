@@ -20,12 +20,16 @@ export interface ZicoProxyOptions {
 }
 
 /** The ZiCo score of `net` on `batches` (at least 2). */
-export function zicoProxy(net: Net, batches: Batch[], opts: ZicoProxyOptions = {}): ProxyScore {
+export async function zicoProxy(
+  net: Net,
+  batches: Batch[],
+  opts: ZicoProxyOptions = {},
+): Promise<ProxyScore> {
   const t0 = performance.now();
   if (batches.length < 2) {
     throw new RangeError(`Cannot compute ZiCo on ${batches.length} batch(es): at least 2 needed`);
   }
-  const rec = collectGradients(net, batches, {
+  const rec = await collectGradients(net, batches, {
     record: selectParams(net, opts.params ?? "conv-linear-weights"),
   });
   const { score } = zicoScore(rec.grads, { ddof: opts.ddof ?? 0 });

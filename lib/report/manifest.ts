@@ -18,24 +18,53 @@ export interface DataFile {
   sha256: string;
 }
 
+/** One process that worked in a run folder (a resumed run has several). */
+export interface Attempt {
+  pid: number;
+  hostname: string;
+  started: string;
+  /** when it ended; for a killed attempt, the last time it wrote the manifest */
+  ended: string | null;
+  status: "running" | "completed" | "failed" | "interrupted";
+  /** the error of a failed attempt, the signal of an interrupted one */
+  error?: string;
+  /** this attempt's wall seconds per phase (`total`: its whole wall time) */
+  seconds: Record<string, number>;
+}
+
 /** The manifest of a run. */
 export interface Manifest {
   experiment: string;
   scale: string;
   runId: string;
-  /** "completed", or "running" while in progress (a killed run keeps "running") */
-  status: "running" | "completed";
+  /**
+   * "running" while in progress; "completed"; "failed" (with `error`); "interrupted" (SIGINT or
+   * SIGTERM). A process killed by SIGKILL cannot write: its manifest keeps "running", and the
+   * next {@linkcode RunDir.open} of the folder marks that attempt "interrupted" (a "running"
+   * manifest whose last attempt's pid is gone is a killed run).
+   */
+  status: "running" | "completed" | "failed" | "interrupted";
+  /** the error message of a failed run */
+  error?: string;
   started: string;
   finished: string | null;
   config: unknown;
-  seeds: Record<string, number>;
+  /** every seed in the config, and how the run derives its random streams from them */
+  seeds: Record<string, number | string>;
   backend: BackendInfo | null;
   /** npm packages pinned in deno.json */
   libraries: Record<string, string>;
   data: DataFile[];
   git: { commit: string | null; dirty: boolean | null };
-  /** wall seconds per phase (warm-up, scoring, search, final training, …) */
+  /** wall seconds per phase (warm-up, scoring, search, final training, …), summed over attempts */
   seconds: Record<string, number>;
+  /**
+   * the run's costs in seconds (e.g. a search method's cost) as the run's own records sum them
+   * (histories, checkpoints): facts of the run, the same however many attempts it took
+   */
+  costs?: Record<string, number>;
+  /** every process that worked on the run, in order */
+  attempts?: Attempt[];
   /** candidate evaluations, when the run searched */
   evaluations: number | null;
   /** search cost in GPU days, only for runs on a GPU backend */
@@ -99,6 +128,23 @@ export async function sha256File(path: string): Promise<DataFile> {
   }
 }
 
+/**
+ * The checksum of data a run generated in memory (`name` says what, e.g. `generated:cifar10/train`):
+ * the SHA-256 of its byte arrays in order, so a manifest pins generated data as it pins files.
+ */
+export async function sha256Bytes(name: string, parts: readonly Uint8Array[]): Promise<DataFile> {
+  const bytes = parts.reduce((a, p) => a + p.byteLength, 0);
+  const all = new Uint8Array(bytes);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.byteLength;
+  }
+  const d = await crypto.subtle.digest("SHA-256", all);
+  const hex = Array.from(new Uint8Array(d), (x) => x.toString(16).padStart(2, "0")).join("");
+  return { path: name, bytes, sha256: hex };
+}
+
 /** The git commit of the project and whether the tree has changes (null when git is unavailable). */
 export async function gitState(): Promise<Manifest["git"]> {
   const root = new URL("../../", import.meta.url).pathname;
@@ -139,10 +185,10 @@ export async function pinnedLibraries(): Promise<Record<string, string>> {
   }
 }
 
-/** Whether a backend computes on a GPU: WebGPU, or native TensorFlow built for CUDA. */
+/** Whether a backend computes on a GPU: WebGPU on a hardware adapter, or native TensorFlow built for CUDA. */
 export function isGpuBackend(backend: BackendInfo | null): boolean {
   if (!backend) return false;
-  if (backend.name === "webgpu") return true;
+  if (backend.name === "webgpu") return backend.adapter?.software !== true;
   return backend.name === "tensorflow" && (backend.package.endsWith("-gpu") || backend.device === "cuda");
 }
 
@@ -185,7 +231,37 @@ export async function startManifest(init: {
     gpuDays: null,
     notes: init.notes ?? [],
     runtime: { ...Deno.version, os: Deno.build.os, arch: Deno.build.arch },
+    attempts: [newAttempt()],
   };
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "";
+  }
+}
+
+function newAttempt(): Attempt {
+  return {
+    pid: Deno.pid,
+    hostname: hostname(),
+    started: new Date().toISOString(),
+    ended: null,
+    status: "running",
+    seconds: {},
+  };
+}
+
+/** Whether process `pid` on this host is alive and a Deno process (Linux /proc; false elsewhere). */
+async function denoAlive(pid: number): Promise<boolean> {
+  try {
+    const cmd = await Deno.readTextFile(`/proc/${pid}/cmdline`);
+    return /deno/.test(cmd);
+  } catch {
+    return false;
+  }
 }
 
 /** Write the manifest into the run folder (atomically). */
@@ -201,8 +277,12 @@ export async function finishManifest(
   evaluations: number | null = null,
 ): Promise<Manifest> {
   const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+  const attempts = m.attempts?.map((a, i, all) =>
+    i === all.length - 1 ? { ...a, status: "completed" as const, ended: new Date().toISOString() } : a
+  );
   const done: Manifest = {
     ...m,
+    ...(attempts ? { attempts } : {}),
     status: "completed",
     finished: new Date().toISOString(),
     seconds,
@@ -244,7 +324,8 @@ export interface RunDirInit {
  * goes: written ("running") when opened and again after each phase, so a killed run leaves a
  * manifest saying how far it got. Opening an existing run id resumes it: the earlier phases'
  * seconds are kept and new ones added (the cost of a run is all the compute it took, killed
- * attempts' finished phases included), and a different config or changed data file is refused.
+ * attempts' finished phases included), each process is listed in `attempts`, and a different
+ * config or changed data file is refused, as is a folder another live process is running.
  */
 export class RunDir {
   private constructor(readonly path: string, public manifest: Manifest) {}
@@ -281,13 +362,40 @@ export class RunDir {
           );
         }
       }
+      const attempts: Attempt[] = old.attempts ??
+        [{
+          pid: -1,
+          hostname: "",
+          started: old.started,
+          ended: old.finished,
+          status: old.status,
+          seconds: {},
+        }];
+      const last = attempts.at(-1)!;
+      if (old.status === "running" && last.status === "running") {
+        if (last.hostname === hostname() && last.pid !== Deno.pid && await denoAlive(last.pid)) {
+          throw new Error(`Cannot resume run ${path}: process ${last.pid} is still running it`);
+        }
+        // killed without a word (SIGKILL, power loss): it ended when it last wrote the manifest
+        const mtime = (await Deno.stat(`${path}/manifest.json`)).mtime ?? new Date();
+        last.status = "interrupted";
+        last.error = "killed (found still 'running' when the run was resumed)";
+        last.ended = mtime.toISOString();
+        last.seconds.total ??= Math.max(0, (mtime.getTime() - Date.parse(last.started)) / 1000);
+      }
+      const seconds = { ...(old.seconds ?? {}) };
+      if (last.status === "interrupted" && old.status === "running") {
+        seconds.total = (seconds.total ?? 0) + (last.seconds.total ?? 0);
+      }
       m = {
         ...fresh,
         started: old.started,
-        seconds: old.seconds ?? {},
+        seconds,
+        ...(old.costs ? { costs: old.costs } : {}),
         evaluations: old.evaluations ?? null,
         resumes: (old.resumes ?? 0) + 1,
         notes: [...(old.notes ?? []), `resumed ${fresh.started}`],
+        attempts: [...attempts, ...fresh.attempts!],
       };
     }
     const dir = new RunDir(path, m);
@@ -313,10 +421,35 @@ export class RunDir {
     }
   }
 
-  /** Add seconds to a phase (for time measured elsewhere) and rewrite the manifest. */
+  /**
+   * Add seconds to a phase (for time measured elsewhere) and rewrite the manifest: to the run's
+   * phase seconds (summed over attempts) and to this attempt's.
+   */
   async addSeconds(name: string, seconds: number): Promise<void> {
     if (!(seconds >= 0)) throw new RangeError(`Expected seconds >= 0 for phase '${name}', got ${seconds}`);
     this.manifest.seconds[name] = (this.manifest.seconds[name] ?? 0) + seconds;
+    const a = this.attempt;
+    if (a) a.seconds[name] = (a.seconds[name] ?? 0) + seconds;
+    await this.write();
+  }
+
+  /** This process's attempt. */
+  get attempt(): Attempt | undefined {
+    return this.manifest.attempts?.at(-1);
+  }
+
+  /**
+   * End the run as `failed` (an error; its message kept) or `interrupted` (a signal), with this
+   * attempt's wall seconds so far in `total`, and write the manifest.
+   */
+  async stop(status: "failed" | "interrupted", why: string, attemptSeconds: number): Promise<void> {
+    this.manifest.status = status;
+    this.manifest.error = why;
+    this.manifest.finished = new Date().toISOString();
+    this.manifest.seconds.total = (this.manifest.seconds.total ?? 0) + attemptSeconds;
+    const a = this.attempt;
+    if (a) Object.assign(a, { status, error: why, ended: this.manifest.finished });
+    if (a) a.seconds.total = (a.seconds.total ?? 0) + attemptSeconds;
     await this.write();
   }
 
@@ -342,6 +475,7 @@ export class RunDir {
 
   /** Mark the run completed: GPU days (GPU backends only) over the sum of the phases. */
   async finish(): Promise<Manifest> {
+    delete this.manifest.error;
     this.manifest = await finishManifest(
       this.path,
       this.manifest,

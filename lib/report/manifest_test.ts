@@ -64,6 +64,16 @@ Deno.test("isGpuBackend / gpuDays: WebGPU and CUDA TensorFlow only; native Tenso
     null,
   );
   assert.equal(gpuDays(8640, { ...cpu, name: "webgpu", device: "NVIDIA H200" }), 0.1);
+  // a software adapter (Mesa's lavapipe) runs WebGPU on the CPU: no GPU days
+  const lavapipe = {
+    description: "llvmpipe (LLVM 15.0.6, 256 bits)",
+    vendor: "65541",
+    architecture: "",
+    software: true,
+    maxStorageBufferBindingSize: 134217728,
+    maxBufferSize: 2147483647,
+  };
+  assert.equal(gpuDays(8640, { ...cpu, name: "webgpu", device: "llvmpipe", adapter: lavapipe }), null);
 });
 
 Deno.test("RunDir: folder, manifest on disk while running, phase seconds, evaluations, atomic writes, resume", async () => {

@@ -80,7 +80,8 @@ function scriptJson(v: unknown): string {
  * (loaded by an earlier output or the page head) and says so in the div if it never comes.
  */
 export function figureDiv(fig: Figure, id = `sigeo-fig-${++figureCount}`): string {
-  const config = { responsive: true, displaylogo: false, ...fig.config };
+  // the mode bar only on hover, so it never sits on the title
+  const config = { responsive: true, displaylogo: false, displayModeBar: "hover", ...fig.config };
   const height = Number(fig.layout?.height ?? 420);
   const sid = JSON.stringify(id);
   return `<div id="${id}" style="width:100%;max-width:900px;height:${height}px"></div>
@@ -138,22 +139,35 @@ export async function display(fig: Figure): Promise<void> {
 /** Same as {@linkcode display} (the notebooks' name for it). */
 export const show: (fig: Figure) => Promise<void> = display;
 
-/** A self-contained HTML page of one or more figures (library inlined), written atomically. */
+/**
+ * An HTML page of one or more figures, written atomically: self-contained (library inlined), or,
+ * with `librarySrc`, loading the library from that relative path — the run folders share one
+ * copy (written by {@linkcode writePlotlyLibrary}) instead of ~4.8 MB per figure.
+ */
 export async function writeFigureHtml(
   path: string,
   figs: Figure | Figure[],
   pageTitle?: string,
+  librarySrc?: string,
 ): Promise<void> {
   const list = Array.isArray(figs) ? figs : [figs];
   const name = pageTitle ?? title(list[0]);
+  const lib = librarySrc
+    ? `<script src="${librarySrc.replace(/[<>"&]/g, "")}"></script>`
+    : `<script>${await plotlyLibrary()}</script>`;
   const html = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>${name.replace(/</g, "&lt;")}</title>
-<script>${await plotlyLibrary()}</script></head>
+${lib}</head>
 <body style="font-family:sans-serif">
 ${list.map((f, i) => figureDiv(f, `fig-${i + 1}`)).join("\n")}
 </body></html>
 `;
   await writeFileAtomic(path, html);
+}
+
+/** Write the Plotly library to `path` (atomically), for pages made with `librarySrc`. */
+export async function writePlotlyLibrary(path: string): Promise<void> {
+  await writeFileAtomic(path, await plotlyLibrary());
 }
 
 /** Browser names looked up on PATH, in order. */
@@ -325,6 +339,11 @@ export interface Series {
   dash?: "solid" | "dash" | "dot";
 }
 
+/** A title left-aligned at the top, clear of the mode bar (top right, shown on hover). */
+function chartTitle(text: string) {
+  return { text, x: 0, xref: "paper", xanchor: "left", y: 0.97, yanchor: "top" };
+}
+
 /** A line chart of several series over shared x values (categories or numbers) or their own. */
 export function lineChart(opts: {
   x?: (number | string)[];
@@ -369,11 +388,11 @@ export function lineChart(opts: {
       return trace;
     }),
     layout: {
-      title: { text: opts.title },
+      title: chartTitle(opts.title),
       xaxis: { title: { text: opts.xTitle } },
       yaxis: { title: { text: opts.yTitle }, ...(opts.yRange ? { range: opts.yRange } : {}) },
       legend: { orientation: "h", y: -0.2 },
-      margin: { t: 50, r: 20 },
+      margin: { t: 70, r: 30 },
     },
   };
 }
@@ -398,14 +417,16 @@ export function scatterChart(opts: {
         y: pts.map((p) => p.y),
         text: pts.map((p) => p.label ?? ""),
         textposition: "top center",
+        // labels may reach past the axes (and the margin leaves room), never cut off
+        cliponaxis: false,
         marker: { size: 9 },
       };
     }),
     layout: {
-      title: { text: opts.title },
+      title: chartTitle(opts.title),
       xaxis: { title: { text: opts.xTitle }, ...(opts.logX ? { type: "log" } : {}) },
       yaxis: { title: { text: opts.yTitle } },
-      margin: { t: 50, r: 20 },
+      margin: { t: 70, r: opts.points.some((p) => p.label) ? 100 : 30, l: 70 },
     },
   };
 }

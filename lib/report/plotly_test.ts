@@ -89,11 +89,11 @@ Deno.test("lineChart and scatterChart: exact figure JSON on fixed data", () => {
       error_y: { type: "data", array: [0.1, 0.2], visible: true },
     }],
     layout: {
-      title: { text: "T" },
+      title: { text: "T", x: 0, xref: "paper", xanchor: "left", y: 0.97, yanchor: "top" },
       xaxis: { title: { text: "X" } },
       yaxis: { title: { text: "Y" }, range: [0, 1] },
       legend: { orientation: "h", y: -0.2 },
-      margin: { t: 50, r: 20 },
+      margin: { t: 70, r: 30 },
     },
   });
   assert.throws(
@@ -118,8 +118,10 @@ Deno.test("lineChart and scatterChart: exact figure JSON on fixed data", () => {
     y: [0.4396, 0.4395],
     text: ["SiGeo", ""],
     textposition: "top center",
+    cliponaxis: false,
     marker: { size: 9 },
   }]);
+  assert.deepEqual(s.layout?.margin, { t: 70, r: 100, l: 70 }); // room for the labels
 });
 
 Deno.test("figureDiv: later figures reference window.Plotly and wait for it", () => {
@@ -129,7 +131,7 @@ Deno.test("figureDiv: later figures reference window.Plotly and wait for it", ()
     [
       '<div id="f1" style="width:100%;max-width:900px;height:300px"></div>',
       "<script>(function draw(tries) {",
-      '  if (window.Plotly) { Plotly.newPlot("f1", [{"y":[1,null]}], {"height":300}, {"responsive":true,"displaylogo":false}); return; }',
+      '  if (window.Plotly) { Plotly.newPlot("f1", [{"y":[1,null]}], {"height":300}, {"responsive":true,"displaylogo":false,"displayModeBar":"hover"}); return; }',
       "  if (tries < 200) { setTimeout(function () { draw(tries + 1); }, 50); return; }",
       '  document.getElementById("f1").textContent = "plotly.js is not loaded on this page: re-run the notebook, or call resetPlotlyLibrary() and show the figure again";',
       "})(0);</script>",

@@ -148,3 +148,15 @@ Deno.test("lineProgress: plain lines without trailing whitespace, the last at 10
   assert.match(lines[0], /^study /);
   assert.match(lines.at(-1)!, /10\/10 100%/);
 });
+
+Deno.test("progressCallback: the clock starts when the callback is made, so the last line has the whole elapsed time", () => {
+  const lines: string[] = [];
+  let t = 0;
+  const cb = progressCallback("cell", { mode: "lines", write: (s) => lines.push(s), now: () => t });
+  t = 60_000; // a minute of warm-up and search before the first report
+  cb(1, 2);
+  t = 64_000;
+  cb(2, 2);
+  assert.match(lines.at(-1)!, / in 1m04s/);
+  assert.match(lines[0], / 1\/2 50% 60\.0 s\/it ETA 1m00s/);
+});

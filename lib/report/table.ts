@@ -250,7 +250,11 @@ export async function writeTable(
   const df = Array.isArray(data) ? recordsToFrame(rows) : data as pl.DataFrame;
   const files = [`${dir}/${name}.csv`, `${dir}/${name}.md`, `${dir}/${name}.tex`];
   await writeFileAtomic(files[0], df.writeCSV().toString());
-  await writeFileAtomic(files[1], toMarkdown(rows, opts));
+  // the caption heads the Markdown too (Pandoc's `Table:` line), e.g. to say a run was a smoke test
+  await writeFileAtomic(
+    files[1],
+    (opts.caption ? `Table: ${opts.caption}\n\n` : "") + toMarkdown(rows, opts),
+  );
   await writeFileAtomic(files[2], toLatex(rows, opts));
   return files;
 }
@@ -261,10 +265,62 @@ export function recordsToFrame(rows: readonly Record<string, Cell>[]): pl.DataFr
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
   const data: Record<string, Cell[]> = {};
   for (const c of cols) data[c] = rows.map((r) => r[c] ?? null);
-  return pl.DataFrame(data);
+  const df = pl.DataFrame(data);
+  // a column of whole numbers is an integer column (CSV `3`, not `3.0`)
+  const ints = cols.filter((c) =>
+    data[c].some((v) => typeof v === "number") &&
+    data[c].every((v) => v === null || (typeof v === "number" && Number.isSafeInteger(v)))
+  );
+  return ints.length ? df.withColumns(...ints.map((c) => pl.col(c).cast(pl.Int64))) : df;
 }
 
 /** `v` rounded to `digits` decimals for a table cell; NaN and ±Infinity are kept as they are. */
 export function round(v: number, digits = 4): number {
   return Number.isFinite(v) ? +v.toFixed(digits) : v;
+}
+
+/**
+ * Decimals a column's numbers mean, from its name: correlations (ρ, τ, Spearman, Kendall,
+ * Pearson, their interval bounds) 3, losses, AUCs and accuracies 4; other columns as
+ * {@linkcode formatCell} writes them (integers whole, else 4 decimals).
+ */
+export function meaningfulDecimals(column: string): number | undefined {
+  if (/rho|tau|spearman|kendall|pearson|corr|ρ|τ/i.test(column)) return 3;
+  if (/loss|auc|acc/i.test(column)) return 4;
+  return undefined;
+}
+
+const escapeHtml = (s: string) =>
+  s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/**
+ * A table for a notebook cell: shown as HTML (long labels wrap, so it fits the page) and Markdown,
+ * its numbers rounded to their meaning ({@linkcode meaningfulDecimals}) unless `fmt` says
+ * otherwise. Full precision stays in the run folder's CSV.
+ */
+export function notebookTable(
+  data: pl.DataFrame | readonly Record<string, Cell>[],
+  fmt: TableFormat = {},
+): { [k: symbol]: () => Record<string, string> } {
+  const rows = toRecords(data);
+  const cols = columnsOf(rows, fmt);
+  const decimals: Record<string, number> = {};
+  for (const c of cols) {
+    const d = fmt.decimals?.[c] ?? meaningfulDecimals(c);
+    if (d !== undefined) decimals[c] = d;
+  }
+  const f: TableFormat = { ...fmt, decimals };
+  const align = alignments(rows, cols, f);
+  const cell = (tag: string, text: string, i: number) =>
+    `<${tag} style="text-align:${align[i]};white-space:normal;overflow-wrap:anywhere;max-width:16em">${
+      escapeHtml(text)
+    }</${tag}>`;
+  const html = `<table style="table-layout:auto;max-width:100%;font-size:0.9em">` +
+    `<thead><tr>${cols.map((c, i) => cell("th", f.headers?.[c] ?? c, i)).join("")}</tr></thead><tbody>` +
+    rows.map((r) => `<tr>${cols.map((c, i) => cell("td", cellText(r, c, f), i)).join("")}</tr>`).join("") +
+    `</tbody></table>`;
+  const md = toMarkdown(rows, f);
+  return {
+    [Symbol.for("Jupyter.display")]: () => ({ "text/html": html, "text/markdown": md, "text/plain": md }),
+  };
 }

@@ -3,6 +3,8 @@ import pl from "nodejs-polars";
 import {
   formatCell,
   latexEscape,
+  meaningfulDecimals,
+  notebookTable,
   paperVsOurs,
   paperVsOursCaption,
   recordsToFrame,
@@ -176,4 +178,20 @@ Deno.test("writeTable: csv, md and tex files", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("notebookTable: numbers rounded to their meaning, integers whole, labels escaped and wrapping", () => {
+  const t = notebookTable([{
+    space: "NASRec-Small <a>",
+    spearman: -0.8449887057152897,
+    test_logloss: 0.46123456,
+    n: 3,
+  }]);
+  const b = t[Symbol.for("Jupyter.display")]();
+  assert.match(b["text/markdown"], /\| NASRec-Small <a> \| +-0\.845 \| +0\.4612 \| +3 \|/);
+  assert.ok(b["text/html"].includes("NASRec-Small &lt;a&gt;"));
+  assert.ok(b["text/html"].includes("overflow-wrap:anywhere"));
+  assert.ok(!b["text/html"].includes("0.84498"));
+  assert.equal(meaningfulDecimals("kendall_tau"), 3);
+  assert.equal(meaningfulDecimals("params"), undefined);
 });

@@ -10,6 +10,7 @@
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import { clipGradNorm, type Optimizer } from "./optim.ts";
+import { readScalar } from "./inplace.ts";
 
 /** Options of {@linkcode trainStep}. */
 export interface StepOptions {
@@ -19,14 +20,17 @@ export interface StepOptions {
   clipNorm?: number;
 }
 
-/** One optimizer step of `net` on `batch`; returns the batch loss (before the step). */
-export function trainStep(
+/**
+ * One optimizer step of `net` on `batch`; resolves to the batch loss (before the step). Async
+ * because a device backend reads the loss back asynchronously (after the update is queued).
+ */
+export async function trainStep(
   net: Net,
   batch: Batch,
   opt: Optimizer,
   vars: tf.Variable[],
   opts: StepOptions,
-): number {
+): Promise<number> {
   const { value, grads } = tf.variableGrads(
     () => net.loss(net.forward(batch.x, { training: true }), batch.y),
     vars,
@@ -34,9 +38,12 @@ export function trainStep(
   // Variables on an unused path get no gradient; the optimizers skip absent names.
   if (opts.clipNorm !== undefined) clipGradNorm(grads, opts.clipNorm);
   opt.step(grads, opts.lr);
-  const loss = value.dataSync()[0];
-  tf.dispose([value, ...Object.values(grads)]);
-  return loss;
+  tf.dispose(Object.values(grads));
+  try {
+    return await readScalar(value);
+  } finally {
+    value.dispose();
+  }
 }
 
 /** Classification metrics over batches. */
@@ -52,7 +59,11 @@ export interface ClassifierMetrics {
  * Loss and top-1 accuracy of a softmax classifier over `batches`, in eval mode unless
  * `training` (a supernet without running BN statistics evaluates with batch statistics).
  */
-export function evaluateClassifier(net: Net, batches: Iterable<Batch>, training = false): ClassifierMetrics {
+export async function evaluateClassifier(
+  net: Net,
+  batches: Iterable<Batch>,
+  training = false,
+): Promise<ClassifierMetrics> {
   let lossSum = 0, right = 0, n = 0;
   for (const b of batches) {
     const [loss, hits] = tf.tidy(() => {
@@ -63,8 +74,8 @@ export function evaluateClassifier(net: Net, batches: Iterable<Batch>, training 
       return [l, ok];
     });
     const m = b.y.shape[0];
-    lossSum += loss.dataSync()[0] * m;
-    right += hits.dataSync()[0];
+    lossSum += (await readScalar(loss)) * m;
+    right += await readScalar(hits);
     n += m;
     tf.dispose([loss, hits]);
   }

@@ -36,6 +36,45 @@ function ownView(v: tf.Tensor): Float32Array | null {
   return null;
 }
 
+/** Whether the backend keeps tensor values in host memory (cpu, wasm): in-place updates and sync reads. */
+export function onHostBackend(): boolean {
+  if (deviceRules) return false;
+  const name = tf.getBackend();
+  return name === "wasm" || name === "cpu";
+}
+
+let deviceRules = false;
+
+/**
+ * Run the device-backend code paths (tensor-op optimizer rules, asynchronous reads) on a host
+ * backend too: tests compare them with the host paths without a GPU. Off by default.
+ */
+export function useDeviceRules(on: boolean): void {
+  deviceRules = on;
+}
+
+/**
+ * Values of a tensor, read back asynchronously where the data lives on a device (WebGPU cannot
+ * read synchronously in Deno: its `dataSync` needs an `OffscreenCanvas`). On host backends the
+ * zero-copy view of {@linkcode readView} (copy it before the next tensor op on wasm).
+ */
+export async function readValues(t: tf.Tensor): Promise<Float32Array> {
+  if (onHostBackend()) return readView(t);
+  const v = await t.data();
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+}
+
+/** A private copy of a tensor's values (safe to keep and to mutate), read as {@linkcode readValues}. */
+export async function copyValues(t: tf.Tensor): Promise<Float32Array> {
+  return Float32Array.from(await readValues(t));
+}
+
+/** The first value of a tensor (a loss, a sum), read as {@linkcode readValues} does. */
+export async function readScalar(t: tf.Tensor): Promise<number> {
+  if (onHostBackend()) return t.dataSync()[0];
+  return (await t.data())[0];
+}
+
 /** Values of a tensor without copying when the backend allows it (treat as read-only). */
 export function readView(t: tf.Tensor): Float32Array {
   const name = tf.getBackend();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { adagrad, adam, clipGradNorm, sgd } from "./optim.ts";
+import { useDeviceRules } from "./inplace.ts";
 
 await initBackend({ quiet: true });
 
@@ -76,4 +77,70 @@ Deno.test("clipGradNorm() scales to the max norm and returns the original norm",
   const scaled = [...grads.a.dataSync(), ...grads.b.dataSync()];
   close(scaled, [3 / 5.000001, 0, 0, 4 / 5.000001]);
   tf.dispose(Object.values(grads));
+});
+
+Deno.test("device rules (tensor ops, used on WebGPU) equal the in-place host rules; state survives save/load", async () => {
+  const grads = [[0.5, 1, -0.25], [-1, 2, 0.75], [0.1, -0.3, 0.2]];
+  const make = [
+    (v: tf.Variable[]) => sgd(v, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+    (v: tf.Variable[]) => adam(v, { lr: 0.01, weightDecay: 0.01 }),
+    (v: tf.Variable[]) => adagrad(v, { lr: 0.1, eps: 1e-2, initialAccumulator: 0.1 }),
+  ];
+  for (const [k, mk] of make.entries()) {
+    const runOnce = async (device: boolean) => {
+      useDeviceRules(device);
+      try {
+        const tensors = tf.memory().numTensors;
+        const init = tf.tensor1d([1, -2, 0.5]);
+        const v = tf.variable(init);
+        init.dispose();
+        let opt = mk([v]);
+        let saved: number[][] = [];
+        for (const [i, g] of grads.entries()) {
+          if (i === 2) {
+            // checkpoint round trip in the middle: a fresh optimizer continues from the state
+            const st = await opt.saveState();
+            saved = Object.values(st.slots).flat().map((a) => Array.from(a));
+            opt = mk([v]);
+            opt.loadState(st);
+          }
+          const t = tf.tensor1d(g);
+          opt.step({ [v.name]: t });
+          t.dispose();
+        }
+        await opt.saveState(); // reads the device slots back and frees them
+        const out = Array.from(v.dataSync());
+        v.dispose();
+        assert.equal(tf.memory().numTensors, tensors, `optimizer ${k}: leaked tensors (device ${device})`);
+        return { out, saved };
+      } finally {
+        useDeviceRules(false);
+      }
+    };
+    const host = await runOnce(false), device = await runOnce(true);
+    host.out.forEach((h, i) =>
+      assert.ok(Math.abs(h - device.out[i]) < 1e-6, `optimizer ${k}: ${host.out} vs ${device.out}`)
+    );
+    // the state saved from the device slots is the host rule's state
+    assert.ok(host.saved.length > 0);
+    assert.equal(device.saved.length, host.saved.length);
+    host.saved.forEach((a, j) =>
+      a.forEach((h, i) => assert.ok(Math.abs(h - device.saved[j][i]) < 1e-6, `optimizer ${k} slot ${j}`))
+    );
+  }
+});
+
+Deno.test("clipGradNorm() on device rules scales by min(1, max/(norm+1e-6)) without reading the norm", () => {
+  useDeviceRules(true);
+  try {
+    const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
+    assert.ok(Number.isNaN(clipGradNorm(grads, 1)));
+    assert.deepEqual(Array.from(grads.a.dataSync()).map((x) => +x.toFixed(6)), [0.6, 0]);
+    assert.deepEqual(Array.from(grads.b.dataSync()).map((x) => +x.toFixed(6)), [0, 0.8]);
+    clipGradNorm(grads, 10); // no clipping due: values unchanged
+    assert.deepEqual(Array.from(grads.b.dataSync()).map((x) => +x.toFixed(6)), [0, 0.8]);
+    tf.dispose(Object.values(grads));
+  } finally {
+    useDeviceRules(false);
+  }
 });

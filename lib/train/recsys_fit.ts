@@ -15,6 +15,7 @@ import type { Rng } from "../rng.ts";
 import type { Param } from "../nn/param.ts";
 import type { Batch } from "../nn/net.ts";
 import { adagrad, clipGradNorm, type Optimizer } from "./optim.ts";
+import { onHostBackend, readScalar, readValues } from "./inplace.ts";
 import { cosineWithWarmup } from "./schedule.ts";
 import { auc, logLoss } from "./metrics.ts";
 import {
@@ -67,12 +68,12 @@ export interface StepResult {
  * One training step on a batch: gradients of the dense variables and of the batch's gathered
  * embedding rows, clipping over both, Adagrad on the rows (in place) and `opt` on the rest.
  */
-export function recsysStep(
+export async function recsysStep(
   net: RecsysNet,
   batch: Batch<RecsysInput>,
   opt: Optimizer,
   opts: RecsysStepOptions,
-): StepResult {
+): Promise<StepResult> {
   const vars = [...(opts.vars ?? denseParams(net.params()).map((p) => p.variable))];
   const trainEmb = opts.trainEmbeddings ?? true;
   const step = trainEmb ? net.embedding.beginSparseStep(batch.x.sparse) : null;
@@ -86,14 +87,25 @@ export function recsysStep(
     const gradNorm = clip === null ? NaN : clipGradNorm(grads, clip);
     if (step) {
       const g = grads[step.rows.name];
-      if (g) net.embedding.adagradStep(step, g, opts.lr, opts.eps ?? NASREC_ADAGRAD_EPS);
       delete grads[step.rows.name];
-      g?.dispose();
+      try {
+        if (g && onHostBackend()) net.embedding.adagradStep(step, g, opts.lr, opts.eps ?? NASREC_ADAGRAD_EPS);
+        else if (g) {
+          // device: the rows' gradient and values come back asynchronously; the update is scattered
+          const [gv, rows] = await Promise.all([readValues(g), readValues(step.rows)]);
+          net.embedding.adagradStep(step, gv, opts.lr, opts.eps ?? NASREC_ADAGRAD_EPS, rows);
+        }
+      } finally {
+        g?.dispose();
+      }
     }
     opt.step(grads, opts.lr);
-    const loss = value.dataSync()[0];
-    tf.dispose([value, ...Object.values(grads)]);
-    return { loss, gradNorm };
+    tf.dispose(Object.values(grads));
+    try {
+      return { loss: await readScalar(value), gradNorm };
+    } finally {
+      value.dispose();
+    }
   } finally {
     if (step) net.embedding.endSparseStep(step);
   }
@@ -163,11 +175,11 @@ export interface FitResult {
  * Train `net` (or, for a supernet, `net(step)` = the path of that step) on `data` with NASRec's
  * recipe; the last partial batch is dropped, as NASRec does.
  */
-export function fitRecsys(
+export async function fitRecsys(
   net: RecsysNet | ((step: number) => RecsysNet),
   data: RecsysRows,
   opts: FitOptions,
-): FitResult {
+): Promise<FitResult> {
   const bs = opts.batchSize ?? 512, epochs = opts.epochs ?? 1;
   if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`Expected a positive batch size, got ${bs}`);
   const perEpoch = Math.floor(data.n / bs);
@@ -195,7 +207,7 @@ export function fitRecsys(
       const batch = toBatch(sliceRows(data, order, b * bs, bs));
       try {
         const lr = lrAt(step);
-        const r = recsysStep(netAt(step), batch, opt, { lr, clipNorm: opts.clipNorm, eps: opts.eps });
+        const r = await recsysStep(netAt(step), batch, opt, { lr, clipNorm: opts.clipNorm, eps: opts.eps });
         losses[step] = r.loss;
         opts.onStep?.(step, { ...r, lr });
       } finally {
@@ -207,14 +219,21 @@ export function fitRecsys(
 }
 
 /** Logits of `net` on every row of `data` (inference mode, batches of `batchSize`). */
-export function predictRecsys(net: RecsysNet, data: RecsysRows, batchSize = 4096): Float32Array {
+export async function predictRecsys(
+  net: RecsysNet,
+  data: RecsysRows,
+  batchSize = 4096,
+): Promise<Float32Array> {
   const out = new Float32Array(data.n);
   for (let s = 0; s < data.n; s += batchSize) {
     const batch = toBatch(sliceRows(data, null, s, Math.min(batchSize, data.n - s)));
     try {
       const z = tf.tidy(() => tf.reshape(net.forward(batch.x, { training: false }), [-1]));
-      out.set(z.dataSync() as Float32Array, s);
-      z.dispose();
+      try {
+        out.set(await readValues(z), s);
+      } finally {
+        z.dispose();
+      }
     } finally {
       disposeBatch(batch);
     }
@@ -223,11 +242,11 @@ export function predictRecsys(net: RecsysNet, data: RecsysRows, batchSize = 4096
 }
 
 /** Log loss and AUC of `net` on `data` (NASRec's test metrics; AUC exact with ties as ½). */
-export function recsysEvaluate(
+export async function recsysEvaluate(
   net: RecsysNet,
   data: RecsysRows,
   batchSize = 4096,
-): { logloss: number; auc: number; n: number } {
-  const z = predictRecsys(net, data, batchSize);
+): Promise<{ logloss: number; auc: number; n: number }> {
+  const z = await predictRecsys(net, data, batchSize);
   return { logloss: logLoss(z, data.labels), auc: auc(z, data.labels), n: data.n };
 }

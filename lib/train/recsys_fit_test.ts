@@ -68,13 +68,13 @@ const small: NasrecArch = {
   ],
 };
 
-Deno.test("NASRec training on a planted signal beats the constant-CTR log loss; no tensor leaks", () => {
+Deno.test("NASRec training on a planted signal beats the constant-CTR log loss; no tensor leaks", async () => {
   const net = standalone(small, layout, createRng(3));
   const n0 = tf.memory().numTensors;
-  const r = fitRecsys(net, train, { lr: 0.1, batchSize: 128, epochs: 3, shuffle: createRng(7) });
+  const r = await fitRecsys(net, train, { lr: 0.1, batchSize: 128, epochs: 3, shuffle: createRng(7) });
   assert.equal(tf.memory().numTensors, n0, "standalone training leaked tensors");
   assert.equal(r.steps, 96);
-  const m = recsysEvaluate(net, val);
+  const m = await recsysEvaluate(net, val);
   assert.ok(m.logloss < constantLoss - 0.15, `standalone ${m.logloss} vs constant ${constantLoss}`);
   assert.ok(m.auc > 0.85, `standalone AUC ${m.auc}`);
   assert.ok(r.losses[r.steps - 1] < r.losses[0]);
@@ -85,7 +85,7 @@ Deno.test("NASRec training on a planted signal beats the constant-CTR log loss; 
   const rng = createRng(8);
   const archs: NasrecArch[] = [];
   const n1 = tf.memory().numTensors;
-  const rs = fitRecsys(
+  const rs = await fitRecsys(
     (step) => {
       const a = sampleWarmupArch("autoctr", rng, { step, supernetSteps: 64, numBlocks: 1 });
       archs.push(a);
@@ -97,14 +97,14 @@ Deno.test("NASRec training on a planted signal beats the constant-CTR log loss; 
   assert.equal(tf.memory().numTensors, n1, "supernet training leaked tensors");
   assert.equal(archs.length, 64);
   assert.ok(archs.some((a) => a.blocks[0].micro.activeNodes.length === 2), "some steps sample a path");
-  const full = recsysEvaluate(sn.path(sn.fullPath()), val);
+  const full = await recsysEvaluate(sn.path(sn.fullPath()), val);
   assert.ok(full.logloss < constantLoss - 0.08, `supernet full path ${full.logloss} vs ${constantLoss}`);
   const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
   assert.ok(mean(rs.losses.slice(-16)) < mean(rs.losses.slice(0, 16)), "supernet training loss decreases");
   sn.dispose();
 });
 
-Deno.test("recsysStep equals dense Adagrad with global clipping over every parameter, tables included (float64)", () => {
+Deno.test("recsysStep equals dense Adagrad with global clipping over every parameter, tables included (float64)", async () => {
   const net = standalone(small, layout, createRng(5));
   const rows = sliceRows(train, null, 0, 16);
   const b = toBatch(rows);
@@ -130,7 +130,7 @@ Deno.test("recsysStep equals dense Adagrad with global clipping over every param
   assert.ok(coef < 0.5, `clipping must be active (norm ${norm})`);
 
   const opt = recsysOptimizer(params);
-  const r = recsysStep(net, b, opt, { lr: 0.05, clipNorm: 0.5 });
+  const r = await recsysStep(net, b, opt, { lr: 0.05, clipNorm: 0.5 });
   assert.ok(Math.abs(r.gradNorm - norm) < 1e-4 * norm, `norm ${r.gradNorm} vs ${norm}`);
   let embChecked = 0;
   for (const p of params) {
@@ -147,14 +147,14 @@ Deno.test("recsysStep equals dense Adagrad with global clipping over every param
   net.dispose();
 });
 
-Deno.test("recsysStep: frozen embeddings and a head-only variable list leave everything else unchanged", () => {
+Deno.test("recsysStep: frozen embeddings and a head-only variable list leave everything else unchanged", async () => {
   const net = standalone(small, layout, createRng(6));
   const b = toBatch(sliceRows(train, null, 0, 32));
   const snap = () => new Map(net.params().map((p) => [p.name, Float32Array.from(p.variable.dataSync())]));
   const same = (a: Float32Array, c: Float32Array) => a.every((x, i) => x === c[i]);
   const s0 = snap();
   const head = net.params().filter((p) => p.layer === "head");
-  recsysStep(net, b, recsysOptimizer(head), {
+  await recsysStep(net, b, recsysOptimizer(head), {
     lr: 0.1,
     trainEmbeddings: false,
     vars: head.map((p) => p.variable),
@@ -180,10 +180,10 @@ Deno.test("a training step's memory does not grow with table size (1 k vs 1 M ro
       sparse: Int32Array.from({ length: 256 * 4 }, (_, i) => rng.int(lay.tableSizes[i % 4])),
     };
     const b = toBatch(data);
-    recsysStep(net, b, opt, { lr: 0.1 }); // warm up (accumulators, kernels)
+    await recsysStep(net, b, opt, { lr: 0.1 }); // warm up (accumulators, kernels)
     const start = tf.memory().numBytes;
-    const info = await tf.profile(() => {
-      recsysStep(net, b, opt, { lr: 0.1 });
+    const info = await tf.profile(async () => {
+      await recsysStep(net, b, opt, { lr: 0.1 });
     });
     peaks.push(info.peakBytes - start);
     disposeBatch(b);

@@ -77,7 +77,7 @@ export interface SupernetWarmupOptions {
    * `netAt`/`batchAt`/`optimizer.step`; returns the step's loss. The optimizer is still saved in
    * checkpoints. State it updates outside `params`/`state` is not checkpointed.
    */
-  stepAt?(step: number, lr: number): number;
+  stepAt?(step: number, lr: number): number | Promise<number>;
   /** state outside tfjs variables (e.g. embedding tables) saved and restored with each checkpoint */
   extraState?: { save(): NamedArray[]; load(arrays: NamedArray[]): void };
 }
@@ -90,6 +90,12 @@ export interface WarmupResult {
   seconds: number;
   /** the step the run resumed from (0 when it started fresh) */
   resumedFrom: number;
+  /**
+   * training seconds up to each level, summed over every attempt of a resumed run (kept in the
+   * checkpoints): the warm-up cost of searching at that level. A kill loses only the seconds of the
+   * steps after the last checkpoint, which the resume trains (and counts) again.
+   */
+  levelSeconds: Record<string, number>;
 }
 
 interface CheckpointMeta {
@@ -97,6 +103,9 @@ interface CheckpointMeta {
   optimizer: { steps: number; slots: Record<string, string[]> };
   lossSums: Record<string, number>;
   levelsDone: string[];
+  /** training seconds of the steps before `step`, over all attempts (absent in older checkpoints) */
+  trainSeconds?: number;
+  levelSeconds?: Record<string, number>;
 }
 
 function variablesOf(opts: SupernetWarmupOptions): Map<string, tf.Variable> {
@@ -111,8 +120,8 @@ async function writeRolling(
   opts: SupernetWarmupOptions,
   meta: Omit<CheckpointMeta, "optimizer">,
 ) {
-  const st = opts.optimizer.saveState();
-  const arrays: NamedArray[] = snapshotVariables(variablesOf(opts));
+  const st = await opts.optimizer.saveState();
+  const arrays: NamedArray[] = await snapshotVariables(variablesOf(opts));
   for (const a of opts.extraState?.save() ?? []) arrays.push({ ...a, name: `extra:${a.name}` });
   const slots: Record<string, string[]> = {};
   for (const [i, arrs] of Object.entries(st.slots)) {
@@ -168,6 +177,8 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
   let step = 0;
   let lossSums: Record<string, number> = {};
   let done = new Set<string>();
+  let trainSeconds = 0;
+  let levelSeconds: Record<string, number> = {};
   if (opts.checkpointDir) {
     await Deno.mkdir(opts.checkpointDir, { recursive: true });
     const m = await readRolling(opts.checkpointDir, opts);
@@ -175,12 +186,20 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
       step = m.step;
       lossSums = m.lossSums;
       done = new Set(m.levelsDone);
+      trainSeconds = m.trainSeconds ?? 0;
+      levelSeconds = m.levelSeconds ?? {};
     }
   }
   const resumedFrom = step;
   const save = async () => {
     if (opts.checkpointDir) {
-      await writeRolling(opts.checkpointDir, opts, { step, lossSums, levelsDone: [...done] });
+      await writeRolling(opts.checkpointDir, opts, {
+        step,
+        lossSums,
+        levelsDone: [...done],
+        trainSeconds,
+        levelSeconds,
+      });
     }
   };
   const meanLoss: Record<string, number> = {};
@@ -188,11 +207,12 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
   for (const level of levels) {
     const segment = `${prevStep}-${level.step}`;
     while (step < level.step) {
+      const tStep = performance.now();
       let loss: number;
-      if (opts.stepAt) loss = opts.stepAt(step, opts.lr(step));
+      if (opts.stepAt) loss = await opts.stepAt(step, opts.lr(step));
       else {
         const batch = opts.batchAt(step);
-        loss = trainStep(opts.netAt(step), batch, opts.optimizer, vars, {
+        loss = await trainStep(opts.netAt(step), batch, opts.optimizer, vars, {
           lr: opts.lr(step),
           clipNorm: opts.clipNorm,
         });
@@ -201,10 +221,12 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
       lossSums[segment] = (lossSums[segment] ?? 0) + loss;
       opts.onStep?.(step, loss);
       step++;
+      trainSeconds += (performance.now() - tStep) / 1000;
       if (opts.checkpointDir && step % every === 0 && step < level.step) await save();
     }
     if (level.step > prevStep) meanLoss[level.label] = lossSums[segment] / (level.step - prevStep);
     prevStep = level.step;
+    levelSeconds[level.label] ??= trainSeconds;
     if (!done.has(level.label)) {
       await save(); // state at the level, before scoring: a crash while scoring resumes here
       await opts.onLevel(level);
@@ -212,7 +234,13 @@ export async function warmupSupernet(opts: SupernetWarmupOptions): Promise<Warmu
       await save();
     }
   }
-  return { steps: step, meanLoss, seconds: (performance.now() - t0) / 1000, resumedFrom };
+  return {
+    steps: step,
+    meanLoss,
+    seconds: (performance.now() - t0) / 1000,
+    resumedFrom,
+    levelSeconds,
+  };
 }
 
 /** Options of {@linkcode warmupPerArch} (NASLib-SiGeo defaults). */
@@ -231,13 +259,13 @@ export interface PerArchWarmupOptions {
  * caller passes the optimizer (an in-place `sgd` over `net.params()`) so it can keep stepping it
  * while scoring, as the official code does. Returns the mean loss of each epoch.
  */
-export function warmupPerArch(
+export async function warmupPerArch(
   net: Net,
   x: tf.Tensor,
   y: tf.Tensor,
   optimizer: Optimizer,
   opts: PerArchWarmupOptions = {},
-): number[] {
+): Promise<number[]> {
   const { epochs = 10, batchSize = 128, lr = 1 } = opts;
   const n = x.shape[0];
   const vars = net.params().map((p) => p.variable);
@@ -247,9 +275,12 @@ export function warmupPerArch(
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const bx = tf.slice(x, start, size), by = tf.slice(y, start, size);
-      sum += trainStep(net, { x: bx, y: by }, optimizer, vars, { lr });
+      try {
+        sum += await trainStep(net, { x: bx, y: by }, optimizer, vars, { lr });
+      } finally {
+        tf.dispose([bx, by]);
+      }
       count++;
-      tf.dispose([bx, by]);
     }
     losses.push(sum / count);
   }

@@ -99,7 +99,7 @@ Deno.test("warmupSupernet: a run killed mid-segment or mid-level resumes with id
   }
 });
 
-Deno.test("warmupPerArch: epochs of plain SGD over the samples in order (hand-checked)", () => {
+Deno.test("warmupPerArch: epochs of plain SGD over the samples in order (hand-checked)", async () => {
   // y = w·x + b with MSE; two samples, batch 1, lr 0.1, one epoch: two sequential steps.
   const store = new ParamStore(createRng(0));
   const fc = new Linear(store, "fc", 1, 1);
@@ -112,7 +112,7 @@ Deno.test("warmupPerArch: epochs of plain SGD over the samples in order (hand-ch
   };
   const x = tf.tensor2d([[1], [2]]), y = tf.tensor2d([[2], [1]]);
   const opt = sgd(store.params().map((p) => p.variable), { lr: 0.1 });
-  const losses = warmupPerArch(net, x, y, opt, { epochs: 1, batchSize: 1, lr: 0.1 });
+  const losses = await warmupPerArch(net, x, y, opt, { epochs: 1, batchSize: 1, lr: 0.1 });
   // step 1: pred 0.5, err −1.5, dL/dw = 2·(−1.5)·1 = −3, dL/db = −3 → w 0.8, b 0.3
   // step 2: pred 0.8·2+0.3 = 1.9, err 0.9, dL/dw = 2·0.9·2 = 3.6, dL/db = 1.8 → w 0.44, b 0.12
   assert.ok(Math.abs(fc.weight.dataSync()[0] - 0.44) < 1e-6);

@@ -106,12 +106,12 @@ export async function runRecsysAblations(
   for (const r of await readJsonl<{ arch: string; value: number }>(truthPath)) truth.set(r.arch, r.value);
   for (const [i, key] of keys.entries()) {
     if (!truth.has(key)) {
-      const net = trainStandalone(archs.get(key)!, layout, train, {
+      const net = await trainStandalone(archs.get(key)!, layout, train, {
         lr: cfg.truth.lr,
         batchSize: cfg.batchSize,
         epochs: cfg.truth.epochs,
       }, createRng(cfg.seed + i, 0x7a));
-      const v = -recsysEvaluate(net, val).logloss;
+      const v = -(await recsysEvaluate(net, val)).logloss;
       net.dispose();
       truth.set(key, v);
       await appendJsonl(truthPath, [{ arch: key, value: v }]);
@@ -124,7 +124,7 @@ export async function runRecsysAblations(
   const scoresPath = `${opts.dir}/scores.jsonl`;
   const scores = await readJsonl<ScoreRecord>(scoresPath);
   const have = new Set(scores.map((s) => `${s.level}\u0000${s.proxy}\u0000${s.arch}`));
-  const variants: [string, (a: NasrecArch) => Evaluation][] = [
+  const variants: [string, (a: NasrecArch) => Promise<Evaluation>][] = [
     ["sigeo (final layer)", (a) => proxyScore(supernet, a, scoring, { lambdas: cfg.sigeoLambdas })],
     ["sigeo (all dense layers)", (a) => {
       // the path without its embedding tables in params(): all dense layers recorded and stepped
@@ -154,7 +154,7 @@ export async function runRecsysAblations(
         for (const key of keys) {
           for (const [name, score] of variants) {
             if (have.has(`${level.label}\u0000${name}\u0000${key}`)) continue;
-            const e = score(archs.get(key)!);
+            const e = await score(archs.get(key)!);
             fresh.push({
               level: level.label,
               arch: key,

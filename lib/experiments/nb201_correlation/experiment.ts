@@ -5,6 +5,11 @@
  * on the first dataset, the same candidates on one warmed-up weight-sharing supernet with the
  * one-shot baseline (`supernet.ts`). The experiment behind `notebooks/02-nb201-correlation.ipynb`.
  *
+ * With `--shard i/n` a run computes only its shard of every dataset's candidates (part 1) into its
+ * own run folder, whose config records the shard; `deno task merge` joins the shards into the
+ * one-process run's folder and runs part 2 there (one supernet warm-up: it does not split by
+ * candidate).
+ *
  * @module
  */
 import { env } from "../../env.ts";
@@ -12,6 +17,7 @@ import { type PerArchStudyResult, planLevels, runPerArchStudy } from "../pipelin
 import { findImageData, NB201_TRAIN_SIZE, truthSelection } from "../pipelines/nb201.ts";
 import { parseNb201Datasets } from "../names.ts";
 import { runInFolder } from "../run_folder.ts";
+import { formatShard } from "../shard.ts";
 import type { Experiment, Plan, RunContext } from "../types.ts";
 import { NB201_CORRELATION, NB201_SUPERNET, SMALL_BUDGET_SECONDS, SMALL_COSTS } from "./config.ts";
 import { nb201CorrelationReport } from "./report.ts";
@@ -167,7 +173,9 @@ export const nb201Correlation: Experiment = {
   run: async (ctx) => {
     const { cfgs, notices, supernet } = await resolve(ctx);
     for (const n of notices) ctx.log?.(`notice: ${n}`);
-    return await runInFolder("nb201-correlation", ctx, cfgs, async (dir) => {
+    const shard = ctx.shard && ctx.shard.count > 1 ? ctx.shard : undefined;
+    const config = shard ? { shard: formatShard(shard), studies: cfgs } : cfgs;
+    return await runInFolder("nb201-correlation", ctx, config, async (dir) => {
       const studies: PerArchStudyResult[] = [];
       const seconds: Record<string, number> = {};
       let evaluations = 0;
@@ -176,7 +184,7 @@ export const nb201Correlation: Experiment = {
         // one bar over every dataset's (level, architecture) steps
         const progress = ctx.progress &&
           ((done: number, total: number) => ctx.progress!(i * total + done, cfgs.length * total));
-        const r = await runPerArchStudy(cfg, { dir: `${dir}/${d}`, log: ctx.log, progress });
+        const r = await runPerArchStudy(cfg, { dir: `${dir}/${d}`, log: ctx.log, progress, shard });
         studies.push(r);
         Object.assign(seconds, {
           [`${d}_truth`]: r.seconds.truth,
@@ -184,6 +192,18 @@ export const nb201Correlation: Experiment = {
           [`${d}_scoring`]: r.seconds.scoring,
         });
         evaluations += r.scores.length;
+      }
+      if (shard) {
+        return {
+          tables: {},
+          figures: {},
+          summary: [
+            `shard ${formatShard(shard)}: ${evaluations} score rows in ${dir}; join the shards with ` +
+            "`deno task merge SHARD_DIR…`",
+          ],
+          seconds,
+          evaluations,
+        };
       }
       // Part 2 (first dataset): the same candidates on one warmed-up weight-sharing supernet,
       // with the one-shot baseline; the ground truth is the per-arch study's.

@@ -129,7 +129,7 @@ export async function runNb201SupernetStudy(
           const path = supernet.path(arch);
           const rows: ScoreRecord[] = [];
           for (const [i, p] of proxiesAt(level.step).entries()) {
-            const s = getProxy(p)(path, scoring);
+            const s = await getProxy(p)(path, scoring);
             scoringSeconds += s.seconds;
             rows.push({
               level: level.label,
@@ -141,7 +141,7 @@ export async function runNb201SupernetStudy(
             });
           }
           const t = performance.now();
-          const acc = evaluateClassifier(path, [val], true).accuracy; // batch statistics: no running BN stats
+          const acc = (await evaluateClassifier(path, [val], true)).accuracy; // batch statistics: no running BN stats
           const secs = (performance.now() - t) / 1000;
           scoringSeconds += secs;
           rows.push({ level: level.label, arch, proxy: "one-shot", value: acc, seconds: secs });

@@ -20,7 +20,15 @@ export const nb201Search: Experiment = {
       const r = await runNb201Search(cfg, { dir, log: ctx.log });
       return {
         ...nb201SearchReport(r),
+        // this process's wall seconds; the costs are the run's records over every attempt
         seconds: { warmup: r.seconds.warmup, search: r.seconds.search, final: r.seconds.final },
+        data: r.generated,
+        seeds: {
+          "data (generated train / test)": `${cfg.seed} / ${cfg.seed + 1}`,
+          "train/validation split": `rng(${cfg.seed}, 21)`,
+          "search sampling (evolution)": cfg.seed,
+        },
+        costs: { ...r.costs, total: r.costs.warmup + r.costs.search + r.costs.final },
         evaluations: r.history.history.records.length,
       };
     });

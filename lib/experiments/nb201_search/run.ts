@@ -8,6 +8,8 @@
  * @module
  */
 import * as tf from "../../tf.ts";
+import { FinalLog } from "../pipelines/final_log.ts";
+import { type DataFile, sha256Bytes } from "../../report/manifest.ts";
 import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { concatImages, imageBatches, NB201_NORMALIZATION, subsetImages } from "../../data/images.ts";
@@ -34,7 +36,15 @@ export interface Nb201SearchResult {
   best: string;
   valAccuracy: number;
   testAccuracy: number;
+  /** this process's wall seconds per phase */
   seconds: { warmup: number; search: number; final: number; total: number };
+  /**
+   * the run's costs in seconds over every attempt: warm-up training (checkpoints), candidates'
+   * evaluations (history), final trainings (final.jsonl)
+   */
+  costs: { warmup: number; search: number; final: number };
+  /** checksums of the generated images (none for real data, whose files the run folder hashes) */
+  generated: DataFile[];
 }
 
 /** Run (or resume) the search in `opts.dir`. */
@@ -46,7 +56,13 @@ export async function runNb201Search(
   const log = opts.log ?? (() => {});
   await initBackend({ quiet: true });
   await Deno.mkdir(opts.dir, { recursive: true });
-  const { train: all, test } = await loadImages(cfg);
+  const { train: all, test, source } = await loadImages(cfg);
+  const generated = source === "generated"
+    ? [
+      await sha256Bytes(`generated:${cfg.dataset}/train`, [all.images, new Uint8Array(all.labels.buffer)]),
+      await sha256Bytes(`generated:${cfg.dataset}/test`, [test.images, new Uint8Array(test.labels.buffer)]),
+    ]
+    : [];
   const perm = createRng(cfg.seed, 21).shuffle(Array.from({ length: all.n }, (_, i) => i));
   const nVal = Math.floor(all.n / 10);
   const val = subsetImages(all, perm.slice(0, nVal)), train = subsetImages(all, perm.slice(nVal));
@@ -83,8 +99,11 @@ export async function runNb201Search(
       checkpointDir: `${opts.dir}/checkpoints`,
       onLevel: async () => {
         const t = performance.now();
-        history = await regularizedEvolution(nb201SearchSpace, (a) => {
-          const s = sigeoProxy(supernet.path(a), scoring, { preset: "cv", warmedUp: cfg.warmupFraction > 0 });
+        history = await regularizedEvolution(nb201SearchSpace, async (a) => {
+          const s = await sigeoProxy(supernet.path(a), scoring, {
+            preset: "cv",
+            warmedUp: cfg.warmupFraction > 0,
+          });
           return { score: s.value, terms: s.terms, seconds: s.seconds };
         }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
         searchSeconds = (performance.now() - t) / 1000;
@@ -99,14 +118,37 @@ export async function runNb201Search(
     }
     const tf0 = performance.now();
     const top = history!.history.top(cfg.topK);
+    const finalLog = await FinalLog.open(`${opts.dir}/final.jsonl`);
     let best = { arch: "", acc: -1 };
-    top.forEach((r, i) => {
+    let finalCost = 0;
+    for (const [i, r] of top.entries()) {
       const arch = formatArch(history!.archs.get(r.key)!);
-      const acc = trainFromScratch(arch, i, cfg, cfg.final, train, val);
+      const rec = await finalLog.getOrRun(
+        { method: "sigeo", stage: "candidate", i, key: r.key },
+        async () => ({
+          val_accuracy: await trainFromScratch(arch, i, cfg, cfg.final, train, val),
+        }),
+      );
+      finalCost += rec.seconds;
+      const acc = rec.val_accuracy;
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
-    });
-    const testAccuracy = trainFromScratch(best.arch, 999, cfg, cfg.final, concatImages([train, val]), test);
+    }
+    const t = await finalLog.getOrRun(
+      { method: "sigeo", stage: "retrain", i: 0, key: best.arch },
+      async () => ({
+        test_accuracy: await trainFromScratch(
+          best.arch,
+          999,
+          cfg,
+          cfg.final,
+          concatImages([train, val]),
+          test,
+        ),
+      }),
+    );
+    finalCost += t.seconds;
+    const testAccuracy = t.test_accuracy;
     const finalSeconds = (performance.now() - tf0) / 1000;
     return {
       history: history!,
@@ -118,6 +160,12 @@ export async function runNb201Search(
         search: searchSeconds,
         final: finalSeconds,
         total: (performance.now() - t0) / 1000,
+      },
+      generated,
+      costs: {
+        warmup: warm.levelSeconds[level.label],
+        search: history!.history.seconds(),
+        final: finalCost,
       },
     };
   } finally {

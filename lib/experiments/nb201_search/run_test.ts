@@ -30,6 +30,17 @@ Deno.test("runNb201Search: warm-up → evolution on supernet paths → top-k fro
     assert.equal(b.best, a.best);
     assert.equal(b.testAccuracy, a.testAccuracy);
     assert.equal((await History.open(`${dir}/history.jsonl`)).records.length, 8);
+    // ... and the final trainings from final.jsonl: nothing recomputed, the costs unchanged
+    assert.deepEqual(b.costs, a.costs);
+    // the generated images are pinned by checksum, the same on every run
+    assert.deepEqual(a.generated.map((d) => d.path), ["generated:cifar10/train", "generated:cifar10/test"]);
+    assert.equal(a.generated[0].bytes, 640 * 8 * 8 * 3 + 640 * 4);
+    assert.match(a.generated[0].sha256, /^[0-9a-f]{64}$/);
+    assert.deepEqual(b.generated, a.generated);
+    assert.ok(b.seconds.final < a.seconds.final, `final ${b.seconds.final} s vs ${a.seconds.final} s`);
+    assert.ok(a.costs.warmup > 0 && a.costs.search > 0 && a.costs.final > 0);
+    const final = (await Deno.readTextFile(`${dir}/final.jsonl`)).trim().split("\n");
+    assert.equal(final.length, tiny.topK + 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -7,11 +7,15 @@
 import { type Figure, lineChart } from "../../report/plotly.ts";
 import type { CorrelationRow } from "./correlation.ts";
 
-/** Spearman (with its interval) per level, one series per proxy (default: all, in table order). */
+/**
+ * Spearman (with its interval) per level, one series per proxy (default: all, in table order);
+ * `truth` names what the proxies are ranked against (e.g. "final test loss").
+ */
 export function correlationFigure(
   rows: readonly CorrelationRow[],
   title: string,
   proxies?: string[],
+  truth = "ground truth",
 ): Figure {
   const levels = [...new Set(rows.map((r) => r.level))];
   const names = proxies ?? [...new Set(rows.map((r) => r.proxy))];
@@ -29,7 +33,7 @@ export function correlationFigure(
       };
     }),
     title,
-    xTitle: "warm-up level",
-    yTitle: "Spearman ρ with ground truth",
+    xTitle: "warm-up level (% of the training split)",
+    yTitle: `Spearman ρ with ${truth}`,
   });
 }

@@ -213,14 +213,14 @@ export function sampleArchs(count: number, seed: number): string[] {
  * cosine annealing, crop padding 2 and flips) and return its accuracy on `test`. `index` seeds its
  * init and batch order. The ground truth without a benchmark file, and the search's final stage.
  */
-export function trainFromScratch(
+export async function trainFromScratch(
   arch: string,
   index: number,
   spec: Nb201NetSpec,
   training: TrainingSettings,
   train: ImageSet,
   test: ImageSet,
-): number {
+): Promise<number> {
   const classes = train.classes;
   const norm = NB201_NORMALIZATION[spec.dataset];
   const net = new Nb201Network(arch, { C: spec.C, N: spec.N, classes }, createRng(spec.seed, 5000 + index));
@@ -236,8 +236,11 @@ export function trainFromScratch(
         const b of imageBatches(train, { batchSize, norm, rng, shuffle: true, augmentPad: 2, dropLast: true })
       ) {
         const batch = { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
-        trainStep(net, batch, opt, vars, { lr: schedule(step) });
-        tf.dispose([batch.x, batch.y]);
+        try {
+          await trainStep(net, batch, opt, vars, { lr: schedule(step) });
+        } finally {
+          tf.dispose([batch.x, batch.y]);
+        }
         step++;
       }
     }
@@ -248,7 +251,7 @@ export function trainFromScratch(
         tf.dispose([batch.x, batch.y]);
       }
     };
-    return evaluateClassifier(net, evalBatches()).accuracy;
+    return (await evaluateClassifier(net, evalBatches())).accuracy;
   } finally {
     net.dispose();
   }
@@ -273,7 +276,12 @@ export async function groundTruth(
   train: ImageSet,
   test: ImageSet,
   source: string,
-  opts: { truthFile: string; log?: (line: string) => void },
+  opts: {
+    truthFile: string;
+    log?: (line: string) => void;
+    /** train only these of `archs` (a shard's), seeded by their position in `archs` */
+    only?: readonly string[];
+  },
 ): Promise<{ truth: Map<string, number>; truthSource: string }> {
   const log = opts.log ?? (() => {});
   let truth: Map<string, number>;
@@ -304,10 +312,10 @@ export async function groundTruth(
   const cached = await Deno.stat(truthFile).then(() => true, () => false);
   const dataset = `generated-${cfg.dataset}`;
   truth = cached ? (await readTruth(truthFile)).values(dataset, "test_accuracy") : new Map();
-  const missing = archs.filter((a) => !truth.has(a));
+  const missing = (opts.only ?? archs).filter((a) => !truth.has(a));
   if (missing.length > 0) {
     for (const a of missing) {
-      truth.set(a, trainFromScratch(a, archs.indexOf(a), cfg, cfg.truthTraining, train, test));
+      truth.set(a, await trainFromScratch(a, archs.indexOf(a), cfg, cfg.truthTraining, train, test));
       log(`truth ${truth.size}/${archs.length}: ${(100 * truth.get(a)!).toFixed(1)}%  ${a}`);
     }
     const records: TruthRecord[] = [...truth].map(([arch, value]) => ({

@@ -15,6 +15,12 @@
  * Resumable: every (level, architecture) result is appended to `scores.jsonl` in the run folder
  * as soon as it is computed, and a rerun with the same folder skips what is there.
  *
+ * Shardable: with `shard` (`--shard i/n`, see `../shard.ts`) only the candidates of that shard are
+ * warmed up, scored and (for trained ground truth) trained, with the seeds the one-process run gives
+ * them; `deno task merge` joins the shards' `scores.jsonl` and `truth.csv`. Score rows are put in
+ * the one-process order (level, candidate, proxy) before the table is made, so the tables do not
+ * depend on the order in which shards or resumes appended them.
+ *
  * @module
  */
 import * as tf from "../../tf.ts";
@@ -28,6 +34,7 @@ import { sgd } from "../../train/optim.ts";
 import { warmupPerArch } from "../../train/warmup.ts";
 import type { Batch } from "../../nn/net.ts";
 import { appendJsonl, readJsonl } from "../../io.ts";
+import { inShard, type Shard } from "../shard.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "./correlation.ts";
 import {
   cvProxyName,
@@ -128,6 +135,8 @@ export interface PerArchStudyOptions {
   log?: (line: string) => void;
   /** called after each (level, arch) with done/total */
   progress?: (done: number, total: number) => void;
+  /** compute only this shard's candidates (see `../shard.ts`) @default {all} */
+  shard?: Shard;
 }
 
 function toTensors(
@@ -146,6 +155,26 @@ function toTensors(
   })
     .next().value!;
   return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
+}
+
+/**
+ * Score rows in the order a one-process run appends them: level (as in `cfg.fractions`), then
+ * candidate (as in `archs`), then proxy (proxies, then baselines); rows matching none go last, stably.
+ */
+export function canonicalOrder(
+  scores: readonly ScoreRecord[],
+  archs: readonly string[],
+  cfg: Pick<PerArchStudyConfig, "fractions" | "proxies" | "baselines">,
+): ScoreRecord[] {
+  const levels = new Map(cfg.fractions.map((p, i) => [`${+(100 * p).toPrecision(4)}%`, i]));
+  const arch = new Map(archs.map((a, i) => [a, i]));
+  const proxy = new Map([...cfg.proxies, ...cfg.baselines].map((p, i) => [p, i]));
+  const key = (r: ScoreRecord) =>
+    [levels.get(r.level), arch.get(r.arch), proxy.get(r.proxy)].map((v) => v ?? Number.MAX_SAFE_INTEGER);
+  return scores
+    .map((r, i) => ({ r, i, k: key(r) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** Run the study (or resume it from `opts.dir`). */
@@ -173,11 +202,13 @@ export async function runPerArchStudy(
     if (l.status === "budget") log(`level ${l.level} not run: no architectures in this scale's budget`);
   }
   const archs = sampleArchs(cfg.archs, cfg.seed);
+  const mine = archs.filter((_, i) => inShard(i, opts.shard));
 
   const tTruth = performance.now();
   const { truth, truthSource } = await groundTruth(cfg, archs, train, test, source, {
     truthFile: opts.truthFile ?? `${opts.dir}/truth.csv`,
     log,
+    only: opts.shard ? mine : undefined,
   });
   const truthSeconds = (performance.now() - tTruth) / 1000;
 
@@ -194,7 +225,7 @@ export async function runPerArchStudy(
   const scores: ScoreRecord[] = await readJsonl<ScoreRecord>(scoresFile);
   const done = new Set(scores.map((s) => `${s.level}|${s.arch}`));
   let warmupSeconds = 0, scoringSeconds = 0;
-  const total = levels.reduce((t, l) => t + l.archs, 0);
+  const total = levels.reduce((t, l) => t + mine.filter((a) => archs.indexOf(a) < l.archs).length, 0);
   let count = 0;
   try {
     for (const [li, lv] of levels.entries()) {
@@ -210,6 +241,7 @@ export async function runPerArchStudy(
       }));
       try {
         for (const [ai, arch] of archs.slice(0, lv.archs).entries()) {
+          if (!inShard(ai, opts.shard)) continue;
           count++;
           if (done.has(`${level}|${arch}`)) continue;
           const net = new Nb201Network(
@@ -222,14 +254,14 @@ export async function runPerArchStudy(
             const tw = performance.now();
             if (warm) {
               const opt = sgd(net.params().map((q) => q.variable), { lr: cfg.warmup.lr });
-              warmupPerArch(net, x, y, opt, cfg.warmup);
+              await warmupPerArch(net, x, y, opt, cfg.warmup);
             }
             warmupSeconds += (performance.now() - tw) / 1000;
             const names = li === 0 ? [...cfg.proxies, ...cfg.baselines] : cfg.proxies;
             for (const name of names) {
               const s = name === "sigeo" && cfg.sigeo
-                ? sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
-                : getProxy(cvProxyName(name, warm))(net, batches);
+                ? await sigeoProxy(net, batches, { ...cfg.sigeo, preset: "cv", warmedUp: warm })
+                : await getProxy(cvProxyName(name, warm))(net, batches);
               scoringSeconds += s.seconds;
               rows.push({ level, arch, proxy: name, value: s.value, terms: s.terms, seconds: s.seconds });
             }
@@ -252,7 +284,7 @@ export async function runPerArchStudy(
   } finally {
     tf.dispose([pool.x, pool.y]);
   }
-  const table = correlationTable(scores, truth, { seed: cfg.seed });
+  const table = correlationTable(canonicalOrder(scores, archs, cfg), truth, { seed: cfg.seed });
   return {
     config: cfg,
     archs,

@@ -92,3 +92,57 @@ Deno.test("planLevels: nominal N = max(256, p · pool); capped on the full set, 
     /one levelArchs entry per fraction/,
   );
 });
+
+Deno.test("runPerArchStudy: shards 0/2 and 1/2 joined give the one-process table, nothing recomputed", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const cfg = { ...tiny, archs: 5 };
+    const one = await runPerArchStudy(cfg, { dir: `${root}/one` });
+    const parts = [];
+    for (const index of [0, 1]) {
+      parts.push(await runPerArchStudy(cfg, { dir: `${root}/s${index}`, shard: { index, count: 2 } }));
+    }
+    // shard 0 has candidates 0, 2, 4; shard 1 has 1, 3: each trained truth only for its own
+    assert.deepEqual(
+      parts[0].scores.filter((s) => s.level === "0%" && s.proxy === "zico").map((s) => s.arch),
+      [
+        one.archs[0],
+        one.archs[2],
+        one.archs[4],
+      ],
+    );
+    assert.equal(parts[1].truth.size, 2);
+    const key = (s: { level: string; arch: string; proxy: string }) => `${s.level}|${s.arch}|${s.proxy}`;
+    const byKey = new Map(one.scores.map((s) => [key(s), s.value]));
+    for (const s of [...parts[0].scores, ...parts[1].scores]) {
+      assert.equal(s.value, byKey.get(key(s)), key(s));
+    }
+    assert.equal(parts[0].scores.length + parts[1].scores.length, one.scores.length);
+    // join shard 1 then shard 0 (out of order on purpose), as `deno task merge` does
+    await Deno.mkdir(`${root}/merged`);
+    const lines = async (d: string) => await Deno.readTextFile(`${d}/scores.jsonl`);
+    await Deno.writeTextFile(
+      `${root}/merged/scores.jsonl`,
+      (await lines(`${root}/s1`)) + (await lines(`${root}/s0`)),
+    );
+    const truth = [`${root}/s1/truth.csv`, `${root}/s0/truth.csv`].map((f) =>
+      Deno.readTextFileSync(f).split("\n")
+    );
+    await Deno.writeTextFile(
+      `${root}/merged/truth.csv`,
+      [truth[0][0], ...truth.flatMap((t) => t.slice(1).filter(Boolean))].join("\n") + "\n",
+    );
+    const merged = await runPerArchStudy(cfg, { dir: `${root}/merged` });
+    assert.equal(
+      (await readJsonl(`${root}/merged/scores.jsonl`)).length,
+      one.scores.length,
+      "nothing recomputed",
+    );
+    assert.deepEqual([...merged.truth].sort(), [...one.truth].sort());
+    const strip = (rows: typeof one.table) => rows.map(({ seconds: _, ...r }) => r);
+    assert.deepEqual(strip(merged.table), strip(one.table));
+    assert.ok(one.table.every((r) => r.n === 5 && Number.isFinite(r.spearman.value)));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

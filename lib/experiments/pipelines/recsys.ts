@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "../../tf.ts";
+import { copyValues } from "../../train/inplace.ts";
 import { createRng, type Rng } from "../../rng.ts";
 import {
   readRecsysCached,
@@ -280,7 +281,7 @@ export async function warmUpNasrec(
     batchAt: () => {
       throw new Error("unused: stepAt trains");
     },
-    stepAt: (step, rate) => {
+    stepAt: async (step, rate) => {
       const t = performance.now();
       const arch = sampleWarmupArch(supernet.space, createRng(opts.seed, 50_000 + step), {
         step,
@@ -290,7 +291,7 @@ export async function warmUpNasrec(
       });
       const batch = batches.at(step);
       try {
-        return recsysStep(supernet.path(arch), batch, optimizer, { lr: rate }).loss;
+        return (await recsysStep(supernet.path(arch), batch, optimizer, { lr: rate })).loss;
       } finally {
         disposeBatch(batch);
         trainSteps++;
@@ -314,13 +315,20 @@ export function proxyScore(
   arch: NasrecArch,
   scoring: Batch<RecsysInput>[],
   opts: SigeoOptions,
-): Evaluation {
+): Promise<Evaluation> {
   return proxyScoreNet(supernet.path(arch), scoring, opts);
 }
 
 /** {@link proxyScore} on any recommender net (e.g. a path with a narrowed parameter list). */
-export function proxyScoreNet(net: RecsysNet, scoring: Batch<RecsysInput>[], opts: SigeoOptions): Evaluation {
-  const r = sigeoProxy(net as unknown as Net, scoring as unknown as Batch[], { preset: "recsys", ...opts });
+export async function proxyScoreNet(
+  net: RecsysNet,
+  scoring: Batch<RecsysInput>[],
+  opts: SigeoOptions,
+): Promise<Evaluation> {
+  const r = await sigeoProxy(net as unknown as Net, scoring as unknown as Batch[], {
+    preset: "recsys",
+    ...opts,
+  });
   return { score: r.value, terms: r.terms, seconds: r.seconds };
 }
 
@@ -329,29 +337,33 @@ export function proxyScoreNet(net: RecsysNet, scoring: Batch<RecsysInput>[], opt
  * `steps`), then its validation log loss (lower = better, so the score is its negative). The head
  * is restored afterwards: the supernet is unchanged.
  */
-export function oneShotScore(
+export async function oneShotScore(
   supernet: NasrecSupernet,
   arch: NasrecArch,
   batches: TrainBatches,
   val: RecsysData,
   steps: number,
-): Evaluation {
+): Promise<Evaluation> {
   const t = performance.now();
   const path = supernet.path(arch);
   const head = path.params().filter((q) => q.layer === "head");
-  const saved = head.map((q) => Float32Array.from(q.variable.dataSync()));
+  const saved = await Promise.all(head.map((q) => copyValues(q.variable)));
   const ft = recsysOptimizer(head);
   const lr = cosineWithWarmup({ lr: NASREC_LR.finetune, totalSteps: steps, minLr: 1e-8 });
   try {
     for (let s = 0; s < steps; s++) {
       const batch = batches.at(s);
       try {
-        recsysStep(path, batch, ft, { lr: lr(s), trainEmbeddings: false, vars: head.map((q) => q.variable) });
+        await recsysStep(path, batch, ft, {
+          lr: lr(s),
+          trainEmbeddings: false,
+          vars: head.map((q) => q.variable),
+        });
       } finally {
         disposeBatch(batch);
       }
     }
-    const m = recsysEvaluate(path, val);
+    const m = await recsysEvaluate(path, val);
     return { score: -m.logloss, terms: { val_logloss: m.logloss }, seconds: (performance.now() - t) / 1000 };
   } finally {
     head.forEach((q, i) => {
@@ -363,14 +375,19 @@ export function oneShotScore(
 }
 
 /** Train the standalone net of `arch` from scratch with NASRec's recipe (dispose it after use). */
-export function trainStandalone(
+export async function trainStandalone(
   arch: NasrecArch,
   layout: DatasetLayout,
   rows: RecsysData,
   opts: { lr: number; batchSize: number; epochs: number },
   rng: Rng,
-): StandaloneNet {
+): Promise<StandaloneNet> {
   const net = standalone(arch, layout, rng.fork());
-  fitRecsys(net, rows, { lr: opts.lr, batchSize: opts.batchSize, epochs: opts.epochs, shuffle: rng.fork() });
+  await fitRecsys(net, rows, {
+    lr: opts.lr,
+    batchSize: opts.batchSize,
+    epochs: opts.epochs,
+    shuffle: rng.fork(),
+  });
   return net;
 }

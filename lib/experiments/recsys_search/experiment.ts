@@ -45,20 +45,38 @@ export const recsysSearch: Experiment = {
     );
     return runInFolder("recsys-search", ctx, configs, async (dir, manifest) => {
       const runs: RecsysSearchResult[] = [];
+      const seconds: Record<string, number> = {};
       for (const [i, cfg] of configs.entries()) {
+        const t = performance.now();
         const sub = `${dir}/${cfg.dataset}-${cfg.space}`;
         ctx.log?.(`${cfg.dataset} / ${NASREC_SPACE_TITLES[cfg.space]}`);
         // one bar over every run's final-stage steps
         const progress = ctx.progress &&
           ((done: number, total: number) => ctx.progress!(i * total + done, configs.length * total));
         runs.push(await runRecsysSearch(cfg, { dir: sub, log: ctx.log, progress }));
+        seconds[`${cfg.dataset}-${cfg.space}`] = (performance.now() - t) / 1000;
         for (const f of runs.at(-1)!.files) {
           if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));
         }
       }
       return {
         ...recsysSearchReport(runs, datasets, ctx.scale),
-        seconds: Object.fromEntries(
+        // this process's wall time per run; the costs come from the runs' own records
+        seconds,
+        seeds: Object.fromEntries(configs.flatMap((c) => {
+          const k = `${c.dataset}-${c.space}`, s = c.seed;
+          return [
+            ...(c.dataFile ? [] : [[`${k}.data (generator)`, s]]),
+            [`${k}.split (stratified 8/1/1)`, s],
+            [`${k}.batches (training order)`, `rng(${s}, 0x3a11)`],
+            [`${k}.supernet init`, `rng(${s}, 3)`],
+            [`${k}.warm-up path of step t`, `rng(${s}, 50000 + t)`],
+            [`${k}.search sampling (evolution, random)`, s],
+            [`${k}.final: init and order of top-k candidate i`, `rng(${s} + i)`],
+            [`${k}.final: retrain of the best`, `rng(${s} + 100)`],
+          ];
+        })),
+        costs: Object.fromEntries(
           runs.flatMap((r) =>
             r.methods.flatMap((m) => [
               [`${r.config.dataset}-${r.config.space}_search_${m.method}`, m.searchSeconds],

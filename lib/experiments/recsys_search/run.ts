@@ -36,6 +36,7 @@ import { randomSearch } from "../../search/random_search.ts";
 import { nasrecSearchSpace } from "../../search/spaces.ts";
 import type { Evaluation } from "../../search/space.ts";
 import { writeFileAtomic } from "../../io.ts";
+import { FinalLog } from "../pipelines/final_log.ts";
 import type { Scale } from "../scale.ts";
 import {
   loadRecsysData,
@@ -125,8 +126,9 @@ export interface MethodResult {
   warmup: string;
   evaluations: number;
   /**
-   * seconds: warm-up up to its level + its search; for random search, the training of its
-   * sampled top-k candidates (its only way to rank them)
+   * seconds, over every attempt of a resumed run: the warm-up training up to its level (from the
+   * checkpoints) + its candidates' evaluation seconds (from its history); for random search, the
+   * training of its sampled top-k candidates (its only way to rank them, from final.jsonl)
    */
   searchSeconds: number;
   finalSeconds: number;
@@ -212,28 +214,33 @@ export async function runRecsysSearch(
       sampleArch(cfg.space, rng, { numBlocks: cfg.numBlocks, anyPath: "uniform" }),
   };
   const searches: { method: string; level: string; result: SearchResult<NasrecArch>; seconds: number }[] = [];
-  let warmSeconds = 0;
-  const tWarm = performance.now();
-  let searchSecondsTotal = 0;
   let warmupStepSeconds = NaN;
 
-  const evolve = async (method: string, level: string, evaluate: (a: NasrecArch) => Evaluation) => {
+  // A method's cost is what its history and the warm-up checkpoints recorded, so it is the same
+  // whether the run went through in one process or was killed and resumed: the evaluation seconds
+  // of its candidates (each written to its history as it is evaluated) plus the warm-up training
+  // seconds up to its level (kept in the checkpoints, summed over attempts).
+  const evolve = async (
+    method: string,
+    level: string,
+    evaluate: (a: NasrecArch) => Promise<Evaluation> | Evaluation,
+  ) => {
     const t = performance.now();
     const result = await regularizedEvolution(searchSpace, evaluate, {
       ...cfg.evolution,
       seed: cfg.seed,
       historyPath: `${opts.dir}/history-${method}.jsonl`,
     });
-    const secs = (performance.now() - t) / 1000;
-    searchSecondsTotal += secs;
-    searches.push({ method, level, result, seconds: secs });
+    searches.push({ method, level, result, seconds: result.history.seconds() });
     log(
       `${method}: ${result.history.records.length} candidates (${result.replayed} from history), ${
-        secs.toFixed(1)
+        ((performance.now() - t) / 1000).toFixed(1)
       } s`,
     );
   };
   try {
+    const tWarm = performance.now();
+    let searchWall = 0;
     const w = await warmUpNasrec({
       supernet,
       batches,
@@ -245,32 +252,30 @@ export async function runRecsysSearch(
       checkpointDir: `${opts.dir}/checkpoints`,
       checkpointEvery: cfg.checkpointEvery,
       onLevel: async (level) => {
-        warmSeconds = (performance.now() - tWarm) / 1000 - searchSecondsTotal;
         log(
           `warm-up level ${level.label} (step ${level.step}/${oneShotSteps}): ${
-            warmSeconds.toFixed(1)
-          } s of warm-up`,
+            ((performance.now() - tWarm) / 1000 - searchWall).toFixed(1)
+          } s of warm-up in this process`,
         );
+        const t = performance.now();
         const at = (m: string) => searches.find((s) => s.method === m);
         if (level.step === 0 && !at("zico")) {
           // the official ZiCo baseline: the same function with λ = (1, 0, 0) on the initial supernet
           await evolve("zico", level.label, (a) => proxyScore(supernet, a, scoring, { lambdas: [1, 0, 0] }));
-          at("zico")!.seconds += warmSeconds;
         } else if (level.label !== "100%" && !at("sigeo")) {
           await evolve(
             "sigeo",
             level.label,
             (a) => proxyScore(supernet, a, scoring, { lambdas: cfg.sigeoLambdas }),
           );
-          at("sigeo")!.seconds += warmSeconds;
         } else if (level.label === "100%" && !at("one-shot")) {
           await evolve(
             "one-shot",
             level.label,
             (a) => oneShotScore(supernet, a, batches, valRows, cfg.oneShot.finetuneSteps),
           );
-          at("one-shot")!.seconds += warmSeconds;
         }
+        searchWall += (performance.now() - t) / 1000;
       },
     });
     warmupStepSeconds = w.trainSteps > 0 ? w.trainSeconds / w.trainSteps : NaN;
@@ -284,15 +289,21 @@ export async function runRecsysSearch(
     ) {
       if (!searches.some((s) => s.method === method)) await evolve(method, label, replayOnly);
     }
+    for (const s of searches) {
+      const warm = w.levelSeconds[s.level];
+      if (warm === undefined) {
+        throw new Error(`Cannot cost ${s.method}: no warm-up seconds for level ${s.level}`);
+      }
+      s.seconds += warm;
+    }
     // Random search: no proxy and no warm-up; its candidates are sampled architectures.
-    const tr = performance.now();
     const budget = cfg.evolution.population + cfg.evolution.generations * cfg.evolution.children;
     const rnd = await randomSearch(searchSpace, () => ({ score: 0, seconds: 0 }), {
       seed: cfg.seed,
       budget: { evaluations: budget },
       historyPath: `${opts.dir}/history-random.jsonl`,
     });
-    searches.push({ method: "random", level: "—", result: rnd, seconds: (performance.now() - tr) / 1000 });
+    searches.push({ method: "random", level: "—", result: rnd, seconds: rnd.history.seconds() });
     const rank = ["zico", "sigeo", "one-shot", "random"];
     searches.sort((x, y) => rank.indexOf(x.method) - rank.indexOf(y.method));
   } finally {
@@ -301,44 +312,65 @@ export async function runRecsysSearch(
   }
 
   // Final stage: top-k from scratch on train, best on validation, retrain on train+val, test.
+  // Each finished training is appended to final.jsonl with its seconds, so a killed run resumes
+  // after the last finished one and its cost counts every attempt's finished trainings.
   const trainval = takeRows(data, [...split.train, ...split.val]);
   const final = { lr: cfg.finalLr, batchSize: cfg.batchSize, epochs: cfg.finalEpochs };
+  const finalLog = await FinalLog.open(`${opts.dir}/final.jsonl`);
   const methods: MethodResult[] = [];
   let done = 0;
   for (const s of searches) {
-    const t = performance.now();
     const top = s.result.history.top(cfg.topK);
     let best = { key: "", val: Infinity, arch: null as NasrecArch | null };
-    const tCandidates = performance.now();
+    let candidateSeconds = 0;
     for (const [i, rec] of top.entries()) {
       const arch = s.result.archs.get(rec.key)!;
-      const net = trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
-      const v = recsysEvaluate(net, val).logloss;
-      net.dispose();
+      const r = await finalLog.getOrRun(
+        { method: s.method, stage: "candidate", i, key: rec.key },
+        async () => {
+          const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
+          try {
+            return { val_logloss: (await recsysEvaluate(net, val)).logloss };
+          } finally {
+            net.dispose();
+          }
+        },
+      );
+      candidateSeconds += r.seconds;
+      const v = r.val_logloss;
       if (!(v >= best.val)) best = { key: rec.key, val: v, arch };
     }
     // Random search has no proxy: training its sampled candidates *is* its search.
-    if (s.method === "random") s.seconds += (performance.now() - tCandidates) / 1000;
-    const net = trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
-    const m = recsysEvaluate(net, test);
-    net.dispose();
+    if (s.method === "random") s.seconds += candidateSeconds;
+    const m = await finalLog.getOrRun(
+      { method: s.method, stage: "retrain", i: 0, key: best.key },
+      async () => {
+        const net = await trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
+        try {
+          const e = await recsysEvaluate(net, test);
+          return { test_logloss: e.logloss, test_auc: e.auc };
+        } finally {
+          net.dispose();
+        }
+      },
+    );
     const cost = nasrecCost(best.arch!, layout);
     methods.push({
       method: s.method,
       warmup: s.level,
       evaluations: s.result.history.records.length,
       searchSeconds: s.seconds,
-      finalSeconds: (performance.now() - t) / 1000,
+      finalSeconds: candidateSeconds + m.seconds,
       best: best.key,
       bestConfig: space.toJSON(best.arch!),
       params: cost.params,
       mflops: cost.flops / 1e6,
       val_logloss: best.val,
-      test_logloss: m.logloss,
-      test_auc: m.auc,
+      test_logloss: m.test_logloss,
+      test_auc: m.test_auc,
     });
     opts.progress?.(++done, searches.length);
-    log(`${s.method}: test log loss ${m.logloss.toFixed(4)}, AUC ${m.auc.toFixed(4)}`);
+    log(`${s.method}: test log loss ${m.test_logloss.toFixed(4)}, AUC ${m.test_auc.toFixed(4)}`);
   }
   const result: RecsysSearchResult = {
     config: cfg,

@@ -28,7 +28,14 @@ export function theoryCheckReport(r: TheoryCheckResult, scale: string): Report {
   const vsPaper = paperVsOurs(readPaperTable("theory_check"), ours, ["quantity", "level"], "spearman", scale);
   return {
     tables: { correlation: flattenCorrelation(r.table), vs_paper: vsPaper, runs },
-    figures: { correlation: correlationFigure(r.table, "Correlation with final test loss vs warm-up") },
+    figures: {
+      correlation: correlationFigure(
+        r.table,
+        "Correlation with final test loss vs warm-up",
+        undefined,
+        "final test loss",
+      ),
+    },
     summary: r.table.filter((t) => t.level === "100%" || t.level === "10%").map((t) =>
       `${t.proxy.padEnd(16)} at ${t.level.padStart(4)}: Spearman ${t.spearman.value.toFixed(2)}`
     ),

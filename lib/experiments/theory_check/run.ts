@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from "../../tf.ts";
+import { readScalar } from "../../train/inplace.ts";
 import { initBackend } from "../../backend.ts";
 import { createRng } from "../../rng.ts";
 import { generateMnist, loadMnist, mnistFloats, type MnistSet } from "../../data/mnist.ts";
@@ -120,7 +121,7 @@ export async function runTheoryCheck(
               const probe = [0, 1, 2, 3].map((k) =>
                 batchOf(train, order.slice((bi + k) * cfg.batchSize, (bi + k + 1) * cfg.batchSize))
               );
-              const rec = collectGradients(net, probe, { record: net.params() });
+              const rec = await collectGradients(net, probe, { record: net.params() });
               tf.dispose(probe.flatMap((b) => [b.x, b.y]));
               let dot = 0, mag = 0;
               rec.params.forEach((_, j) => {
@@ -143,14 +144,14 @@ export async function runTheoryCheck(
               for (const l of labels) measures[l] = m;
             }
             const b = batchOf(train, order.slice(bi * cfg.batchSize, (bi + 1) * cfg.batchSize));
-            trainStep(net, b, opt, vars, { lr: cfg.lr });
+            await trainStep(net, b, opt, vars, { lr: cfg.lr });
             tf.dispose([b.x, b.y]);
           }
         }
         let lossSum = 0;
         for (const b of testBatches) {
           const l = tf.tidy(() => net.loss(net.forward(b.x, { training: false }), b.y));
-          lossSum += l.dataSync()[0] * b.y.shape[0];
+          lossSum += (await readScalar(l)) * b.y.shape[0];
           l.dispose();
         }
         net.dispose();

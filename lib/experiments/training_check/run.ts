@@ -17,6 +17,7 @@ import { imageBatches, NB201_NORMALIZATION } from "../../data/images.ts";
 import { Nb201Network } from "../../spaces/nb201/network.ts";
 import { sgd } from "../../train/optim.ts";
 import { cosineDecay } from "../../train/schedule.ts";
+import { readScalar } from "../../train/inplace.ts";
 import type { Scale } from "../scale.ts";
 import { TRAINING_CHECK, type TrainingCheckConfig } from "./config.ts";
 
@@ -37,10 +38,10 @@ export interface TrainingCheckResult {
   seconds: number;
 }
 
-function accuracy(
+async function accuracy(
   net: Nb201Network,
   batches: Iterable<{ x: Float32Array; y: Int32Array; shape: number[] }>,
-): number {
+): Promise<number> {
   let right = 0, total = 0;
   for (const b of batches) {
     const pred = tf.tidy(() =>
@@ -49,7 +50,7 @@ function accuracy(
         1,
       )
     );
-    const p = pred.dataSync();
+    const p = await pred.data(); // asynchronous: WebGPU has no synchronous readback in Deno
     pred.dispose();
     for (let i = 0; i < b.y.length; i++) if (p[i] === b.y[i]) right++;
     total += b.y.length;
@@ -107,14 +108,14 @@ export async function runTrainingCheck(
           vars,
         );
         opt.step(grads, lr);
-        sum += value.dataSync()[0];
+        sum += await readScalar(value);
         count++;
         step++;
         tf.dispose([x, y, value, ...Object.values(grads)]);
       }
       trainSeconds += (performance.now() - t0) / 1000;
       epochLoss.push(sum / count);
-      testAccuracy.push(accuracy(net, imageBatches(test, { batchSize: 256, norm })));
+      testAccuracy.push(await accuracy(net, imageBatches(test, { batchSize: 256, norm })));
       log(
         `epoch ${epoch + 1}/${cfg.epochs}  train loss ${epochLoss[epoch].toFixed(4)}  test accuracy ${
           (100 * testAccuracy[epoch]).toFixed(1)

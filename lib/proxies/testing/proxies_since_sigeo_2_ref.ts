@@ -2,7 +2,7 @@
  * Float64 references of VKDNW and TE-NAS (NTK condition number, linear regions) on the tiny
  * networks, written independently of the tfjs modules: per-example gradients from the hand-written
  * backward pass, the covariance factor by a plain Cholesky, eigenvalues by Jacobi
- * (`linalg_ref.ts`), distinct patterns by string sets. Definitions: docs/proxies_since_sigeo_2.md.
+ * (`linalg_ref.ts`), distinct patterns by string sets. Definitions: docs/proxies_since_sigeo.md "VKDNW and TE-NAS".
  *
  * @module
  */

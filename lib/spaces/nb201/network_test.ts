@@ -149,16 +149,22 @@ Deno.test("a dead node's convs run on zeros as in NAS-Bench-201 (their BN adds �
 Deno.test("flops counts pools and the convs after a dead node as NASLib's torchstat does (hand-counted, C=4, N=1, 8×8)", async () => {
   const { flopsProxy } = await import("../../proxies/flops.ts");
   const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, y = tf.tensor1d([0], "int32");
-  const flops = (arch: string) => {
+  const flops = async (arch: string): Promise<number> => {
     const net = new Nb201Network(arch, { C: 4, N: 1, classes: 10 }, createRng(0));
-    const v = flopsProxy(net, [{ x, y }]).value * 1e6;
+    const v = (await flopsProxy(net, [{ x, y }])).value * 1e6;
     net.dispose();
     return Math.round(v);
   };
-  const none = flops("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+  const none = await flops("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
   // one avg_pool_3x3 per cell: C·H·W·9 at (4, 8×8), (8, 4×4), (16, 2×2)
-  assert.equal(flops("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|") - none, 2304 + 1152 + 576);
+  assert.equal(
+    (await flops("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")) - none,
+    2304 + 1152 + 576,
+  );
   // a 1×1 conv on dead node 1: ReLU c·HW + conv c²·HW + BN 2c·HW per cell
-  assert.equal(flops("|none~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|none~2|") - none, 1792 + 1408 + 1216);
+  assert.equal(
+    (await flops("|none~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|none~2|")) - none,
+    1792 + 1408 + 1216,
+  );
   tf.dispose([x, y]);
 });

@@ -1,0 +1,38 @@
+/**
+ * A deterministic split of a study's candidate list over `n` independent processes or machines
+ * (`--shard i/n`): candidate `k` of the list belongs to shard `k mod n`. Every shard computes its
+ * candidates exactly as the one-process run would (same list, same per-candidate seeds), writes
+ * them to its own fsync'd history in its own run folder and resumes from it when rerun, and
+ * `deno task merge` (`merge.ts`) joins the shards into the run folder of the one-process run.
+ * Round-robin rather than contiguous blocks, so shards of a randomly sampled list get the same mix of
+ * cheap and expensive cells.
+ *
+ * @module
+ */
+
+/** Shard `index` (0-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Parse `i/n` with 0 ≤ i < n (a clear error otherwise). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new RangeError(`--shard expects i/n (e.g. 0/4), got '${text}'`);
+  const index = Number(m[1]), count = Number(m[2]);
+  if (count < 1 || index >= count) {
+    throw new RangeError(`--shard ${text}: need 0 ≤ i < n (shards are numbered 0 … n-1)`);
+  }
+  return { index, count };
+}
+
+/** `i/n`. */
+export function formatShard(s: Shard): string {
+  return `${s.index}/${s.count}`;
+}
+
+/** Whether candidate `position` of the list belongs to `shard` (every candidate does without one). */
+export function inShard(position: number, shard?: Shard | null): boolean {
+  return !shard || shard.count === 1 || position % shard.count === shard.index;
+}
