@@ -9,9 +9,7 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
-import { BatchNorm, Conv2d, Linear } from "../nn/layers.ts";
-import { ParamStore } from "../nn/param.ts";
-import type { ForwardOptions, Net, TapPoint } from "../nn/net.ts";
+import type { Net } from "../nn/net.ts";
 import { gradNormProxy } from "./grad_norm.ts";
 import { plainProxy } from "./plain.ts";
 import { snipProxy } from "./snip.ts";
@@ -25,18 +23,7 @@ import { logAbsDet, nwotProxy } from "./nwot.ts";
 import { synflowProxy } from "./synflow.ts";
 import { zenProxy } from "./zen.ts";
 import { flopsProxy } from "./flops.ts";
-import {
-  assignReference,
-  close,
-  CONV,
-  type Loss,
-  makeBatches,
-  MLP,
-  scaledParams,
-  toTf,
-  twinLoss,
-} from "./testing/tf_twins.ts";
-import type { RefParam, TinyNetSpec } from "./testing/tiny_nets.ts";
+import { buildTapNet, close, CONV, makeBatches, MLP, scaledParams, toTf } from "./testing/tf_twins.ts";
 import {
   epeNasRef,
   fisherRef,
@@ -56,48 +43,6 @@ import {
 import * as linalgRef from "./testing/linalg_ref.ts";
 
 await initBackend({ quiet: true });
-
-/**
- * A tfjs network with the reference's layout and values that honours `tap` (layer outputs, ReLU
- * inputs, the map fed to the pool) and `bypassNorm`; its BN keeps running statistics.
- */
-function buildTapNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { dispose(): void } {
-  const store = new ParamStore(createRng(0));
-  const at = (o: ForwardOptions, kind: TapPoint["kind"], name: string, t: tf.Tensor) =>
-    o.tap ? o.tap({ kind, name }, t) : t;
-  let forward: (x: tf.Tensor, o: ForwardOptions) => tf.Tensor;
-  if (spec.arch === "mlp") {
-    const fc1 = new Linear(store, "fc1", spec.inputs, spec.hidden);
-    const fc2 = new Linear(store, "fc2", spec.hidden, spec.hidden);
-    const fc3 = new Linear(store, "fc3", spec.hidden, spec.outputs);
-    forward = (x, o) => {
-      const h1 = tf.relu(at(o, "relu-input", "relu1", at(o, "layer-output", "fc1", fc1.apply(x))));
-      const h2 = tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "fc2", fc2.apply(h1))));
-      return at(o, "layer-output", "fc3", fc3.apply(h2));
-    };
-  } else {
-    const conv1 = new Conv2d(store, "conv1", spec.channels, spec.filters1, 3, 1, false);
-    const bn1 = new BatchNorm(store, "bn1", spec.filters1);
-    const conv2 = new Conv2d(store, "conv2", spec.filters1, spec.filters2, 3, 2, false);
-    const fc = new Linear(store, "fc", spec.filters2, spec.outputs);
-    forward = (x, o) => {
-      const a1 = at(o, "layer-output", "conv1", conv1.apply(x as tf.Tensor4D));
-      const b1 = o.bypassNorm ? a1 : bn1.apply(a1, o.training);
-      const h1 = tf.relu(at(o, "relu-input", "relu1", b1)) as tf.Tensor4D;
-      const h2 = tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "conv2", conv2.apply(h1))));
-      return at(o, "layer-output", "fc", fc.apply(tf.mean(at(o, "features", "relu2", h2), [1, 2])));
-    };
-  }
-  assignReference(store, ref);
-  return {
-    params: () => store.params(),
-    forward: (x, o) => tf.tidy(() => forward(x, o)),
-    loss: twinLoss(loss),
-    state: () => [...store.buffers().values()],
-    supports: ["tap", "bypassNorm"],
-    dispose: () => store.dispose(),
-  };
-}
 
 /** Every value of a net (parameters and state), to check that scoring restored them. */
 function values(net: Net): number[][] {

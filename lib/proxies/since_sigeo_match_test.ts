@@ -7,86 +7,15 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
-import { BatchNorm, Conv2d, Linear } from "../nn/layers.ts";
-import { ParamStore } from "../nn/param.ts";
-import type { ForwardOptions, Net, TapPoint } from "../nn/net.ts";
+import type { Net, TapPoint } from "../nn/net.ts";
 import { swapProxy, swapRegularFactor } from "./swap.ts";
 import { mecoProxy, minCorrEigenvalue } from "./meco.ts";
-import {
-  assignReference,
-  close,
-  CONV,
-  type Loss,
-  makeBatches,
-  MLP,
-  scaledParams,
-  toTf,
-  twinLoss,
-} from "./testing/tf_twins.ts";
-import type { RefParam, TinyNetSpec } from "./testing/tiny_nets.ts";
+import { buildTapNet, close, CONV, makeBatches, MLP, scaledParams, toTf } from "./testing/tf_twins.ts";
 import { azNasRef, mecoRef, swapRef } from "./testing/since_sigeo_ref.ts";
 import { azNasProxy, rademacher } from "./az_nas.ts";
 import { flopsProxy } from "./flops.ts";
 
 await initBackend({ quiet: true });
-
-/** The tiny nets in tfjs with taps: layer outputs, ReLU inputs, the pooled map, block outputs (ReLU outputs). */
-function buildTapNet(spec: TinyNetSpec, ref: RefParam[], loss: Loss): Net & { dispose(): void } {
-  const store = new ParamStore(createRng(0));
-  const at = (o: ForwardOptions, kind: TapPoint["kind"], name: string, t: tf.Tensor) =>
-    o.tap ? o.tap({ kind, name }, t) : t;
-  let fwd: (x: tf.Tensor, o: ForwardOptions) => tf.Tensor;
-  if (spec.arch === "mlp") {
-    const fc1 = new Linear(store, "fc1", spec.inputs, spec.hidden);
-    const fc2 = new Linear(store, "fc2", spec.hidden, spec.hidden);
-    const fc3 = new Linear(store, "fc3", spec.hidden, spec.outputs);
-    fwd = (x, o) => {
-      const h1 = at(
-        o,
-        "block-output",
-        "b1",
-        tf.relu(at(o, "relu-input", "relu1", at(o, "layer-output", "fc1", fc1.apply(x)))),
-      );
-      const h2 = at(
-        o,
-        "block-output",
-        "b2",
-        tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "fc2", fc2.apply(h1)))),
-      );
-      return at(o, "layer-output", "fc3", fc3.apply(h2));
-    };
-  } else {
-    const conv1 = new Conv2d(store, "conv1", spec.channels, spec.filters1, 3, 1, false);
-    const bn1 = new BatchNorm(store, "bn1", spec.filters1);
-    const conv2 = new Conv2d(store, "conv2", spec.filters1, spec.filters2, 3, 2, false);
-    const fc = new Linear(store, "fc", spec.filters2, spec.outputs);
-    fwd = (x, o) => {
-      const a1 = at(o, "layer-output", "conv1", conv1.apply(x as tf.Tensor4D));
-      const h1 = at(
-        o,
-        "block-output",
-        "b1",
-        tf.relu(at(o, "relu-input", "relu1", bn1.apply(a1, o.training))),
-      ) as tf.Tensor4D;
-      const h2 = at(
-        o,
-        "block-output",
-        "b2",
-        tf.relu(at(o, "relu-input", "relu2", at(o, "layer-output", "conv2", conv2.apply(h1)))),
-      );
-      return at(o, "layer-output", "fc", fc.apply(tf.mean(at(o, "features", "relu2", h2), [1, 2])));
-    };
-  }
-  assignReference(store, ref);
-  return {
-    params: () => store.params(),
-    forward: (x, o) => tf.tidy(() => fwd(x, o)),
-    loss: twinLoss(loss),
-    state: () => [...store.buffers().values()],
-    supports: ["tap"],
-    dispose: () => store.dispose(),
-  };
-}
 
 /** A parameter-free net that taps its input as `kind` and returns its row sums. */
 function oneTapNet(kind: TapPoint["kind"]): Net {
