@@ -16,10 +16,10 @@ import { standalone } from "../spaces/nasrec/supernet.ts";
 import { sampleArch as sampleNasrec } from "../spaces/nasrec/space.ts";
 import { disposeBatch, toBatch } from "../nn/recsys_batch.ts";
 import {
-  averageRanks,
   covarianceFactor,
   decileEntropy,
   denseRanks,
+  pandasRanks,
   vkdnwAggregate,
   vkdnwFisher,
   vkdnwProxy,
@@ -218,9 +218,9 @@ for (const [label, spec] of [["MLP", MLP], ["conv net", CONV]] as const) {
 }
 
 Deno.test("the rankings: dense/average ranks, TE-NAS rank-sum, VKDNW_agg (hand values)", () => {
-  assert.deepEqual(averageRanks([3, 1, 3, 2]), [3.5, 1, 3.5, 2]);
+  assert.deepEqual(pandasRanks([3, 1, 3, 2]), [3.5, 1, 3.5, 2]);
   assert.deepEqual(denseRanks([3, 1, 3, 2]), [3, 1, 3, 2]);
-  assert.deepEqual(averageRanks([2, NaN, 1]).map(String), ["2", "NaN", "1"]);
+  assert.deepEqual(pandasRanks([2, NaN, 1]).map(String), ["2", "NaN", "1"]);
   // ntk −κ: (−10, −2, −5) → ranks (1, 3, 2); lr (4, 4, 9) → (1.5, 1.5, 3)
   assert.deepEqual(teNasRanking([-10, -2, -5], [4, 4, 9]), [2.5, 4.5, 5]);
   // ℵ + H/(1 + ln 9) orders as the dense rank of (ℵ, H): (5, 2.1) < (6, 0) < (6, 0.3)

@@ -34,7 +34,7 @@ import type { Param } from "../nn/param.ts";
 import type { ProxyScore } from "./proxy.ts";
 import { firstBatch, requireSupport, rows, withRestored } from "./taps.ts";
 import { symmetricEigenvalues } from "./jacov.ts";
-import { averageRanks, batchSize, gaussianLike } from "./vkdnw.ts";
+import { batchSize, gaussianLike, pandasRanks } from "./vkdnw.ts";
 
 /** The largest double, numpy's `nan_to_num` value for +∞. */
 const DBL_MAX = Number.MAX_VALUE;
@@ -193,6 +193,6 @@ export function teNasRanking(ntk: number[], lr: number[]): number[] {
   if (ntk.length !== lr.length) {
     throw new RangeError(`Expected as many lr (${lr.length}) as ntk (${ntk.length}) values`);
   }
-  const a = averageRanks(ntk), b = averageRanks(lr);
+  const a = pandasRanks(ntk), b = pandasRanks(lr);
   return a.map((r, i) => r + b[i]);
 }

@@ -258,10 +258,10 @@ export interface VkdnwAggregateInput {
 }
 
 /**
- * Average ranks from 1 (ties share their mean rank; pandas `rank()`): NaN gets rank NaN and is
+ * Average ranks from 1 as pandas `rank()` gives them (ties share their mean rank): NaN gets rank NaN and is
  * left out of the others' ranks.
  */
-export function averageRanks(v: number[]): number[] {
+export function pandasRanks(v: number[]): number[] {
   const idx = v.map((_, i) => i).filter((i) => !Number.isNaN(v[i])).sort((a, b) => v[a] - v[b]);
   const out = new Array<number>(v.length).fill(NaN);
   for (let s = 0; s < idx.length;) {
@@ -296,10 +296,10 @@ export function vkdnwAggregate(cols: VkdnwAggregateInput): number[] {
   const jacov = cols.jacov.map((v) => (Number.isNaN(v) ? jmin : v));
   const ranked = [
     denseRanks(cols.vkdnw),
-    averageRanks(cols.expressivity),
-    averageRanks(cols.trainability),
-    averageRanks(jacov),
-    averageRanks(cols.flops),
+    pandasRanks(cols.expressivity),
+    pandasRanks(cols.trainability),
+    pandasRanks(jacov),
+    pandasRanks(cols.flops),
   ];
   return Array.from({ length: n }, (_, i) => ranked.reduce((s, r) => s + Math.log(r[i]), 0));
 }
