@@ -348,6 +348,22 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * A failed run ends with its error's message (which names the file, record or option at fault),
+ * not a stack trace; `SIGEO_DEBUG=1` shows the stack. The run folder's manifest already says
+ * `failed` with the same error.
+ */
+export function reportFatal(e: unknown, debug = Deno.env.get("SIGEO_DEBUG") === "1"): string {
+  if (debug && e instanceof Error && e.stack) return `error: ${e.stack}`;
+  const msg = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
+  return `error: ${msg}\n(SIGEO_DEBUG=1 shows the stack trace)`;
+}
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    console.error(reportFatal(e));
+    Deno.exit(1);
+  }
 }

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "./experiments/registry.ts";
+import { reportFatal } from "./cli.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 
@@ -92,4 +93,14 @@ Deno.test("cli: reproduce all --scale smoke writes a completed run folder per ex
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("cli: a run's fatal error is its message, no stack unless SIGEO_DEBUG=1", () => {
+  const e = new SyntaxError("Cannot parse t.json cifar10/(9): expected '(i, i, i, i, i, i)'");
+  assert.equal(
+    reportFatal(e, false),
+    "error: SyntaxError: Cannot parse t.json cifar10/(9): expected '(i, i, i, i, i, i)'\n(SIGEO_DEBUG=1 shows the stack trace)",
+  );
+  assert.match(reportFatal(new Error("plain"), false), /^error: plain\n/);
+  assert.match(reportFatal(e, true), /^error: SyntaxError: Cannot parse[^\n]*\n\s+at /);
 });

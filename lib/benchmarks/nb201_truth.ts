@@ -98,7 +98,29 @@ export interface ZcSuiteOptions {
   includeTimes?: boolean;
 }
 
-/** Parse NAS-Bench-Suite-Zero's `zc_nasbench201.json` (text or already-parsed object). */
+/**
+ * NASLib's own copy of the file (`naslib/data/zc_nasbench201.json` in its repository) nests the
+ * datasets under the search space's name, `{"nasbench201": {dataset: {...}}}`; the Suite-Zero
+ * download has the datasets at the top. Both are accepted; a file of another space is refused.
+ */
+function unwrapSearchSpace(obj: Record<string, unknown>, file: string): Record<string, unknown> {
+  const keys = Object.keys(obj);
+  const spaces = keys.filter((k) => /^(nasbench\d+|transbench101.*|nb\d+)$/i.test(k));
+  if (!spaces.length) return obj;
+  if (keys.includes("nasbench201")) {
+    const inner = obj.nasbench201;
+    if (inner && typeof inner === "object" && !Array.isArray(inner)) return inner as Record<string, unknown>;
+    throw new SyntaxError(`Cannot parse ${file}: 'nasbench201' is not an object of datasets`);
+  }
+  throw new SyntaxError(
+    `Cannot parse ${file}: it holds the search space(s) ${spaces.join(", ")}, not nasbench201`,
+  );
+}
+
+/**
+ * Parse NAS-Bench-Suite-Zero's `zc_nasbench201.json` (text or already-parsed object): datasets at
+ * the top (the Suite-Zero download) or under `"nasbench201"` (NASLib's repository copy).
+ */
 export function parseZcSuiteJson(input: string | unknown, opts: ZcSuiteOptions = {}): Nb201Truth {
   const file = opts.file ?? "<zc json>";
   let obj: unknown = input;
@@ -112,8 +134,9 @@ export function parseZcSuiteJson(input: string | unknown, opts: ZcSuiteOptions =
   const isObj = (v: unknown): v is Record<string, unknown> =>
     !!v && typeof v === "object" && !Array.isArray(v);
   if (!isObj(obj)) throw new SyntaxError(`Cannot parse ${file}: expected {dataset: {arch tuple: {...}}}`);
+  const datasets = unwrapSearchSpace(obj, file);
   const t = new Nb201Truth();
-  for (const [dataset, archs] of Object.entries(obj)) {
+  for (const [dataset, archs] of Object.entries(datasets)) {
     if (!isObj(archs)) {
       throw new SyntaxError(`Cannot parse ${file}: '${dataset}' is not an object of architectures`);
     }

@@ -100,6 +100,33 @@ Deno.test("NAS-Bench-Suite-Zero JSON: NASLib-order tuple keys map to our arch st
   );
 });
 
+Deno.test("NAS-Bench-Suite-Zero JSON: NASLib's repository copy nests the datasets under 'nasbench201'", () => {
+  // two records as NASLib's naslib/data/zc_nasbench201.json holds them (values copied from that file)
+  const naslibCopy = JSON.stringify({
+    nasbench201: {
+      cifar100: {
+        "(4, 3, 3, 3, 2, 3)": {
+          flops: 62.508352,
+          synflow: 68.21482965949316,
+          val_accuracy: 68.33999986572266,
+        },
+      },
+      cifar10: { "(2, 2, 0, 2, 2, 2)": { val_accuracy: 93.76 } },
+    },
+  });
+  const t = parseZcSuiteJson(naslibCopy, { file: "zc_nasbench201.json" });
+  assert.equal(t.get(BEST, "cifar10", "val_accuracy"), 93.76);
+  // NASLib order (4,3,3,3,2,3) = pool, conv1, conv1, conv1, conv3, conv1 on edges 1→2,1→3,1→4,2→3,2→4,3→4
+  const arch =
+    "|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_3x3~1|nor_conv_1x1~2|";
+  assert.equal(t.get(arch, "cifar100", "val_accuracy"), 68.33999986572266);
+  assert.equal(t.get(arch, "cifar100", "synflow"), 68.21482965949316);
+  assert.throws(
+    () => parseZcSuiteJson(JSON.stringify({ nasbench101: {} }), { file: "zc_nasbench101.json" }),
+    /zc_nasbench101\.json: it holds the search space\(s\) nasbench101, not nasbench201/,
+  );
+});
+
 Deno.test("NAS-Bench-Suite-Zero JSON: writer emits NASLib keys and round-trips", () => {
   const recs: TruthRecord[] = [
     { arch: BEST, dataset: "cifar10", metric: "val_accuracy", value: 93.76 },
