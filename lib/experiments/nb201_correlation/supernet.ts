@@ -28,6 +28,7 @@ import {
   loadImages,
   type Nb201ImageSpec,
   sampleArchs,
+  truthPool,
   type TruthSpec,
 } from "../pipelines/nb201.ts";
 import { nb201SupernetTraining } from "../pipelines/nb201_supernet.ts";
@@ -81,7 +82,11 @@ export async function runNb201SupernetStudy(
   const proxiesAt = (step: number) => cfg.proxies.map((p) => cvProxyName(p, step > 0));
   for (const p of proxiesAt(1)) getProxy(p);
   const { train, test, source } = await loadImages(cfg);
-  const archs = sampleArchs(cfg.archs, cfg.seed);
+  const truthArchs = await truthPool(cfg);
+  const archs = sampleArchs(cfg.archs, cfg.seed, truthArchs);
+  if (truthArchs) {
+    log(`architectures: ${archs.length} sampled from the ${truthArchs.length} the ground-truth file holds`);
+  }
   const tTruth = performance.now();
   const { truth, truthSource } = await groundTruth(cfg, archs, train, test, source, {
     truthFile: opts.truthFile ?? `${opts.dir}/truth.csv`,

@@ -13,7 +13,7 @@ import { loadCifar, loadCifarPartial } from "../../data/cifar.ts";
 import { loadImageNet16 } from "../../data/imagenet16.ts";
 import { imageBatches, type ImageSet, NB201_NORMALIZATION } from "../../data/images.ts";
 import { Nb201Network } from "../../spaces/nb201/network.ts";
-import { formatArch, sampleArch } from "../../spaces/nb201/space.ts";
+import { formatArch, isDisconnected, parseArch, sampleArch } from "../../spaces/nb201/space.ts";
 import { type Nb201Truth, readTruth, type TruthRecord, writeTruth } from "../../benchmarks/nb201_truth.ts";
 import { readNatsBenchPath } from "../../benchmarks/nats_bench.ts";
 import { CIFAR_RECORD_BYTES, cifarLayout } from "../../data/cifar.ts";
@@ -200,12 +200,46 @@ export async function findImageData(
   return first ? { file: first, records } : undefined;
 }
 
-/** `count` distinct connected architectures, seeded. */
-export function sampleArchs(count: number, seed: number): string[] {
+/**
+ * `count` distinct connected architectures, seeded: from the whole space, or from `pool` (the
+ * architectures a ground-truth file holds, see {@link truthPool}) — then in a seeded shuffle of
+ * the pool's connected architectures, all of them when it has fewer than `count`.
+ */
+export function sampleArchs(count: number, seed: number, pool?: readonly string[]): string[] {
   const rng = createRng(seed, 0xa4c);
+  if (pool) {
+    const connected = [...new Set(pool)].sort().filter((a) => !isDisconnected(parseArch(a)));
+    return rng.shuffle(connected).slice(0, count);
+  }
   const seen = new Set<string>();
   while (seen.size < count) seen.add(formatArch(sampleArch(rng, { connectedOnly: true })));
   return [...seen];
+}
+
+/**
+ * The architectures a ground-truth file gives the selected metric for, when it covers only part of
+ * the space (NASLib's copy of NAS-Bench-Suite-Zero holds 491 of the 15,625); undefined for a
+ * NATS-Bench folder or file, which covers all of them. A study samples from this pool, so every
+ * scored architecture has a benchmark value (sampling the whole space would leave ~97 % of them
+ * without one). Same arguments as {@link truthSelection}.
+ */
+export async function truthPool(
+  cfg: Pick<TruthSpec, "truthPath" | "dataset" | "truthMetric" | "truthDataset">,
+): Promise<string[] | undefined> {
+  if (!cfg.truthPath) return undefined;
+  const sel = truthSelection(cfg.truthPath, cfg.dataset, {
+    metric: cfg.truthMetric,
+    dataset: cfg.truthDataset,
+  });
+  if (sel.source === "nats") return undefined;
+  const values = (await readTruth(cfg.truthPath)).values(sel.dataset, sel.metric);
+  const pool = [...values].filter(([, v]) => Number.isFinite(v)).map(([a]) => a);
+  if (!pool.length) {
+    throw new RangeError(
+      `Ground truth ${cfg.truthPath} has no finite ${sel.dataset} ${sel.metric}; choose with --truth-dataset and --truth-metric`,
+    );
+  }
+  return pool;
 }
 
 /**

@@ -43,6 +43,7 @@ import {
   type Nb201ImageSpec,
   sampleArchs,
   type TrainingSettings,
+  truthPool,
   type TruthSpec,
 } from "./nb201.ts";
 
@@ -201,7 +202,11 @@ export async function runPerArchStudy(
     }
     if (l.status === "budget") log(`level ${l.level} not run: no architectures in this scale's budget`);
   }
-  const archs = sampleArchs(cfg.archs, cfg.seed);
+  const truthArchs = await truthPool(cfg);
+  const archs = sampleArchs(cfg.archs, cfg.seed, truthArchs);
+  if (truthArchs) {
+    log(`architectures: ${archs.length} sampled from the ${truthArchs.length} the ground-truth file holds`);
+  }
   const mine = archs.filter((_, i) => inShard(i, opts.shard));
 
   const tTruth = performance.now();

@@ -4,6 +4,7 @@ import {
   groundTruth,
   loadImages,
   sampleArchs,
+  truthPool,
   truthSelection,
   type TruthSpec,
 } from "./nb201.ts";
@@ -151,4 +152,38 @@ Deno.test({
     // the first record of CIFAR-10's test batch is a cat (label 3)
     assert.equal(r.train.labels[0], 3);
   },
+});
+
+Deno.test("a ground-truth file that covers part of the space is the pool the study samples from", async () => {
+  const A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+  const B = "|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_3x3~1|nor_conv_1x1~2|";
+  const C = "|skip_connect~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|";
+  const DEAD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|none~2|"; // the output node has only `none` inputs
+  const dir = await Deno.makeTempDir();
+  try {
+    // NASLib's repository layout: datasets under "nasbench201"; DEAD has a value but is not connected
+    const records = [A, B, C, DEAD].map((arch, i) => ({
+      arch,
+      dataset: "cifar10",
+      metric: "val_accuracy",
+      value: 90 - i,
+    }));
+    const zc = { nasbench201: JSON.parse(formatZcSuiteJson(records)) };
+    await Deno.writeTextFile(`${dir}/zc.json`, JSON.stringify(zc));
+    const cfg = { dataset: "cifar10" as const, truthPath: `${dir}/zc.json`, C: 16, N: 5 };
+    const pool = await truthPool(cfg);
+    assert.deepEqual(new Set(pool), new Set([A, B, C, DEAD]));
+    const two = sampleArchs(2, 7, pool);
+    assert.equal(two.length, 2);
+    assert.ok(two.every((a) => [A, B, C].includes(a)), "only connected architectures of the pool");
+    assert.deepEqual(sampleArchs(2, 7, [...pool!].reverse()), two, "independent of the file's order");
+    assert.deepEqual(new Set(sampleArchs(10, 7, pool)), new Set([A, B, C]), "all of a smaller pool");
+    assert.equal(await truthPool({ ...cfg, truthPath: undefined }), undefined);
+    await assert.rejects(
+      truthPool({ ...cfg, truthMetric: "test_accuracy" }),
+      /no finite cifar10 test_accuracy/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
