@@ -147,7 +147,9 @@ export async function runInFolder(
       caption: `${name}: ${k} (${ctx.scale} scale${smoke})`,
       label: `tab:${name}-${k}`,
       // a CSV has no caption: at smoke, a first column says so in every row
-      ...(ctx.scale === "smoke" ? { csvColumn: ["scale", `smoke (${smokeData})`] as [string, string] } : {}),
+      ...(ctx.scale === "smoke"
+        ? { csvColumn: ["run_scale", `smoke (${smokeData})`] as [string, string] }
+        : {}),
     });
   }
   // one copy of the Plotly library per run folder, shared by its figures

@@ -17,7 +17,11 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
       assert.equal(manifest.status, "running");
       await Promise.resolve();
       return {
-        tables: { scores: [{ arch: "x", value: 0.5 }, { arch: "y", value: -1 }] },
+        // vs: a paper-vs-ours table has a `scale` column of its own
+        tables: {
+          scores: [{ arch: "x", value: 0.5 }, { arch: "y", value: -1 }],
+          vs: [{ m: "a", scale: "smoke" }],
+        },
         figures: {
           curve: lineChart({
             x: [0, 1],
@@ -41,7 +45,11 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
     // a CSV has no caption: at smoke its first column says so in every row, naming the data
     assert.equal(
       await Deno.readTextFile(`${out.dir}/scores.csv`),
-      `scale,arch,value\nsmoke (data from ${data}),x,0.5\nsmoke (data from ${data}),y,-1.0\n`,
+      `run_scale,arch,value\nsmoke (data from ${data}),x,0.5\nsmoke (data from ${data}),y,-1.0\n`,
+    );
+    assert.equal(
+      await Deno.readTextFile(`${out.dir}/vs.csv`),
+      `run_scale,m,scale\nsmoke (data from ${data}),a,smoke\n`,
     );
     for (const f of ["scores.md", "scores.tex", "curve.html", "manifest.json"]) {
       assert.ok((await Deno.stat(`${out.dir}/${f}`)).isFile, f);

@@ -242,7 +242,7 @@ export function paperVsOursCaption(what: string, scale: string): string {
 /** Options of {@linkcode writeTable}. */
 export interface WriteTableOptions extends LatexOptions {
   /**
-   * a constant first column of the CSV only, e.g. `["scale", "smoke (generated data)"]`: a CSV has
+   * a constant first column of the CSV only, e.g. `["run_scale", "smoke (generated data)"]`: a CSV has
    * no caption, and a column is what every CSV reader keeps (comment lines are not)
    */
   csvColumn?: [name: string, value: string];

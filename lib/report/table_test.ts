@@ -179,10 +179,10 @@ Deno.test("writeTable: csv, md and tex files", async () => {
     const md = await Deno.readTextFile(`${dir}/t.md`);
     await writeTable(dir, "t", rows, {
       decimals: { spearman: 2 },
-      csvColumn: ["scale", "smoke (generated data)"],
+      csvColumn: ["run_scale", "smoke (generated data)"],
     });
     const lines = (await Deno.readTextFile(`${dir}/t.csv`)).trimEnd().split("\n");
-    assert.equal(lines[0], "scale,method,level,spearman,n");
+    assert.equal(lines[0], "run_scale,method,level,spearman,n");
     assert.equal(lines.length, 3);
     for (const l of lines.slice(1)) assert.ok(l.startsWith("smoke (generated data),"), l);
     assert.equal(await Deno.readTextFile(`${dir}/t.md`), md);
