@@ -15,7 +15,7 @@ import { EXPERIMENTS } from "./experiments/registry.ts";
 import type { Plan } from "./experiments/types.ts";
 import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
 import { jupyterAvailable } from "./report/notebooks.ts";
-import { progressCallback } from "./report/progress.ts";
+import { phaseProgress, progressCallback } from "./report/progress.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./cli_flags.ts";
 import { parseShard } from "./experiments/shard.ts";
 import { mergeShards, SHARDABLE } from "./experiments/merge.ts";
@@ -277,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
     shard: values.shard ? parseShard(values.shard) : undefined,
     log: (line: string) => console.log(`  ${line}`),
     progress: progressCallback(name),
+    phase: phaseProgress(name),
   });
   if (values.plan) {
     const plans = [];

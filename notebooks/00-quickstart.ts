@@ -33,7 +33,6 @@ console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
 import { cellProgress } from "../lib/report/progress.ts";
-import { show } from "../lib/report/plotly.ts";
 import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo, initBackend } from "../lib/backend.ts";
 // for SiGeo by hand: data, one network, the gradient statistics, and the registry to compare with
@@ -127,15 +126,15 @@ notebookTable(out.tables.scores);
 //
 // Each sampled cell is warmed up alone for one pass (NASLib-SiGeo's per-architecture warm-up; 10 passes
 // at `paper` scale) on the first N samples, then scored. Spearman's ρ with the trained accuracy, with a
-// 95 % bootstrap interval. With warm-up the loss and Fisher–Rao terms start to carry information the
-// ZiCo term alone does not. At `smoke` scale a dozen cells make the intervals wide: this shows the
-// mechanics, not the paper's numbers (see notebook 02).
+// 95 % bootstrap interval. This shows the mechanics only. The ground truth is each cell's own 2-epoch
+// training on generated images. Measured over several seeds (`tools/smoke_ranking.ts`), the Spearman of a
+// dozen cells against that truth changes sign from seed to seed, for ZiCo and SiGeo alike. These numbers say
+// nothing about the proxies, so no chart is drawn. The paper's comparison, against NAS-Bench-201's
+// accuracies, is notebook 02 (`deno task reproduce nb201-correlation --scale small`).
 
 // %%
+console.log(out.summary[0]);
 notebookTable(out.tables.correlation);
-
-// %%
-await show(out.figures.correlation);
 
 // %% [markdown]
 // ## Next

@@ -46,7 +46,7 @@ console.log(`datasets: ${datasets}; spaces: ${spaces}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
-import { cellProgress } from "../lib/report/progress.ts";
+import { phaseProgress } from "../lib/report/progress.ts";
 import { show } from "../lib/report/plotly.ts";
 import { notebookTable, recordsToFrame } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
@@ -58,7 +58,8 @@ const out = await EXPERIMENTS["recsys-search"].run({
   dataDir,
   datasets,
   spaces,
-  progress: cellProgress("recsys-search"),
+  // one line per phase (warm-up segments, each search, final training), updated in place
+  phase: phaseProgress("recsys-search"),
 });
 const b = backendInfo();
 console.log(

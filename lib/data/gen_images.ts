@@ -31,6 +31,13 @@ export interface GenImageOptions {
   classSeed?: number;
   /** pixel noise amplitude (peak, in pixel units) @default {48} */
   noise?: number;
+  /**
+   * what tells the classes apart: "colour" — each class its own base colour, per-channel stripe
+   * signs and stripe frequency (a pooled colour alone nearly separates them); "texture" — one
+   * grey for all, the same stripes in every channel, each class its own (orientation, frequency)
+   * pair: only spatial filters separate them @default {"colour"}
+   */
+  cue?: "colour" | "texture";
 }
 
 interface Prototype {
@@ -52,6 +59,26 @@ function prototypes(classes: number, classSeed: number): Prototype[] {
   }));
 }
 
+/** The (fy, fx) stripe pairs "texture" classes take, distinct up to sign (one class each). */
+const TEXTURES: ReadonlyArray<[number, number]> = [-3, -2, -1, 0, 1, 2, 3].flatMap((fy) =>
+  [1, 2, 3, 4].map((fx) => [fy, fx] as [number, number])
+);
+
+/** Texture-only prototypes: grey base, equal channel signs, one distinct stripe pair per class. */
+function texturePrototypes(classes: number, classSeed: number): Prototype[] {
+  if (classes > TEXTURES.length) {
+    throw new RangeError(`Cannot make ${classes} texture classes: at most ${TEXTURES.length}`);
+  }
+  const pairs = createRng(classSeed, 0x7e47).shuffle([...TEXTURES]);
+  return pairs.slice(0, classes).map(([fy, fx]) => ({
+    base: [128, 128, 128],
+    sign: [1, 1, 1],
+    fy,
+    fx,
+    amp: 45,
+  }));
+}
+
 /** A seeded labelled image set with learnable class structure; labels balanced, order shuffled. */
 export function generateImages(opts: GenImageOptions): ImageSet {
   const { n, classes } = opts;
@@ -62,7 +89,9 @@ export function generateImages(opts: GenImageOptions): ImageSet {
       throw new RangeError(`Expected option ${k} ≥ 1: got ${v}`);
     }
   }
-  const protos = prototypes(classes, opts.classSeed ?? 0);
+  const protos = opts.cue === "texture"
+    ? texturePrototypes(classes, opts.classSeed ?? 0)
+    : prototypes(classes, opts.classSeed ?? 0);
   const rng = createRng(opts.seed, 0x1a9e);
   const labels = Int32Array.from(rng.shuffle(Array.from({ length: n }, (_, i) => i % classes)));
   const images = new Uint8Array(n * h * w * 3);

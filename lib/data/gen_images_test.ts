@@ -48,6 +48,68 @@ Deno.test("generateImages is seeded, balanced, and classes are learnable across 
   assert.ok(ok2 / other.n < 0.5, `accuracy ${ok2 / other.n}`);
 });
 
+/** |Σ_pixels (grey − mean)·e^{−2πi(fy·y/h + fx·x/w)}| for each (fy, fx) with fy ∈ −3..3, fx ∈ 1..4. */
+function spectrum(s: ImageSet, i: number): number[] {
+  const { height: h, width: w } = s, per = h * w;
+  const grey = Array.from({ length: per }, (_, p) => s.images[(i * per + p) * 3]);
+  const mean = grey.reduce((a, b) => a + b, 0) / per;
+  const out: number[] = [];
+  for (let fy = -3; fy <= 3; fy++) {
+    for (let fx = 1; fx <= 4; fx++) {
+      let re = 0, im = 0;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const a = 2 * Math.PI * (fy * y / h + fx * x / w), v = grey[y * w + x] - mean;
+          re += v * Math.cos(a);
+          im -= v * Math.sin(a);
+        }
+      }
+      out.push(Math.hypot(re, im));
+    }
+  }
+  return out;
+}
+
+/** Accuracy on `test` of the nearest class centroid of `feature`, fitted on `train`. */
+function nearestCentroid(
+  train: ImageSet,
+  test: ImageSet,
+  feature: (s: ImageSet, i: number) => number[],
+): number {
+  const dim = feature(train, 0).length;
+  const cent = Array.from({ length: train.classes }, () => new Array(dim).fill(0));
+  const count = new Array(train.classes).fill(0);
+  for (let i = 0; i < train.n; i++) {
+    feature(train, i).forEach((v, c) => (cent[train.labels[i]][c] += v));
+    count[train.labels[i]]++;
+  }
+  cent.forEach((m, k) => m.forEach((_, c) => (m[c] /= count[k])));
+  let ok = 0;
+  for (let i = 0; i < test.n; i++) {
+    const f = feature(test, i);
+    const d = cent.map((m) => m.reduce((a, v, c) => a + (v - f[c]) ** 2, 0));
+    if (d.indexOf(Math.min(...d)) === test.labels[i]) ok++;
+  }
+  return ok / test.n;
+}
+
+Deno.test("generateImages cue 'texture': grey in every channel, colour says nothing, stripe frequencies say everything", () => {
+  const opts = { classes: 10, height: 16, width: 16, cue: "texture" as const };
+  const clean = generateImages({ ...opts, n: 50, seed: 1, noise: 0 });
+  for (let p = 0; p < clean.images.length; p += 3) {
+    assert.ok(clean.images[p] === clean.images[p + 1] && clean.images[p] === clean.images[p + 2], `${p}`);
+  }
+  // whole cycles across the image: the stripes average out, each image's mean is 128 ± the ±20 jitter
+  for (let i = 0; i < clean.n; i++) assert.ok(Math.abs(meanColour(clean, i)[0] - 128) <= 20.5, `${i}`);
+  const train = generateImages({ ...opts, n: 400, seed: 1 }),
+    test = generateImages({ ...opts, n: 200, seed: 2 });
+  const byColour = nearestCentroid(train, test, meanColour);
+  const bySpectrum = nearestCentroid(train, test, spectrum);
+  assert.ok(byColour < 0.25, `colour accuracy ${byColour}`);
+  assert.ok(bySpectrum > 0.9, `spectrum accuracy ${bySpectrum}`);
+  assert.throws(() => generateImages({ ...opts, classes: 29, n: 29, seed: 0 }), /at most 28/);
+});
+
 Deno.test("CIFAR-10 binary round trip, byte layout", () => {
   const s = generateImages({ n: 7, classes: 10, seed: 3 });
   const bytes = encodeCifarBin(s, "cifar10");

@@ -31,12 +31,12 @@ export interface RunBodyOutput extends Report {
   seeds?: Record<string, number | string>;
 }
 
-/** A figure whose title says it comes from a smoke run (unless it already does). */
-export function smokeTitled(fig: Figure): Figure {
+/** A figure whose title says it comes from a smoke run on `data` (unless it already says smoke). */
+export function smokeTitled(fig: Figure, data = "generated data"): Figure {
   const t = fig.layout?.title;
   const text = typeof t === "string" ? t : (t as { text?: string } | undefined)?.text ?? "";
   if (/smoke/i.test(text)) return fig;
-  const label = text ? `${text} <sup>(smoke scale: generated data)</sup>` : "smoke scale: generated data";
+  const label = text ? `${text} <sup>(smoke scale: ${data})</sup>` : `smoke scale: ${data}`;
   const title = typeof t === "object" && t !== null ? { ...t, text: label } : { text: label };
   return { ...fig, layout: { ...fig.layout, title } };
 }
@@ -140,11 +140,16 @@ export async function runInFolder(
   for (const f of [...(ctx.dataDir ? await filesIn(ctx.dataDir) : []), ...truth]) {
     if (!run.manifest.data.some((x) => x.path === f)) run.manifest.data.push(await sha256File(f));
   }
-  const smoke = ctx.scale === "smoke" ? ", generated data: a smoke test, not the paper's numbers" : "";
+  const smokeData = ctx.dataDir ? `data from ${ctx.dataDir}` : "generated data";
+  const smoke = ctx.scale === "smoke" ? `, ${smokeData}: a smoke test, not the paper's numbers` : "";
   for (const [k, rows] of Object.entries(out.tables)) {
     await writeTable(dir, k, rows, {
       caption: `${name}: ${k} (${ctx.scale} scale${smoke})`,
       label: `tab:${name}-${k}`,
+      // a CSV has no caption: at smoke, a first column says so in every row
+      ...(ctx.scale === "smoke"
+        ? { csvColumn: ["run_scale", `smoke (${smokeData})`] as [string, string] }
+        : {}),
     });
   }
   // one copy of the Plotly library per run folder, shared by its figures
@@ -152,7 +157,7 @@ export async function runInFolder(
   for (const [k, fig] of Object.entries(out.figures)) {
     await writeFigureHtml(
       `${dir}/${k}.html`,
-      ctx.scale === "smoke" ? smokeTitled(fig) : fig,
+      ctx.scale === "smoke" ? smokeTitled(fig, smokeData) : fig,
       undefined,
       "plotly.min.js",
     );

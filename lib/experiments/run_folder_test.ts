@@ -17,7 +17,11 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
       assert.equal(manifest.status, "running");
       await Promise.resolve();
       return {
-        tables: { scores: [{ arch: "x", value: 0.5 }, { arch: "y", value: -1 }] },
+        // vs: a paper-vs-ours table has a `scale` column of its own
+        tables: {
+          scores: [{ arch: "x", value: 0.5 }, { arch: "y", value: -1 }],
+          vs: [{ m: "a", scale: "smoke" }],
+        },
         figures: {
           curve: lineChart({
             x: [0, 1],
@@ -30,29 +34,39 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
         summary: ["one line"],
         seconds: { scoring: 1.5 },
         evaluations: 2,
+        data: [{ path: "generated:demo", bytes: 3, sha256: "ba7816bf" }],
+        seeds: { "data (generated)": 7 },
       };
     });
     assert.equal(out.dir, `${root}/demo-exp/smoke/t1`);
     assert.equal(bodyDir, out.dir);
     assert.deepEqual(out.summary, ["one line"]);
     assert.equal(out.experiment, "demo-exp");
-    assert.equal(await Deno.readTextFile(`${out.dir}/scores.csv`), "arch,value\nx,0.5\ny,-1.0\n");
+    // a CSV has no caption: at smoke its first column says so in every row, naming the data
+    assert.equal(
+      await Deno.readTextFile(`${out.dir}/scores.csv`),
+      `run_scale,arch,value\nsmoke (data from ${data}),x,0.5\nsmoke (data from ${data}),y,-1.0\n`,
+    );
+    assert.equal(
+      await Deno.readTextFile(`${out.dir}/vs.csv`),
+      `run_scale,m,scale\nsmoke (data from ${data}),a,smoke\n`,
+    );
     for (const f of ["scores.md", "scores.tex", "curve.html", "manifest.json"]) {
       assert.ok((await Deno.stat(`${out.dir}/${f}`)).isFile, f);
     }
     // a smoke run says so in its tables and figures; the figures share one Plotly file
     assert.match(
       await Deno.readTextFile(`${out.dir}/scores.md`),
-      /^Table: demo-exp: scores \(smoke scale, generated data/,
+      /^Table: demo-exp: scores \(smoke scale, data from \/.*\/data: a smoke test/,
     );
-    assert.match(await Deno.readTextFile(`${out.dir}/scores.tex`), /smoke scale, generated data/);
+    assert.ok((await Deno.readTextFile(`${out.dir}/scores.tex`)).includes(`smoke scale, data from ${data}`));
     const html = await Deno.readTextFile(`${out.dir}/curve.html`);
     assert.ok(
       html.includes(`<script src="plotly.min.js"></script>`) && html.length < 100_000,
       `${html.length}`,
     );
     assert.ok(
-      html.includes(`"text":"t \\u003csup>(smoke scale: generated data)\\u003c/sup>"`),
+      html.includes(`"text":"t \\u003csup>(smoke scale: data from ${data})\\u003c/sup>"`),
       html.slice(-600),
     );
     assert.ok((await Deno.stat(`${out.dir}/plotly.min.js`)).size > 1e6);
@@ -62,8 +76,10 @@ Deno.test("runInFolder: tables, figures, data checksums and phase seconds land i
     assert.equal(m.evaluations, 2);
     assert.equal(m.seconds.scoring, 1.5);
     assert.ok(m.seconds.total >= 0);
-    // only the files directly in --data, with sha256("abc")
-    assert.deepEqual(m.data.map((d: { path: string }) => d.path), [`${data}/a.txt`]);
+    // only the files directly in --data, with sha256("abc"), then the body's generated data
+    assert.deepEqual(m.data.map((d: { path: string }) => d.path), [`${data}/a.txt`, "generated:demo"]);
+    assert.deepEqual(m.data[1], { path: "generated:demo", bytes: 3, sha256: "ba7816bf" });
+    assert.equal(m.seeds["data (generated)"], 7);
     assert.equal(m.data[0].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert.deepEqual(m.notes, [`smoke scale: data from ${data}, small budgets; numbers are a smoke test`]);
     assert.equal(m.attempts.length, 1);

@@ -18,6 +18,7 @@ import { formatArch, parseArch } from "../spaces/nb201/space.ts";
 import { getProxy, PROXIES } from "../proxies/registry.ts";
 import { writeAuditBundle } from "../proxies/audit.ts";
 import type { Batch } from "../nn/net.ts";
+import { type DataFile, sha256Bytes } from "../report/manifest.ts";
 
 /** Options of {@linkcode scoreNb201}. */
 export interface ScoreOptions {
@@ -73,7 +74,9 @@ export interface ScoreRow {
 }
 
 /** Score every arch with every proxy. */
-export async function scoreNb201(opts: ScoreOptions): Promise<{ rows: ScoreRow[]; backend: BackendInfo }> {
+export async function scoreNb201(
+  opts: ScoreOptions,
+): Promise<{ rows: ScoreRow[]; backend: BackendInfo; generated?: DataFile }> {
   const backend = await initBackend();
   const { batches: nb = 4, batchSize = 64, C = 16, N = 5, seed = 0 } = opts;
   for (const p of opts.proxies) getProxy(p); // fail early on unknown names
@@ -110,7 +113,12 @@ export async function scoreNb201(opts: ScoreOptions): Promise<{ rows: ScoreRow[]
   } finally {
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
   }
-  return { rows, backend };
+  // the generated images' checksum, for the manifest (a data folder's files are hashed by the run folder)
+  const generated = opts.data ? undefined : await sha256Bytes(`generated:scoring images (seed ${seed})`, [
+    images.images,
+    new Uint8Array(images.labels.buffer, images.labels.byteOffset, images.labels.byteLength),
+  ]);
+  return { rows, backend, ...(generated ? { generated } : {}) };
 }
 
 /** A fixed-width text table of the rows. */

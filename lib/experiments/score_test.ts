@@ -1,5 +1,18 @@
 import assert from "node:assert/strict";
 import { formatScoreTable, scoreNb201 } from "./score.ts";
+import { generateImages } from "../data/gen_images.ts";
+
+/** SHA-256 (hex) of the concatenated byte arrays, computed here independently of the manifest code. */
+async function sha256(...parts: Uint8Array[]): Promise<string> {
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.byteLength;
+  }
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+}
 
 Deno.test("scoreNb201() scores every arch with every proxy, deterministically, on generated data", async () => {
   const opts = {
@@ -19,6 +32,17 @@ Deno.test("scoreNb201() scores every arch with every proxy, deterministically, o
   assert.deepEqual(a.rows.map((r) => r.value), b.rows.map((r) => r.value));
   assert.ok(a.rows.every((r) => Number.isFinite(r.value)));
   assert.deepEqual(Object.keys(a.rows[1].terms), ["zico", "fr", "loss"]);
+  // the generated images' checksum: the bytes scored (3 × 8 images of seed 0), labels as int32
+  const img = generateImages({ n: 24, classes: 10, seed: 0 });
+  assert.deepEqual(a.generated, {
+    path: "generated:scoring images (seed 0)",
+    bytes: 24 * 32 * 32 * 3 + 24 * 4,
+    sha256: await sha256(img.images, new Uint8Array(img.labels.buffer)),
+  });
+  assert.notEqual(
+    (await scoreNb201({ ...opts, proxies: ["params"], seed: 1 })).generated!.sha256,
+    a.generated!.sha256,
+  );
   const table = formatScoreTable(a.rows);
   assert.match(table.split("\n")[0], /^proxy\s+score\s+terms\s+s\s+arch$/);
   assert.equal(table.split("\n").length, 5);

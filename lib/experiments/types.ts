@@ -8,6 +8,7 @@ import type { Figure } from "../report/plotly.ts";
 import type { Cell } from "../report/table.ts";
 import type { Scale } from "./scale.ts";
 import type { Shard } from "./shard.ts";
+import type { ProgressSink } from "../search/evolution.ts";
 
 /** How an experiment is run. */
 export interface RunContext {
@@ -34,6 +35,11 @@ export interface RunContext {
   shard?: Shard;
   log?: (line: string) => void;
   progress?: (done: number, total: number) => void;
+  /**
+   * one bar per phase (warm-up segment, each search, final training), opened when the phase starts;
+   * experiments that report phases use it instead of `progress`
+   */
+  phase?: (label: string) => ProgressSink;
 }
 
 /** The tables, figures and terminal lines an experiment's report makes from its results. */

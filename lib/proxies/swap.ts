@@ -36,9 +36,10 @@ export interface SwapOptions {
 }
 
 /**
- * Placeholder μ = σ (thousands of parameters) of the `swap-reg` registry entry: the paper's values
- * were not available to this project, so these are NOT the published ones — they centre the factor
- * on NB201's mid-sized cells (C = 16, N = 5) only so that the entry computes something.
+ * Placeholder μ = σ (thousands of parameters) of the `swap-reg` registry entry. These are NOT the
+ * published values: the official code (pym1024/SWAP) defaults to no regularisation and publishes
+ * none for NB201, and the paper's body was not readable here (docs/proxies_since_sigeo.md "SWAP").
+ * They centre the factor on NB201's mid-sized cells (C = 16, N = 5) only so the entry computes.
  */
 export const SWAP_REG_PLACEHOLDER: SwapRegularisation = { mu: 700, sigma: 700 * 700 };
 

@@ -150,9 +150,12 @@ Deno.test("parsePaperCsv and readPaperTable: clear errors naming file and line",
   );
 });
 
-Deno.test("proxies_since_sigeo: the abstract-quoted NB201 Spearman values", () => {
+Deno.test("proxies_since_sigeo: the abstract-quoted NB201 Spearman values and AZ-NAS's official notebook output", () => {
   const df = readPaperTable("proxies_since_sigeo");
-  assert.equal(df.height, 2);
+  assert.equal(df.height, 3);
+  const az = find(df, { proxy: "az-nas", dataset: "cifar10" });
+  assert.equal(az.spearman, 0.913);
+  assert.match(String(az.source), /cvlab-yonsei\/AZ-NAS @5e6683a/);
   assert.equal(find(df, { proxy: "swap-reg", dataset: "cifar100" }).spearman, 0.9);
   assert.equal(find(df, { proxy: "meco", dataset: "cifar10" }).spearman, 0.89);
 });

@@ -321,3 +321,17 @@ export function lineProgress(
 ): (done: number, total: number) => void {
   return progressCallback(label, { mode: "lines", write: (text) => print(text.trimEnd()) });
 }
+
+/**
+ * One bar per phase of a run (warm-up segment, each search, final training): `bar(label)` opens a
+ * {@link Progress} labelled `prefix: label` when the phase starts — its clock starts there, so the
+ * rate and ETA are the phase's own and its final line gives the phase's true elapsed time. In
+ * Jupyter each phase is one display updated in place; in a terminal one redrawn line, ended when
+ * the phase finishes.
+ */
+export function phaseProgress(
+  prefix: string,
+  opts: Omit<ProgressOptions, "label" | "total" | "start"> = {},
+): (label: string) => Progress {
+  return (label) => new Progress({ ...opts, label: `${prefix}: ${label}` });
+}

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatRate, lineProgress, Progress, progressCallback } from "./progress.ts";
+import {
+  formatDuration,
+  formatRate,
+  lineProgress,
+  phaseProgress,
+  Progress,
+  progressCallback,
+} from "./progress.ts";
 
 /** A bar on a fake clock (ms) writing into an array. */
 function fake(opts: ConstructorParameters<typeof Progress>[0] = {}) {
@@ -159,4 +166,22 @@ Deno.test("progressCallback: the clock starts when the callback is made, so the 
   cb(2, 2);
   assert.match(lines.at(-1)!, / in 1m04s/);
   assert.match(lines[0], / 1\/2 50% 60\.0 s\/it ETA 1m00s/);
+});
+
+Deno.test("phaseProgress: one bar per phase, labelled with the prefix, its clock started when the phase opens", async () => {
+  const lines: string[] = [];
+  let t = 0;
+  const bar = phaseProgress("recsys-search", { mode: "lines", write: (s) => lines.push(s), now: () => t });
+  t = 100_000; // earlier phases took 100 s: they must not enter this one's rate or elapsed time
+  const p = bar("search zico (warm-up 0%)");
+  p.setTotal(4);
+  p.advance(2, { replayed: true });
+  t = 104_000;
+  p.advance(2);
+  await p.finish("done");
+  assert.equal(
+    lines.at(-1),
+    "recsys-search: search zico (warm-up 0%) [####################] 4/4 100% 2.00 s/it in 4s (2 replayed) done\n",
+  );
+  assert.equal(bar("final training").label, "recsys-search: final training");
 });

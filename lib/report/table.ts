@@ -239,15 +239,31 @@ export function paperVsOursCaption(what: string, scale: string): string {
   return `${what}: paper vs ours (ours at ${scale} scale${note}); diff = ours - paper`;
 }
 
+/** Options of {@linkcode writeTable}. */
+export interface WriteTableOptions extends LatexOptions {
+  /**
+   * a constant first column of the CSV only, e.g. `["run_scale", "smoke (generated data)"]`: a CSV has
+   * no caption, and a column is what every CSV reader keeps (comment lines are not)
+   */
+  csvColumn?: [name: string, value: string];
+}
+
 /** Write `name.csv`, `name.md` and `name.tex` of a table into `dir` (each atomically). */
 export async function writeTable(
   dir: string,
   name: string,
   data: pl.DataFrame | readonly Record<string, Cell>[],
-  opts: LatexOptions = {},
+  opts: WriteTableOptions = {},
 ): Promise<string[]> {
   const rows = toRecords(data);
-  const df = Array.isArray(data) ? recordsToFrame(rows) : data as pl.DataFrame;
+  let df = Array.isArray(data) ? recordsToFrame(rows) : data as pl.DataFrame;
+  if (opts.csvColumn) {
+    const [col, value] = opts.csvColumn;
+    if (df.columns.includes(col)) {
+      throw new RangeError(`Cannot add CSV column '${col}' to ${name}: it exists`);
+    }
+    df = df.withColumn(pl.lit(value).alias(col)).select(col, ...df.columns);
+  }
   const files = [`${dir}/${name}.csv`, `${dir}/${name}.md`, `${dir}/${name}.tex`];
   await writeFileAtomic(files[0], df.writeCSV().toString());
   // the caption heads the Markdown too (Pandoc's `Table:` line), e.g. to say a run was a smoke test

@@ -175,6 +175,21 @@ Deno.test("writeTable: csv, md and tex files", async () => {
     assert.equal(csv.split("\n")[0], "method,level,spearman,n");
     assert.match(csv, /SiGeo_cv,10%,NaN,3/);
     assert.equal(recordsToFrame(rows).height, 2);
+    // a constant first column in the CSV only (a smoke run's label); the Markdown stays as it was
+    const md = await Deno.readTextFile(`${dir}/t.md`);
+    await writeTable(dir, "t", rows, {
+      decimals: { spearman: 2 },
+      csvColumn: ["run_scale", "smoke (generated data)"],
+    });
+    const lines = (await Deno.readTextFile(`${dir}/t.csv`)).trimEnd().split("\n");
+    assert.equal(lines[0], "run_scale,method,level,spearman,n");
+    assert.equal(lines.length, 3);
+    for (const l of lines.slice(1)) assert.ok(l.startsWith("smoke (generated data),"), l);
+    assert.equal(await Deno.readTextFile(`${dir}/t.md`), md);
+    await assert.rejects(
+      () => writeTable(dir, "t", rows, { csvColumn: ["level", "x"] }),
+      /CSV column 'level'/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

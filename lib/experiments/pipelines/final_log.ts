@@ -34,6 +34,13 @@ export class FinalLog {
     return new FinalLog(path, raw);
   }
 
+  /** Whether training `id` finished in an earlier attempt (its record is kept). */
+  has(id: Pick<FinalRecord, "method" | "stage" | "i" | "key">): boolean {
+    return this.records.some((r) =>
+      r.method === id.method && r.stage === id.stage && r.i === id.i && r.key === id.key
+    );
+  }
+
   /** The recorded training `id`, or run `fn` (timed), append its record and return it. */
   async getOrRun<T extends Record<string, number>>(
     id: Pick<FinalRecord, "method" | "stage" | "i" | "key">,

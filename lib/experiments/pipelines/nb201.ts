@@ -42,6 +42,8 @@ export interface Nb201ImageSpec {
   testN: number;
   /** pixel noise of generated images (harder data separates the architectures) */
   noise: number;
+  /** generated data: what separates the classes (see `generateImages`) @default {"colour"} */
+  cue?: "colour" | "texture";
   seed: number;
 }
 
@@ -107,7 +109,15 @@ export async function loadImages(
   }
   const classes = spec.dataset === "cifar10" ? 10 : spec.dataset === "cifar100" ? 100 : 120;
   const gen = (n: number, seed: number) =>
-    generateImages({ n, classes, seed, height: spec.imageSize, width: spec.imageSize, noise: spec.noise });
+    generateImages({
+      n,
+      classes,
+      seed,
+      height: spec.imageSize,
+      width: spec.imageSize,
+      noise: spec.noise,
+      cue: spec.cue,
+    });
   return {
     train: gen(spec.trainN, spec.seed),
     test: gen(spec.testN, spec.seed + 1),

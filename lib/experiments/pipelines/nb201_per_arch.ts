@@ -34,6 +34,7 @@ import { sgd } from "../../train/optim.ts";
 import { warmupPerArch } from "../../train/warmup.ts";
 import type { Batch } from "../../nn/net.ts";
 import { appendJsonl, readJsonl } from "../../io.ts";
+import { type DataFile, sha256Bytes } from "../../report/manifest.ts";
 import { inShard, type Shard } from "../shard.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "./correlation.ts";
 import {
@@ -85,6 +86,8 @@ export interface PerArchStudyResult {
   levels: LevelRun[];
   /** where the images came from (a folder, "generated", or a partial-data label) */
   dataSource: string;
+  /** checksums of generated train / test images (none for a data folder, whose files are hashed) */
+  generated: DataFile[];
   /** wall seconds per phase */
   seconds: { truth: number; warmup: number; scoring: number; total: number };
 }
@@ -177,6 +180,8 @@ export function canonicalOrder(
     .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.i - b.i)
     .map((x) => x.r);
 }
+
+const bytesOf = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Run the study (or resume it from `opts.dir`). */
 export async function runPerArchStudy(
@@ -299,6 +304,18 @@ export async function runPerArchStudy(
     table,
     levels,
     dataSource: source,
+    generated: source === "generated"
+      ? [
+        await sha256Bytes(`generated:${cfg.dataset}/train (seed ${cfg.seed})`, [
+          train.images,
+          bytesOf(train.labels),
+        ]),
+        await sha256Bytes(`generated:${cfg.dataset}/test (seed ${cfg.seed + 1})`, [
+          test.images,
+          bytesOf(test.labels),
+        ]),
+      ]
+      : [],
     seconds: {
       truth: truthSeconds,
       warmup: warmupSeconds,

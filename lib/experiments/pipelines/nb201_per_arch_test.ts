@@ -2,6 +2,19 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { type PerArchStudyConfig, planLevels, runPerArchStudy } from "./nb201_per_arch.ts";
 import { readJsonl } from "../../io.ts";
+import { generateImages } from "../../data/gen_images.ts";
+
+/** SHA-256 (hex) of the concatenated byte arrays, computed here independently of the manifest code. */
+async function sha256(...parts: Uint8Array[]): Promise<string> {
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.byteLength;
+  }
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+}
 
 const tiny: PerArchStudyConfig = {
   dataset: "cifar10",
@@ -37,6 +50,22 @@ Deno.test("runPerArchStudy: tiny study end to end, resumed without recomputing, 
       "zico@50%",
     ]);
     for (const r of a.table) assert.equal(r.n, 4);
+    // checksums of the generated train (seed) and test (seed + 1) images, labels as int32
+    const gen = (n: number, seed: number) =>
+      generateImages({ n, classes: 10, seed, height: 8, width: 8, noise: 300 });
+    const tr = gen(640, 9000), te = gen(128, 9001);
+    assert.deepEqual(a.generated, [
+      {
+        path: "generated:cifar10/train (seed 9000)",
+        bytes: 640 * 8 * 8 * 3 + 640 * 4,
+        sha256: await sha256(tr.images, new Uint8Array(tr.labels.buffer)),
+      },
+      {
+        path: "generated:cifar10/test (seed 9001)",
+        bytes: 128 * 8 * 8 * 3 + 128 * 4,
+        sha256: await sha256(te.images, new Uint8Array(te.labels.buffer)),
+      },
+    ]);
     // the level-dependent SiGeo: λ = (1,1,0) at 0 %, (1,50,1) once warmed up
     for (const s of a.scores.filter((s) => s.proxy === "sigeo")) {
       const t = s.terms!;

@@ -260,6 +260,10 @@ export interface NasrecWarmupOptions {
   checkpointDir?: string;
   checkpointEvery?: number;
   onLevel(level: WarmupLevel): Promise<void> | void;
+  /** before each training step this process runs (a resumed run starts after its checkpoint) */
+  beforeStep?(step: number): void;
+  /** after each training step */
+  afterStep?(step: number): void;
 }
 
 /**
@@ -282,6 +286,7 @@ export async function warmUpNasrec(
       throw new Error("unused: stepAt trains");
     },
     stepAt: async (step, rate) => {
+      opts.beforeStep?.(step);
       const t = performance.now();
       const arch = sampleWarmupArch(supernet.space, createRng(opts.seed, 50_000 + step), {
         step,
@@ -296,6 +301,7 @@ export async function warmUpNasrec(
         disposeBatch(batch);
         trainSteps++;
         trainSeconds += (performance.now() - t) / 1000;
+        opts.afterStep?.(step);
       }
     },
     optimizer,

@@ -8,6 +8,7 @@ import { runInFolder } from "../run_folder.ts";
 import type { Experiment } from "../types.ts";
 import { quickstartReport } from "./report.ts";
 import { quickstartConfig, runQuickstart } from "./run.ts";
+import { QUICKSTART_STUDY } from "./config.ts";
 
 /** The quickstart in the registry: notebook 00 and `deno task demo`. */
 export const quickstart: Experiment = {
@@ -18,7 +19,16 @@ export const quickstart: Experiment = {
     const cfg = quickstartConfig(ctx.scale);
     return runInFolder("quickstart", ctx, cfg, async (dir) => {
       const r = await runQuickstart(cfg, { dir, log: ctx.log, progress: ctx.progress });
-      return { ...quickstartReport(r), seconds: { scoring: r.seconds } };
+      return {
+        ...quickstartReport(r),
+        seconds: { scoring: r.seconds },
+        data: r.generated,
+        seeds: {
+          "part 1: scoring images and net init": "0 (scoreNb201's default seed)",
+          "part 2: data (generated train / test)": `${QUICKSTART_STUDY.seed} / ${QUICKSTART_STUDY.seed + 1}`,
+          "part 2: architecture sample, image order": QUICKSTART_STUDY.seed,
+        },
+      };
     });
   },
 };

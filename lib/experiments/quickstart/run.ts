@@ -12,6 +12,7 @@ import { formatArch, parseArch } from "../../spaces/nb201/space.ts";
 import { scoreNb201, type ScoreRow } from "../score.ts";
 import { type PerArchStudyResult, runPerArchStudy } from "../pipelines/nb201_per_arch.ts";
 import type { Scale } from "../scale.ts";
+import type { DataFile } from "../../report/manifest.ts";
 import { QUICKSTART, QUICKSTART_STUDY, type QuickstartConfig } from "./config.ts";
 
 /** Architectures of part 1, with a short description each. */
@@ -44,6 +45,8 @@ export function quickstartConfig(scale: Scale): QuickstartConfig {
 export interface QuickstartResult {
   scores: (ScoreRow & { note: string })[];
   study: PerArchStudyResult;
+  /** checksums of the generated images of both parts */
+  generated: DataFile[];
   seconds: number;
 }
 
@@ -53,7 +56,7 @@ export async function runQuickstart(
   opts: { dir: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
 ): Promise<QuickstartResult> {
   const t0 = performance.now();
-  const { rows } = await scoreNb201({
+  const { rows, generated } = await scoreNb201({
     archs: QUICKSTART_ARCHS.map((a) => a.arch),
     proxies: ["zico", "sigeo-cv"],
     C: cfg.C,
@@ -67,5 +70,10 @@ export async function runQuickstart(
     { ...structuredClone(QUICKSTART_STUDY), archs: cfg.archs, fractions: cfg.fractions },
     opts,
   );
-  return { scores, study, seconds: (performance.now() - t0) / 1000 };
+  return {
+    scores,
+    study,
+    generated: [...(generated ? [generated] : []), ...study.generated],
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

@@ -50,10 +50,13 @@ export const recsysSearch: Experiment = {
         const t = performance.now();
         const sub = `${dir}/${cfg.dataset}-${cfg.space}`;
         ctx.log?.(`${cfg.dataset} / ${NASREC_SPACE_TITLES[cfg.space]}`);
-        // one bar over every run's final-stage steps
-        const progress = ctx.progress &&
+        // one bar per phase of each run, else one bar over every run's final-stage steps
+        const phase = ctx.phase && ((label: string) => ctx.phase!(`${cfg.dataset}/${cfg.space} ${label}`));
+        const progress = !phase && ctx.progress &&
           ((done: number, total: number) => ctx.progress!(i * total + done, configs.length * total));
-        runs.push(await runRecsysSearch(cfg, { dir: sub, log: ctx.log, progress }));
+        runs.push(
+          await runRecsysSearch(cfg, { dir: sub, log: ctx.log, progress: progress || undefined, phase }),
+        );
         seconds[`${cfg.dataset}-${cfg.space}`] = (performance.now() - t) / 1000;
         for (const f of runs.at(-1)!.files) {
           if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));

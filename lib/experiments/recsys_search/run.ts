@@ -31,7 +31,7 @@ import { type NasrecArch, type NasrecSpaceName, sampleArch } from "../../spaces/
 import { recsysEvaluate } from "../../train/recsys_fit.ts";
 import { logLoss } from "../../train/metrics.ts";
 import type { WarmupLevel } from "../../train/warmup.ts";
-import { regularizedEvolution, type SearchResult } from "../../search/evolution.ts";
+import { type ProgressSink, regularizedEvolution, type SearchResult } from "../../search/evolution.ts";
 import { randomSearch } from "../../search/random_search.ts";
 import { nasrecSearchSpace } from "../../search/spaces.ts";
 import type { Evaluation } from "../../search/space.ts";
@@ -166,6 +166,11 @@ export interface RecsysSearchOptions {
   dir: string;
   log?: (line: string) => void;
   progress?: (done: number, total: number) => void;
+  /**
+   * one bar per phase, opened when it starts: each warm-up segment (steps), each search
+   * (candidates), the final training (trainings); replayed work (a resume) is marked as such
+   */
+  phase?: (label: string) => ProgressSink;
 }
 
 /** Run the experiment for one dataset and space; `opts.dir` keeps everything needed to resume. */
@@ -230,6 +235,7 @@ export async function runRecsysSearch(
       ...cfg.evolution,
       seed: cfg.seed,
       historyPath: `${opts.dir}/history-${method}.jsonl`,
+      progress: opts.phase?.(`search ${method} (warm-up ${level})`),
     });
     searches.push({ method, level, result, seconds: result.history.seconds() });
     log(
@@ -238,6 +244,20 @@ export async function runRecsysSearch(
       } s`,
     );
   };
+  // The warm-up's bars: one per segment between levels, opened at the first step this process
+  // trains in it (a resume marks the checkpointed steps replayed) and finished at the level.
+  let warmBar: { sink: ProgressSink } | null = null;
+  const segmentOf = (step: number) => levels.findIndex((l) => step < l.step);
+  const beforeStep = (step: number) => {
+    if (warmBar || !opts.phase) return;
+    const k = segmentOf(step);
+    const from = levels[k - 1].step;
+    const sink = opts.phase(`warm-up ${levels[k - 1].label} → ${levels[k].label}`);
+    sink.setTotal(levels[k].step - from);
+    if (step > from) sink.advance(step - from, { replayed: true });
+    warmBar = { sink };
+  };
+  const afterStep = () => warmBar?.sink.advance(1);
   try {
     const tWarm = performance.now();
     let searchWall = 0;
@@ -251,7 +271,13 @@ export async function runRecsysSearch(
       lr: cfg.lr,
       checkpointDir: `${opts.dir}/checkpoints`,
       checkpointEvery: cfg.checkpointEvery,
+      beforeStep,
+      afterStep,
       onLevel: async (level) => {
+        if (warmBar) {
+          await warmBar.sink.finish(`${level.label} reached`);
+          warmBar = null;
+        }
         log(
           `warm-up level ${level.label} (step ${level.step}/${oneShotSteps}): ${
             ((performance.now() - tWarm) / 1000 - searchWall).toFixed(1)
@@ -302,6 +328,7 @@ export async function runRecsysSearch(
       seed: cfg.seed,
       budget: { evaluations: budget },
       historyPath: `${opts.dir}/history-random.jsonl`,
+      progress: opts.phase?.("search random (sampling)"),
     });
     searches.push({ method: "random", level: "—", result: rnd, seconds: rnd.history.seconds() });
     const rank = ["zico", "sigeo", "one-shot", "random"];
@@ -319,13 +346,23 @@ export async function runRecsysSearch(
   const finalLog = await FinalLog.open(`${opts.dir}/final.jsonl`);
   const methods: MethodResult[] = [];
   let done = 0;
+  const finalBar = opts.phase?.("final training");
+  finalBar?.setTotal(searches.reduce((a, s) => a + s.result.history.top(cfg.topK).length + 1, 0));
+  // each method's result line waits for the bar to finish (a log line would break a redrawn bar)
+  const results: string[] = [];
+  const getOrRun: typeof finalLog.getOrRun = async (id, fn) => {
+    const replayed = finalLog.has(id);
+    const r = await finalLog.getOrRun(id, fn);
+    finalBar?.advance(1, { replayed, note: `${id.method} ${id.stage}` });
+    return r;
+  };
   for (const s of searches) {
     const top = s.result.history.top(cfg.topK);
     let best = { key: "", val: Infinity, arch: null as NasrecArch | null };
     let candidateSeconds = 0;
     for (const [i, rec] of top.entries()) {
       const arch = s.result.archs.get(rec.key)!;
-      const r = await finalLog.getOrRun(
+      const r = await getOrRun(
         { method: s.method, stage: "candidate", i, key: rec.key },
         async () => {
           const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
@@ -342,7 +379,7 @@ export async function runRecsysSearch(
     }
     // Random search has no proxy: training its sampled candidates *is* its search.
     if (s.method === "random") s.seconds += candidateSeconds;
-    const m = await finalLog.getOrRun(
+    const m = await getOrRun(
       { method: s.method, stage: "retrain", i: 0, key: best.key },
       async () => {
         const net = await trainStandalone(best.arch!, layout, trainval, final, createRng(cfg.seed + 100));
@@ -370,8 +407,12 @@ export async function runRecsysSearch(
       test_auc: m.test_auc,
     });
     opts.progress?.(++done, searches.length);
-    log(`${s.method}: test log loss ${m.test_logloss.toFixed(4)}, AUC ${m.test_auc.toFixed(4)}`);
+    const line = `${s.method}: test log loss ${m.test_logloss.toFixed(4)}, AUC ${m.test_auc.toFixed(4)}`;
+    if (finalBar) results.push(line);
+    else log(line);
   }
+  await finalBar?.finish(`${methods.length} methods`);
+  results.forEach((l) => log(l));
   const result: RecsysSearchResult = {
     config: cfg,
     data: source,

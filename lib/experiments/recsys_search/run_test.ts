@@ -4,6 +4,25 @@ import { recsysSearchConfig, runRecsysSearch } from "./run.ts";
 import { History } from "../../search/history.ts";
 import { parseNasrecConfig } from "../../spaces/nasrec/configs.ts";
 
+/** What the phase bars of a run were told: label → total, steps, replayed steps, finished. */
+function phaseRecorder() {
+  const bars: { label: string; total: number; done: number; replayed: number; finished: boolean }[] = [];
+  const phase = (label: string) => {
+    const b = { label, total: NaN, done: 0, replayed: 0, finished: false };
+    bars.push(b);
+    return {
+      setTotal: (t: number) => void (b.total = t),
+      advance: (n: number, o?: { replayed?: boolean }) => {
+        assert.ok(!b.finished, `${label}: advanced after finish`);
+        b.done += n;
+        if (o?.replayed) b.replayed += n;
+      },
+      finish: () => void (b.finished = true),
+    };
+  };
+  return { bars, phase };
+}
+
 const tiny = {
   ...recsysSearchConfig("smoke"),
   rows: 2000,
@@ -20,8 +39,24 @@ Deno.test("runRecsysSearch: warm-up → four searches → final training end to 
   const dir = await Deno.makeTempDir();
   try {
     const before = tf.memory().numTensors;
-    const a = await runRecsysSearch(tiny, { dir });
+    const pa = phaseRecorder();
+    const a = await runRecsysSearch(tiny, { dir, phase: pa.phase });
     assert.equal(tf.memory().numTensors, before);
+    // one bar per phase, in the order they ran, each finished with all its steps
+    assert.deepEqual(pa.bars.map((b) => b.label), [
+      "search zico (warm-up 0%)",
+      "warm-up 0% → 20%",
+      "search sigeo (warm-up 20%)",
+      "warm-up 20% → 100%",
+      "search one-shot (warm-up 100%)",
+      "search random (sampling)",
+      "final training",
+    ]);
+    for (const b of pa.bars) {
+      assert.ok(b.finished && b.done === b.total && b.total > 0 && b.replayed === 0, JSON.stringify(b));
+    }
+    assert.equal(pa.bars[0].total, 7);
+    assert.equal(pa.bars[6].total, 4 * (tiny.topK + 1));
     assert.deepEqual(a.methods.map((m) => m.method), ["zico", "sigeo", "one-shot", "random"]);
     for (const m of a.methods) {
       assert.equal(m.evaluations, 7, m.method);
@@ -44,7 +79,20 @@ Deno.test("runRecsysSearch: warm-up → four searches → final training end to 
         /killed/,
       );
       const lines: string[] = [];
-      const b = await runRecsysSearch(tiny, { dir: dir2, log: (l) => lines.push(l) });
+      const pb = phaseRecorder();
+      const b = await runRecsysSearch(tiny, { dir: dir2, log: (l) => lines.push(l), phase: pb.phase });
+      // resumed at the 100 % level's checkpoint: no warm-up step left, the earlier searches
+      // replayed from their histories (their bars all "replayed"), the rest run
+      assert.deepEqual(
+        pb.bars.map((x) => [x.label, x.total, x.done, x.replayed, x.finished]),
+        [
+          ["search one-shot (warm-up 100%)", 7, 7, 0, true],
+          ["search zico (warm-up 0%)", 7, 7, 7, true],
+          ["search sigeo (warm-up 20%)", 7, 7, 7, true],
+          ["search random (sampling)", 7, 7, 0, true],
+          ["final training", 8, 8, 0, true],
+        ],
+      );
       assert.ok(lines.some((l) => /^sigeo: 7 candidates \(7 from history\)/.test(l)), lines.join("\n"));
       assert.ok(lines.some((l) => /^one-shot: 7 candidates \(0 from history\)/.test(l)));
       for (const m of ["zico", "sigeo", "one-shot"]) {

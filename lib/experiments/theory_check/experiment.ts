@@ -18,7 +18,16 @@ export const theoryCheck: Experiment = {
     const cfg = { ...theoryCheckConfig(ctx.scale), dataDir: ctx.dataDir };
     return runInFolder("theory-check", ctx, cfg, async () => {
       const r = await runTheoryCheck(cfg, { log: ctx.log, progress: ctx.progress });
-      return { ...theoryCheckReport(r, ctx.scale), seconds: { training: r.seconds } };
+      return {
+        ...theoryCheckReport(r, ctx.scale),
+        seconds: { training: r.seconds },
+        data: r.generated,
+        seeds: {
+          ...(cfg.dataDir ? {} : { "data (generated train / test)": `${cfg.seed} / ${cfg.seed + 1}` }),
+          "init of run i": `${cfg.seed} · 1000 + i`,
+          "batch order of run i": `rng(${cfg.seed}, 1 + i)`,
+        },
+      };
     });
   },
 };

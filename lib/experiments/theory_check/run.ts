@@ -28,6 +28,7 @@ import { trainStep } from "../../train/fit.ts";
 import type { Scale } from "../scale.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
 import { THEORY_CHECK, type TheoryCheckConfig } from "./config.ts";
+import { type DataFile, sha256Bytes } from "../../report/manifest.ts";
 
 /** The settings of `scale` (a fresh copy). */
 export function theoryCheckConfig(scale: Scale): TheoryCheckConfig {
@@ -51,6 +52,8 @@ export interface TheoryCheckResult {
   runs: TheoryRun[];
   /** proxy = "training loss" | "Fisher-Rao norm" | "mean |gradient|", truth = test loss */
   table: CorrelationRow[];
+  /** checksums of the generated train / test images (none when MNIST was read) */
+  generated: DataFile[];
   seconds: number;
 }
 
@@ -171,5 +174,9 @@ export async function runTheoryCheck(
   );
   const truth = new Map(runs.map((r) => [r.run, r.testLoss]));
   const table = correlationTable(records, truth, { seed: cfg.seed, resamples: 500 });
-  return { config: cfg, data, runs, table, seconds: (performance.now() - t0) / 1000 };
+  const generated = cfg.dataDir ? [] : [
+    await sha256Bytes(`generated:mnist/train (seed ${cfg.seed})`, [train.images, train.labels]),
+    await sha256Bytes(`generated:mnist/test (seed ${cfg.seed + 1})`, [test.images, test.labels]),
+  ];
+  return { config: cfg, data, runs, table, generated, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,6 +1,19 @@
 import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./run.ts";
+import { generateMnist } from "../../data/mnist.ts";
+
+/** SHA-256 (hex) of the concatenated byte arrays, computed here independently of the manifest code. */
+async function sha256(...parts: Uint8Array[]): Promise<string> {
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.byteLength;
+  }
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+}
 
 Deno.test("runTheoryCheck: every level measured, deterministic, and training loss tracks the test loss", async () => {
   const cfg = {
@@ -24,4 +37,19 @@ Deno.test("runTheoryCheck: every level measured, deterministic, and training los
   assert.equal(a.table.length, 3 * 3);
   const b = await runTheoryCheck(cfg);
   assert.deepEqual(b.runs, a.runs);
+  // checksums of the generated train and test images, as the manifest records them
+  const train = generateMnist(1280, cfg.seed), test = generateMnist(300, cfg.seed + 1);
+  assert.deepEqual(a.generated, [
+    {
+      path: `generated:mnist/train (seed ${cfg.seed})`,
+      bytes: 1280 * 785,
+      sha256: await sha256(train.images, train.labels),
+    },
+    {
+      path: `generated:mnist/test (seed ${cfg.seed + 1})`,
+      bytes: 300 * 785,
+      sha256: await sha256(test.images, test.labels),
+    },
+  ]);
+  assert.deepEqual(b.generated, a.generated);
 });
