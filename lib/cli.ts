@@ -337,8 +337,9 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const name of names) {
     const data = values.data ? `data from ${values.data}` : "generated data";
+    // the data actually given, at every scale (a run beyond smoke refuses to start without it)
     console.log(
-      `== ${name} (scale: ${scale}${scale === "smoke" ? `, ${data}: numbers are a smoke test` : ""})`,
+      `== ${name} (scale: ${scale}, ${data}${scale === "smoke" ? ": numbers are a smoke test" : ""})`,
     );
     if (name === TRAINING_CHECK) {
       console.log(trainingCheckSummary(await runTrainingCheck(trainingCheckConfig(scale))));

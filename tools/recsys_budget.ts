@@ -1,5 +1,6 @@
 // Per-phase seconds of the recommender search on real rows (docs/nasrec.md "The `small` budget"):
-// `deno run -A tools/recsys_budget.ts [criteo|avazu|kdd2012 …] [--space autoctr|xlarge] [--dir D]`.
+// `deno run -A tools/recsys_budget.ts [criteo|avazu|kdd2012 …] [--space autoctr|xlarge] [--dir D]
+// [--batch B]`.
 // Reads the real sample files (../shared/data by default, or D/<dataset>/), repeats their rows up to
 // what one phase needs (a step costs the same whatever the row values), and times each phase as the
 // search runs it, at the dataset's NASRec batch size and the `small` table cap: one supernet
@@ -25,7 +26,7 @@ import { recsysSearchConfig } from "../lib/experiments/recsys_search/run.ts";
 
 const { values: args, positionals } = parseArgs({
   args: Deno.args,
-  options: { space: { type: "string" }, dir: { type: "string" } },
+  options: { space: { type: "string" }, dir: { type: "string" }, batch: { type: "string" } },
   allowPositionals: true,
 });
 const space = (args.space ?? "autoctr") as "autoctr" | "xlarge";
@@ -42,8 +43,12 @@ const SAMPLES: Record<RecsysDatasetName, () => RecsysSource> = {
 };
 await initBackend({ quiet: true });
 const sec = (t: number) => (performance.now() - t) / 1000;
+/** phase markers on stderr, so a crash (e.g. WASM out of memory) shows where it happened */
+const phase = (what: string) => console.error(`… ${what}`);
 for (const name of names) {
-  const cfg = recsysSearchConfig("small", name, space);
+  const base = recsysSearchConfig("small", name, space);
+  // --batch overrides the dataset's NASRec batch size (to locate a memory limit)
+  const cfg = args.batch ? { ...base, batchSize: Number(args.batch) } : base;
   const read = await readRecsysSource(SAMPLES[name](), { maxRows: cfg.maxRows });
   const real = read.data.n;
   // enough rows for 12 training batches; labels keep the sample's mix
@@ -53,6 +58,7 @@ for (const name of names) {
   const rng = createRng(cfg.seed);
   const arch = () => sampleArch(space, rng, { numBlocks: cfg.numBlocks, anyPath: "uniform" });
   try {
+    phase(`${name}: warm-up steps`);
     // warm-up: 1 untimed step (first-call compilation), then 6 timed ones
     const steps = 7;
     let t = performance.now();
@@ -69,12 +75,14 @@ for (const name of names) {
       },
     });
     const warmStep = sec(t) / (steps - 1);
+    phase(`${name}: proxy`);
     await proxyScore(s.supernet, arch(), s.scoring, { lambdas: cfg.sigeoLambdas });
     t = performance.now();
     for (let i = 0; i < 3; i++) {
       await proxyScore(s.supernet, arch(), s.scoring, { lambdas: cfg.sigeoLambdas });
     }
     const proxy = sec(t) / 3;
+    phase(`${name}: one-shot`);
     // one-shot candidate = fine-tune steps + validation rows: timed with 0 and with 4 steps
     const osSteps = 4;
     t = performance.now();
@@ -83,6 +91,7 @@ for (const name of names) {
     t = performance.now();
     await oneShotScore(s.supernet, arch(), s.batches, s.valRows, osSteps);
     const finetuneStep = Math.max(0, sec(t) - valOnly) / osSteps;
+    phase(`${name}: standalone`);
     // standalone: train on the training split, evaluate on validation
     const a = arch();
     const final = { lr: cfg.finalLr, batchSize: cfg.batchSize, epochs: 1 };
