@@ -1,4 +1,4 @@
-// Per-phase seconds of the recommender search on real rows (docs/nasrec.md "The `small` budget"):
+// Per-phase seconds of the recommender search on real rows (docs/nasrec.md §9):
 // `deno run -A tools/recsys_budget.ts [criteo|avazu|kdd2012 …] [--space autoctr|xlarge] [--dir D]
 // [--batch B]`.
 // Reads the real sample files (../shared/data by default, or D/<dataset>/), repeats their rows up to

@@ -161,7 +161,7 @@ export const RECSYS_ABLATIONS: Readonly<Record<Scale, RecsysAblationConfig>> = {
  */
 export const ABLATIONS_SECONDS: ReferenceSeconds = {
   smoke: {
-    phases: { cv: 0, recsys: 0 },
+    phases: { cv: 398, recsys: 438 },
     basis:
       "deno task reproduce ablations --scale smoke on this project's 2-core machine under load from other jobs, 2026-12-04",
   },

@@ -6,8 +6,7 @@
  * `fullPathSteps` or `oneShot.valRows` means the dataset's (its full training file, NASRec's batch
  * size, NASRec's supernet steps scaled to the rows read, NASRec's validation batches of 8192).
  *
- * `small` is the paper's pipeline and protocol on a row budget (docs/nasrec.md "The `small`
- * budget"): the same warm-up fraction, batch sizes, learning rates, table cap and block count, with
+ * `small` is the paper's pipeline and protocol on a row budget (docs/nasrec.md §9): the same warm-up fraction, batch sizes, learning rates, table cap and block count, with
  * fewer rows, fewer candidates, fewer fine-tune steps and validation rows, and fewer top-k.
  *
  * @module
@@ -38,6 +37,11 @@ export interface RecsysSearchScale {
   oneShotEpochs: number;
   /** @default {the dataset's NASRec batch size} */
   batchSize?: number;
+  /**
+   * a cap on the dataset's batch size (small: 512, as KDD's 1024 aborts the WASM backend's 4 GB heap in
+   * the 7-block supernet's warm-up; docs/nasrec.md §9)
+   */
+  maxBatchSize?: number;
   /** steps over which the full-path probability decays to 0 @default {the dataset's NASRec value} */
   fullPathSteps?: number;
   /** rolling warm-up checkpoints every this many steps */
@@ -71,8 +75,8 @@ export const RECSYS_SEARCH: Readonly<Record<Scale, RecsysSearchScale>> = {
     topK: 2,
     finalEpochs: 1,
   },
-  // The paper's protocol on a budget (docs/nasrec.md "The `small` budget", SMALL_RECSYS_COSTS):
-  // 100 training batches per epoch (64 000 rows at batch 512, 128 000 at KDD's 1024), so the 1 %
+  // The paper's protocol on a budget (docs/nasrec.md §9, SMALL_RECSYS_COSTS):
+  // 100 training batches of 512 per epoch (64 000 rows; KDD's 1024 capped at 512), so the 1 %
   // level is 1 warm-up step; 28 candidates per search; the best-scored one retrained.
   small: {
     maxRows: 500_000,
@@ -80,6 +84,7 @@ export const RECSYS_SEARCH: Readonly<Record<Scale, RecsysSearchScale>> = {
     seed: 2018,
     scoreBatches: 4,
     epochBatches: 100,
+    maxBatchSize: 512,
     numBlocks: 7,
     warmup: 0.01,
     oneShotEpochs: 1,
@@ -134,11 +139,13 @@ export interface RecsysCosts {
 }
 
 /**
- * Measured by `tools/recsys_budget.ts` on the real samples (Criteo 100 rows, Avazu 1 000, KDD 11,
- * repeated up to the batches each phase needs) on this project's 2-core machine under load from
- * other jobs, 2026-12-04; per batch of 512, the mean over the datasets. NASRec-Full is not measured:
- * its 7-block supernet with 500 000-row tables aborts the WASM backend there (out of memory), so a
- * plan estimates it with NASRec-Small's costs and says so. docs/nasrec.md "The `small` budget".
+ * Measured by `tools/recsys_budget.ts` on the real samples (Criteo 100 rows, Avazu 1 000, repeated
+ * up to the batches each phase needs) on this project's 2-core machine under load average 2–8 from
+ * other jobs, 2026-12-04: per batch of 512, the mean of Criteo and Avazu (the one-shot step and row
+ * split from their combined time). Under load 15 the same phases took 3–4× longer; KDD at 512 costs
+ * about what Criteo does there. NASRec-Full is not measured: its 7-block supernet with 500 000-row
+ * tables fails inside the WASM backend (memory access out of bounds), so a plan estimates it with
+ * NASRec-Small's costs and says so. docs/nasrec.md §9.
  */
 export const SMALL_RECSYS_COSTS: { machine: string; autoctr: RecsysCosts; xlarge?: RecsysCosts } = {
   machine: "2 CPU cores, loaded",

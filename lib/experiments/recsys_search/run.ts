@@ -99,7 +99,7 @@ export function recsysSearchConfig(
     throw new RangeError(`Unknown recommender dataset '${dataset}': expected criteo, avazu or kdd2012`);
   }
   const s = structuredClone(RECSYS_SEARCH[scale]);
-  const batchSize = s.batchSize ?? ds.batchSize;
+  const batchSize = s.batchSize ?? Math.min(ds.batchSize, s.maxBatchSize ?? Infinity);
   const rows = s.rows ?? (s.epochBatches ? Math.round(s.epochBatches * batchSize / 0.8) : ds.rows);
   // keys in a fixed order: a finished run's result.json is reused when its config is the same
   return {
@@ -118,8 +118,9 @@ export function recsysSearchConfig(
     warmup: s.warmup,
     oneShotEpochs: s.oneShotEpochs,
     batchSize,
-    // NASRec's full-path decay spans the same fraction of the epoch on fewer rows
-    fullPathSteps: s.fullPathSteps ?? Math.max(1, Math.round(ds.supernetSteps * Math.min(1, rows / ds.rows))),
+    // NASRec's full-path decay spans the same fraction of the epoch on fewer rows (or smaller batches)
+    fullPathSteps: s.fullPathSteps ??
+      Math.max(1, Math.round(ds.supernetSteps * Math.min(1, (rows / batchSize) / (ds.rows / ds.batchSize)))),
     checkpointEvery: s.checkpointEvery,
     evolution: s.evolution,
     oneShot: {
