@@ -93,3 +93,23 @@ Deno.test("cli: reproduce all --scale smoke writes a completed run folder per ex
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("cli: reproduce all --plan --json prints one plan per experiment as JSON and creates no run folder", async () => {
+  const results = await Deno.makeTempDir();
+  try {
+    const r = await cli(["reproduce", "all", "--scale", "smoke", "--plan", "--json", "--results", results]);
+    assert.equal(r.code, 0, r.err);
+    const plans = JSON.parse(r.out) as { experiment: string; scale: string; estimate: { total: number } }[];
+    assert.deepEqual(plans.map((p) => p.experiment), Object.keys(EXPERIMENTS));
+    for (const p of plans) assert.ok(p.scale === "smoke" && p.estimate.total > 0, JSON.stringify(p.estimate));
+    assert.deepEqual([...Deno.readDirSync(results)], []);
+    // the terminal form: phases in minutes, nothing run
+    const t = await cli(["reproduce", "recsys-search", "--scale", "smoke", "--plan", "--results", results]);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /== recsys-search \(scale: smoke\) plan: nothing is run/);
+    assert.match(t.out, /criteo-autoctr_warmup\s+[\d.]+ min/);
+    assert.deepEqual([...Deno.readDirSync(results)], []);
+  } finally {
+    await Deno.remove(results, { recursive: true });
+  }
+});
