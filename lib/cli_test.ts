@@ -113,3 +113,17 @@ Deno.test("cli: reproduce all --plan --json prints one plan per experiment as JS
     await Deno.remove(results, { recursive: true });
   }
 });
+
+Deno.test("cli: a small run or plan without its real data exits 2 with the reason and the usage, no stack trace", async () => {
+  for (const extra of [["--plan"], ["--results", "/nonexistent-results"]]) {
+    const r = await cli(["reproduce", "recsys-search", "--scale", "small", ...extra]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err,
+      /^recsys-search at small scale runs on the real Criteo, Avazu and KDD Cup 2012 files: pass --data DIR/,
+    );
+    assert.match(r.err, /`deno task data where criteo`/);
+    assert.match(r.err, /\nUsage:|\nusage:/i);
+    assert.doesNotMatch(r.err, /^\s+at /m);
+  }
+});

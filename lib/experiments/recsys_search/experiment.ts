@@ -9,7 +9,7 @@ import { sha256File } from "../../report/manifest.ts";
 import { NASREC_SPACE_TITLES, RECSYS_DATASETS } from "../pipelines/recsys.ts";
 import { parseRecsysDatasets, parseSpaces } from "../names.ts";
 import { runInFolder } from "../run_folder.ts";
-import type { Experiment, Plan, RunContext } from "../types.ts";
+import { type Experiment, InputError, type Plan, type RunContext } from "../types.ts";
 import type { RecsysDatasetName } from "../pipelines/recsys.ts";
 import { recsysPhaseSeconds, SMALL_RECSYS_COSTS } from "./config.ts";
 import { recsysSearchReport } from "./report.ts";
@@ -38,7 +38,7 @@ async function resolve(ctx: RunContext) {
     );
   }
   if (ctx.scale !== "smoke" && !ctx.dataDir) {
-    throw new Error(
+    throw new InputError(
       `recsys-search at ${ctx.scale} scale runs on the real Criteo, Avazu and KDD Cup 2012 files: pass --data DIR ` +
         `with DIR/criteo/train.txt, DIR/avazu/train.csv, DIR/kdd2012/training.txt; ${WHERE}`,
     );
@@ -57,7 +57,7 @@ async function resolve(ctx: RunContext) {
     }
   }
   if (found.length === 0) {
-    throw new Error(
+    throw new InputError(
       `recsys-search: none of ${datasets.join(", ")} is in ${ctx.dataDir}; ${WHERE}`,
     );
   }
