@@ -12,7 +12,7 @@ import { PROXIES } from "./proxies/registry.ts";
 import { parseArch } from "./spaces/nb201/space.ts";
 import { writeFileAtomic } from "./io.ts";
 import { EXPERIMENTS } from "./experiments/registry.ts";
-import type { Plan } from "./experiments/types.ts";
+import { InputError, type Plan } from "./experiments/types.ts";
 import { runNotebookExperiment } from "./experiments/notebook_runs.ts";
 import { jupyterAvailable } from "./report/notebooks.ts";
 import { phaseProgress, progressCallback } from "./report/progress.ts";
@@ -213,6 +213,9 @@ async function main(argv: string[]): Promise<number> {
         scale,
         dataDir: values.data,
         truthPath: values.truth,
+        truthMetric: values["truth-metric"],
+        truthDataset: values["truth-dataset"],
+        partialData: values["partial-data"],
         resultsRoot: values.results,
         runId: values["run-id"],
         datasets: values.dataset,
@@ -287,7 +290,13 @@ async function main(argv: string[]): Promise<number> {
         console.error(`${name} has no --plan yet`);
         return 2;
       }
-      plans.push(await e.plan(ctxOf(name)));
+      try {
+        plans.push(await e.plan(ctxOf(name)));
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        console.error(`${err.message}\n${USAGE}`);
+        return 2;
+      }
     }
     if (values.json) {
       const text = JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2);
@@ -335,14 +344,22 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const name of names) {
     const data = values.data ? `data from ${values.data}` : "generated data";
+    // the data actually given, at every scale (a run beyond smoke refuses to start without it)
     console.log(
-      `== ${name} (scale: ${scale}${scale === "smoke" ? `, ${data}: numbers are a smoke test` : ""})`,
+      `== ${name} (scale: ${scale}, ${data}${scale === "smoke" ? ": numbers are a smoke test" : ""})`,
     );
     if (name === TRAINING_CHECK) {
       console.log(trainingCheckSummary(await runTrainingCheck(trainingCheckConfig(scale))));
       continue;
     }
-    const out = await EXPERIMENTS[name].run(ctxOf(name));
+    let out;
+    try {
+      out = await EXPERIMENTS[name].run(ctxOf(name));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      console.error(`${err.message}\n${USAGE}`);
+      return 2;
+    }
     for (const line of out.summary) console.log(`  ${line}`);
     console.log(`done in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);
   }

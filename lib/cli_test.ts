@@ -104,3 +104,37 @@ Deno.test("cli: a run's fatal error is its message, no stack unless SIGEO_DEBUG=
   assert.match(reportFatal(new Error("plain"), false), /^error: plain\n/);
   assert.match(reportFatal(e, true), /^error: SyntaxError: Cannot parse[^\n]*\n\s+at /);
 });
+
+Deno.test("cli: reproduce all --plan --json prints one plan per experiment as JSON and creates no run folder", async () => {
+  const results = await Deno.makeTempDir();
+  try {
+    const r = await cli(["reproduce", "all", "--scale", "smoke", "--plan", "--json", "--results", results]);
+    assert.equal(r.code, 0, r.err);
+    const plans = JSON.parse(r.out) as { experiment: string; scale: string; estimate: { total: number } }[];
+    assert.deepEqual(plans.map((p) => p.experiment), Object.keys(EXPERIMENTS));
+    for (const p of plans) assert.ok(p.scale === "smoke" && p.estimate.total > 0, JSON.stringify(p.estimate));
+    assert.deepEqual([...Deno.readDirSync(results)], []);
+    // the terminal form: phases in minutes, nothing run
+    const t = await cli(["reproduce", "recsys-search", "--scale", "smoke", "--plan", "--results", results]);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /== recsys-search \(scale: smoke\) plan: nothing is run/);
+    assert.match(t.out, /criteo-autoctr_warmup\s+[\d.]+ min/);
+    assert.deepEqual([...Deno.readDirSync(results)], []);
+  } finally {
+    await Deno.remove(results, { recursive: true });
+  }
+});
+
+Deno.test("cli: a small run or plan without its real data exits 2 with the reason and the usage, no stack trace", async () => {
+  for (const extra of [["--plan"], ["--results", "/nonexistent-results"]]) {
+    const r = await cli(["reproduce", "recsys-search", "--scale", "small", ...extra]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err,
+      /^recsys-search at small scale runs on the real Criteo, Avazu and KDD Cup 2012 files: pass --data DIR/,
+    );
+    assert.match(r.err, /`deno task data where criteo`/);
+    assert.match(r.err, /\nUsage:|\nusage:/i);
+    assert.doesNotMatch(r.err, /^\s+at /m);
+  }
+});

@@ -25,9 +25,12 @@
 // smoke: generated data in the real file formats, minutes on 2 CPU cores; numbers are a smoke test.
 // small: real data (a download or a sample) on a laptop CPU within about an hour; paper: a GPU machine.
 import { resolveScale } from "../lib/experiments/scale.ts";
+import { notebookParams } from "../lib/experiments/notebook_params.ts";
 const scale = resolveScale();
-const dataDir: string | undefined = Deno.env.get("SIGEO_DATA") || undefined; // real data folder, if any
-console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
+// The flags of `deno task reproduce` as SIGEO_* variables (docs/notebooks.md "Parameters"): --data
+// SIGEO_DATA, --truth SIGEO_TRUTH, --truth-metric, --truth-dataset, --partial-data (SIGEO_PARTIAL_DATA=1).
+const params = notebookParams();
+console.log(`scale: ${scale}; data: ${params.dataDir ?? "generated"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
@@ -37,7 +40,11 @@ import { notebookTable } from "../lib/report/table.ts";
 import { backendInfo } from "../lib/backend.ts";
 
 // %%
-const out = await EXPERIMENTS["theory-check"].run({ scale, dataDir, progress: cellProgress("theory-check") });
+const out = await EXPERIMENTS["theory-check"].run({
+  scale,
+  ...params,
+  progress: cellProgress("theory-check"),
+});
 const b = backendInfo();
 console.log(
   `backend: ${b.name}${b.gemm ? " + " + b.gemm : ""}; ${out.seconds.toFixed(1)} s; results: ${out.dir}`,

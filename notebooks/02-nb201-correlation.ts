@@ -28,12 +28,16 @@
 // smoke: generated data in the real file formats, minutes on 2 CPU cores; numbers are a smoke test.
 // small: real data (a download or a sample) on a laptop CPU within about an hour; paper: a GPU machine.
 import { resolveScale } from "../lib/experiments/scale.ts";
+import { notebookParams } from "../lib/experiments/notebook_params.ts";
 const scale = resolveScale();
-const dataDir: string | undefined = Deno.env.get("SIGEO_DATA") || undefined; // real data folder, if any
-console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
-const truthPath: string | undefined = Deno.env.get("SIGEO_TRUTH") || undefined; // benchmark file
-const datasets = Deno.env.get("SIGEO_NB201_DATASETS") || "cifar10,cifar100,ImageNet16-120";
-console.log(`datasets: ${datasets}`);
+// The flags of `deno task reproduce` as SIGEO_* variables (docs/notebooks.md "Parameters"): --data
+// SIGEO_DATA, --truth SIGEO_TRUTH, --truth-metric, --truth-dataset, --partial-data (SIGEO_PARTIAL_DATA=1).
+const params = notebookParams();
+console.log(`scale: ${scale}; data: ${params.dataDir ?? "generated"}`);
+console.log(`truth: ${params.truthPath ?? "trained (smoke)"}`);
+// --dataset: SIGEO_NB201_DATASETS (default: all three; a dataset absent from the data is skipped)
+const datasets = Deno.env.get("SIGEO_NB201_DATASETS") || undefined;
+console.log(`datasets: ${datasets ?? "cifar10,cifar100,ImageNet16-120"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
@@ -45,8 +49,7 @@ import { backendInfo } from "../lib/backend.ts";
 // %%
 const out = await EXPERIMENTS["nb201-correlation"].run({
   scale,
-  dataDir,
-  truthPath,
+  ...params,
   datasets,
   progress: lineProgress("nb201-correlation"),
 });

@@ -37,12 +37,17 @@
 // smoke: generated data in the real file formats, minutes on 2 CPU cores; numbers are a smoke test.
 // small: real data (a download or a sample) on a laptop CPU within about an hour; paper: a GPU machine.
 import { resolveScale } from "../lib/experiments/scale.ts";
+import { notebookParams } from "../lib/experiments/notebook_params.ts";
 const scale = resolveScale();
-const dataDir: string | undefined = Deno.env.get("SIGEO_DATA") || undefined; // real data folder, if any
-console.log(`scale: ${scale}; data: ${dataDir ?? "generated"}`);
-const datasets = Deno.env.get("SIGEO_DATASETS") || "criteo,avazu,kdd2012";
-const spaces = Deno.env.get("SIGEO_SPACES") || "small,full";
-console.log(`datasets: ${datasets}; spaces: ${spaces}`);
+// The flags of `deno task reproduce` as SIGEO_* variables (docs/notebooks.md "Parameters"): --data
+// SIGEO_DATA, --truth SIGEO_TRUTH, --truth-metric, --truth-dataset, --partial-data (SIGEO_PARTIAL_DATA=1).
+const params = notebookParams();
+console.log(`scale: ${scale}; data: ${params.dataDir ?? "generated"}`);
+// --dataset, --space: SIGEO_DATASETS, SIGEO_SPACES (default: all three datasets; both spaces, NASRec-Small
+// only at small scale)
+const datasets = Deno.env.get("SIGEO_DATASETS") || undefined;
+const spaces = Deno.env.get("SIGEO_SPACES") || undefined;
+console.log(`datasets: ${datasets ?? "criteo,avazu,kdd2012"}; spaces: ${spaces ?? "the scale's"}`);
 
 // %%
 import { EXPERIMENTS } from "../lib/experiments/registry.ts";
@@ -55,7 +60,7 @@ import pl from "nodejs-polars";
 // %%
 const out = await EXPERIMENTS["recsys-search"].run({
   scale,
-  dataDir,
+  ...params,
   datasets,
   spaces,
   // one line per phase (warm-up segments, each search, final training), updated in place

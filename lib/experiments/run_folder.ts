@@ -117,6 +117,8 @@ export async function runInFolder(
           ctx.dataDir ? `data from ${ctx.dataDir}` : "generated data"
         }, small budgets; numbers are a smoke test`,
       ]
+      : ctx.dataDir
+      ? [`${ctx.scale} scale: data from ${ctx.dataDir}`]
       : [],
   });
   const dir = run.path;

@@ -205,3 +205,17 @@ Deno.test("filesIn: plain files only, sorted; none for a missing folder or a fil
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runInFolder: beyond smoke the manifest's note names the data folder used", async () => {
+  const root = await Deno.makeTempDir({ prefix: "sigeo-run-folder-" });
+  try {
+    const body = () => Promise.resolve({ tables: {}, figures: {}, summary: [], seconds: {} });
+    const out = await runInFolder("demo-exp", { scale: "small", resultsRoot: root, dataDir: root }, {}, body);
+    const m = JSON.parse(await Deno.readTextFile(`${out.dir}/manifest.json`));
+    assert.deepEqual(m.notes, [`small scale: data from ${root}`]);
+    const none = await runInFolder("demo-exp", { scale: "paper", resultsRoot: root }, {}, body);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${none.dir}/manifest.json`)).notes, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -82,3 +82,11 @@ export interface Plan {
   /** what would be skipped or refused, and why */
   notices: string[];
 }
+
+/**
+ * A run or plan refused for what it was given (data folder or truth file missing, no dataset found):
+ * the command line prints the message with its usage and exits 2, without a stack trace.
+ */
+export class InputError extends Error {
+  override name = "InputError";
+}

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Scale } from "../scale.ts";
+import type { ReferenceSeconds } from "../plan.ts";
 import { NASREC_LR } from "../../train/recsys_fit.ts";
 import type { PerArchStudyConfig } from "../pipelines/nb201_per_arch.ts";
 import type { RecsysAblationConfig } from "./recsys.ts";
@@ -151,5 +152,17 @@ export const RECSYS_ABLATIONS: Readonly<Record<Scale, RecsysAblationConfig>> = {
     archs: 100,
     levels: [0, 0.01, 0.05, 0.1, 0.25, 1],
     oneShot: { finetuneSteps: 500, valRows: 150 * 8192 },
+  },
+};
+
+/**
+ * Phase seconds for `--plan` when no ablations run has completed here (lib/experiments/plan.ts):
+ * `deno task reproduce ablations --scale smoke` on this project's 2-core machine under load from other jobs, 2026-12-04.
+ */
+export const ABLATIONS_SECONDS: ReferenceSeconds = {
+  smoke: {
+    phases: { cv: 398, recsys: 438 },
+    basis:
+      "deno task reproduce ablations --scale smoke on this project's 2-core machine under load from other jobs, 2026-12-04",
   },
 };

@@ -7,7 +7,8 @@
  */
 import { runInFolder } from "../run_folder.ts";
 import type { Experiment } from "../types.ts";
-import { CV_ABLATIONS, RECSYS_ABLATIONS } from "./config.ts";
+import { ABLATIONS_SECONDS, CV_ABLATIONS, RECSYS_ABLATIONS } from "./config.ts";
+import { planFromRuns } from "../plan.ts";
 import { runCvAblations } from "./cv.ts";
 import { runRecsysAblations } from "./recsys.ts";
 import { ablationsReport } from "./report.ts";
@@ -18,6 +19,13 @@ export const ablations: Experiment = {
   notebook: "04-ablations.ipynb",
   title:
     "Beyond the paper: λ, scoring batches, std convention; RecSys: final-layer vs all-layer gradients, warm-up fraction",
+  plan: (ctx) =>
+    planFromRuns(
+      "ablations",
+      ctx,
+      { cv: structuredClone(CV_ABLATIONS[ctx.scale]), recsys: structuredClone(RECSYS_ABLATIONS[ctx.scale]) },
+      ABLATIONS_SECONDS[ctx.scale],
+    ),
   run: (ctx) => {
     const cfg = structuredClone(CV_ABLATIONS[ctx.scale]);
     const recsysCfg = structuredClone(RECSYS_ABLATIONS[ctx.scale]);

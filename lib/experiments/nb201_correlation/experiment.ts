@@ -18,7 +18,7 @@ import { findImageData, NB201_TRAIN_SIZE, truthSelection } from "../pipelines/nb
 import { parseNb201Datasets } from "../names.ts";
 import { runInFolder } from "../run_folder.ts";
 import { formatShard } from "../shard.ts";
-import type { Experiment, Plan, RunContext } from "../types.ts";
+import { type Experiment, InputError, type Plan, type RunContext } from "../types.ts";
 import { NB201_CORRELATION, NB201_SUPERNET, SMALL_BUDGET_SECONDS, SMALL_COSTS } from "./config.ts";
 import { nb201CorrelationReport } from "./report.ts";
 import { runNb201SupernetStudy, type SupernetStudyResult } from "./supernet.ts";
@@ -35,13 +35,13 @@ async function resolve(ctx: RunContext) {
   const asked = parseNb201Datasets(ctx.datasets ?? env("SIGEO_NB201_DATASETS"), log);
   if (ctx.scale !== "smoke") {
     if (!ctx.dataDir) {
-      throw new Error(
+      throw new InputError(
         `nb201-correlation at ${ctx.scale} scale runs on the real datasets: pass --data DIR ` +
           "(`deno task data get cifar10 cifar100 imagenet16` fetches them into data/raw)",
       );
     }
     if (!ctx.truthPath) {
-      throw new Error(
+      throw new InputError(
         `nb201-correlation at ${ctx.scale} scale correlates with the benchmark's accuracies: pass --truth ` +
           `PATH, ${TRUTH_SOURCES}`,
       );
@@ -59,7 +59,7 @@ async function resolve(ctx: RunContext) {
     else notices.push(`${d} skipped: no ${d} training files in ${ctx.dataDir}`);
   }
   if (found.length === 0) {
-    throw new Error(
+    throw new InputError(
       `nb201-correlation: none of ${asked.join(", ")} is in ${ctx.dataDir} ` +
         "(see docs/data.md for the layouts; --partial-data accepts a sample of CIFAR-10 binary records)",
     );

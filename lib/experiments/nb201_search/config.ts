@@ -6,6 +6,7 @@
  * @module
  */
 import type { Scale } from "../scale.ts";
+import type { ReferenceSeconds } from "../plan.ts";
 import type { Nb201ImageSpec, Nb201NetSpec, TrainingSettings } from "../pipelines/nb201.ts";
 
 /** Settings of the NB201 search. */
@@ -66,5 +67,17 @@ export const NB201_SEARCH: Readonly<Record<Scale, Nb201SearchConfig>> = {
     evolution: { population: 128, sample: 64, children: 8, generations: 240 },
     topK: 15,
     final: { epochs: 12, batchSize: 256, lr: 0.1 },
+  },
+};
+
+/**
+ * Phase seconds for `--plan` when no nb201-search run has completed here (lib/experiments/plan.ts):
+ * `deno task reproduce nb201-search --scale smoke` on this project's 2-core machine under load from other jobs, 2026-12-04.
+ */
+export const NB201_SEARCH_SECONDS: ReferenceSeconds = {
+  smoke: {
+    phases: { warmup: 4, search: 11, final: 23 },
+    basis:
+      "deno task reproduce nb201-search --scale smoke on this project's 2-core machine under load from other jobs, 2026-12-04",
   },
 };

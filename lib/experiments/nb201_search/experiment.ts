@@ -6,6 +6,8 @@
  */
 import { runInFolder } from "../run_folder.ts";
 import type { Experiment } from "../types.ts";
+import { planFromRuns } from "../plan.ts";
+import { NB201_SEARCH_SECONDS } from "./config.ts";
 import { nb201SearchReport } from "./report.ts";
 import { nb201SearchConfig, runNb201Search } from "./run.ts";
 
@@ -14,6 +16,13 @@ export const nb201Search: Experiment = {
   name: "nb201-search",
   title:
     "The full sub-one-shot pipeline on NB201: supernet warm-up, SiGeo evolution, top-k retrained, test accuracy",
+  plan: (ctx) =>
+    planFromRuns(
+      "nb201-search",
+      ctx,
+      { ...nb201SearchConfig(ctx.scale), dataDir: ctx.dataDir ?? "generated" },
+      NB201_SEARCH_SECONDS[ctx.scale],
+    ),
   run: (ctx) => {
     const cfg = { ...nb201SearchConfig(ctx.scale), dataDir: ctx.dataDir };
     return runInFolder("nb201-search", ctx, cfg, async (dir) => {

@@ -58,6 +58,10 @@ export interface RecsysDatasetSettings {
   batchSize: number;
   /** NASRec's `--supernet_training_steps` (full-path probability decay) */
   supernetSteps: number;
+  /** NASRec's one-shot validation: `--max_eval_steps` batches of 8192 (150, 125, 175) */
+  oneShotValBatches: number;
+  /** NASRec's README batch size of the final training on train + val (256; KDD 512) */
+  finalBatchSize: number;
   /** SiGeo's (ZiCo, FR, loss) coefficients in NasRec-SiGeo's scripts for this dataset */
   sigeoLambdas: [number, number, number];
 }
@@ -72,6 +76,8 @@ export const RECSYS_DATASETS: Readonly<Record<RecsysDatasetName, RecsysDatasetSe
     rows: 45_840_617,
     batchSize: 512,
     supernetSteps: 15_000,
+    oneShotValBatches: 150,
+    finalBatchSize: 256,
     sigeoLambdas: [1, 1, 0],
   },
   avazu: {
@@ -82,6 +88,8 @@ export const RECSYS_DATASETS: Readonly<Record<RecsysDatasetName, RecsysDatasetSe
     rows: 40_428_967,
     batchSize: 512,
     supernetSteps: 12_500,
+    oneShotValBatches: 125,
+    finalBatchSize: 256,
     sigeoLambdas: [1, 1, 1],
   },
   kdd2012: {
@@ -92,6 +100,8 @@ export const RECSYS_DATASETS: Readonly<Record<RecsysDatasetName, RecsysDatasetSe
     rows: 149_639_105,
     batchSize: 1024,
     supernetSteps: 20_000,
+    oneShotValBatches: 175,
+    finalBatchSize: 512,
     sigeoLambdas: [1, 1, 1],
   },
 });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Scale } from "../scale.ts";
+import type { ReferenceSeconds } from "../plan.ts";
 import type { PerArchStudyConfig } from "../pipelines/nb201_per_arch.ts";
 
 /** Settings of the quickstart (what its run folder's manifest records). */
@@ -44,4 +45,16 @@ export const QUICKSTART_STUDY: Readonly<Omit<PerArchStudyConfig, "archs" | "frac
   noise: 300,
   warmup: { epochs: 1, batchSize: 128, lr: 1 },
   truthTraining: { epochs: 2, batchSize: 64, lr: 0.1 },
+};
+
+/**
+ * Phase seconds for `--plan` when no quickstart run has completed here (lib/experiments/plan.ts):
+ * `deno task reproduce quickstart --scale smoke` on this project's 2-core machine under load from other jobs, 2026-12-04.
+ */
+export const QUICKSTART_SECONDS: ReferenceSeconds = {
+  smoke: {
+    phases: { scoring: 135 },
+    basis:
+      "deno task reproduce quickstart --scale smoke on this project's 2-core machine under load from other jobs, 2026-12-04",
+  },
 };

@@ -6,6 +6,8 @@
  */
 import { runInFolder } from "../run_folder.ts";
 import type { Experiment } from "../types.ts";
+import { planFromRuns } from "../plan.ts";
+import { QUICKSTART_SECONDS } from "./config.ts";
 import { quickstartReport } from "./report.ts";
 import { quickstartConfig, runQuickstart } from "./run.ts";
 import { QUICKSTART_STUDY } from "./config.ts";
@@ -15,6 +17,8 @@ export const quickstart: Experiment = {
   name: "quickstart",
   notebook: "00-quickstart.ipynb",
   title: "Score a handful of NB201 cells; ranking quality vs warm-up",
+  plan: (ctx) =>
+    planFromRuns("quickstart", ctx, { ...quickstartConfig(ctx.scale) }, QUICKSTART_SECONDS[ctx.scale]),
   run: (ctx) => {
     const cfg = quickstartConfig(ctx.scale);
     return runInFolder("quickstart", ctx, cfg, async (dir) => {

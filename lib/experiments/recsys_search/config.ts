@@ -1,9 +1,13 @@
 /**
  * The recommender search's settings, one plain object per scale. What depends on the dataset or
  * the space is not repeated here: SiGeo's λ always comes from the dataset (`RECSYS_DATASETS` in
- * pipelines/recsys.ts, as NasRec-SiGeo's scripts), the final learning rate from the space
- * (NASRec: Small 0.10, Full 0.16), and an absent `rows`, `batchSize` or `fullPathSteps` means the
- * dataset's (its full training file, NASRec's batch size, NASRec's supernet steps).
+ * pipelines/recsys.ts, as NasRec-SiGeo's scripts), the final learning rate from the space and the
+ * dataset (NASRec's README: Small 0.10; Full 0.16, Avazu 0.2), and an absent `rows`, `batchSize`,
+ * `fullPathSteps` or `oneShot.valRows` means the dataset's (its full training file, NASRec's batch
+ * size, NASRec's supernet steps scaled to the rows read, NASRec's validation batches of 8192).
+ *
+ * `small` is the paper's pipeline and protocol on a row budget (docs/nasrec.md §9): the same warm-up fraction, batch sizes, learning rates, table cap and block count, with
+ * fewer rows, fewer candidates, fewer fine-tune steps and validation rows, and fewer top-k.
  *
  * @module
  */
@@ -21,6 +25,11 @@ export interface RecsysSearchScale {
   scoreBatches: number;
   /** generated rows, or rows read from the data file @default {the dataset's full file} */
   rows?: number;
+  /**
+   * a row budget in training batches per epoch: rows = epochBatches · batch size / 0.8 (the 8/1/1
+   * split's training part), so every dataset gets the same number of warm-up steps
+   */
+  epochBatches?: number;
   numBlocks: number;
   /** SiGeo's warm-up fraction of the training split (paper: 1 %) */
   warmup: number;
@@ -28,13 +37,18 @@ export interface RecsysSearchScale {
   oneShotEpochs: number;
   /** @default {the dataset's NASRec batch size} */
   batchSize?: number;
+  /**
+   * a cap on the dataset's batch size (small: 512, as KDD's 1024 aborts the WASM backend's 4 GB heap in
+   * the 7-block supernet's warm-up; docs/nasrec.md §9)
+   */
+  maxBatchSize?: number;
   /** steps over which the full-path probability decays to 0 @default {the dataset's NASRec value} */
   fullPathSteps?: number;
   /** rolling warm-up checkpoints every this many steps */
   checkpointEvery: number;
   evolution: { population: number; sample: number; children: number; generations: number };
   /** one-shot baseline: last-layer fine-tune steps and validation rows */
-  oneShot: { finetuneSteps: number; valRows: number };
+  oneShot: { finetuneSteps: number; valRows?: number };
   /** final stage */
   topK: number;
   finalEpochs: number;
@@ -61,21 +75,23 @@ export const RECSYS_SEARCH: Readonly<Record<Scale, RecsysSearchScale>> = {
     topK: 2,
     finalEpochs: 1,
   },
-  // about ten minutes per (dataset, space) on 2 CPU cores: the whole table in about an hour
+  // The paper's protocol on a budget (docs/nasrec.md §9, SMALL_RECSYS_COSTS):
+  // 100 training batches of 512 per epoch (64 000 rows; KDD's 1024 capped at 512), so the 1 %
+  // level is 1 warm-up step; 28 candidates per search; the best-scored one retrained.
   small: {
     maxRows: 500_000,
     lr: NASREC_LR.supernet,
     seed: 2018,
     scoreBatches: 4,
-    rows: 100_000,
+    epochBatches: 100,
+    maxBatchSize: 512,
     numBlocks: 7,
-    warmup: 0.05,
+    warmup: 0.01,
     oneShotEpochs: 1,
-    fullPathSteps: 50,
-    checkpointEvery: 100,
-    evolution: { population: 16, sample: 8, children: 4, generations: 6 },
-    oneShot: { finetuneSteps: 10, valRows: 5_000 },
-    topK: 2,
+    checkpointEvery: 25,
+    evolution: { population: 12, sample: 6, children: 4, generations: 4 },
+    oneShot: { finetuneSteps: 10, valRows: 4_096 },
+    topK: 1,
     finalEpochs: 1,
   },
   paper: {
@@ -88,11 +104,100 @@ export const RECSYS_SEARCH: Readonly<Record<Scale, RecsysSearchScale>> = {
     oneShotEpochs: 1,
     checkpointEvery: 2_000,
     evolution: { population: 128, sample: 64, children: 8, generations: 240 },
-    oneShot: { finetuneSteps: 500, valRows: 150 * 8192 },
+    oneShot: { finetuneSteps: 500 },
     topK: 15,
     finalEpochs: 1,
   },
 };
 
-/** NASRec's final-stage learning rate per space. */
-export const FINAL_LR = { autoctr: NASREC_LR.small, xlarge: NASREC_LR.full } as const;
+/** NASRec's final-training learning rate per space and dataset (its README's table). */
+export const FINAL_LR = {
+  autoctr: { criteo: NASREC_LR.small, avazu: NASREC_LR.small, kdd2012: NASREC_LR.small },
+  xlarge: { criteo: NASREC_LR.full, avazu: 0.2, kdd2012: NASREC_LR.full },
+} as const;
+
+/**
+ * NasRec-SiGeo's training of each top-k candidate (`eval_best_candidate_top15.py`): lr 0.12 at the
+ * search's batch size, on the training split; the best on validation is then retrained with
+ * {@link FINAL_LR} at the dataset's final batch size.
+ */
+export const CANDIDATE_LR = 0.12;
+
+/** Seconds of each step of a run, per NASRec space, at batch 512 (measured: see the module comment). */
+export interface RecsysCosts {
+  /** one supernet warm-up step */
+  warmupStep: number;
+  /** one ZiCo/SiGeo candidate (4 scoring batches) */
+  proxyCandidate: number;
+  /** one last-layer fine-tune step of the one-shot ranking */
+  finetuneStep: number;
+  /** one validation row of the one-shot ranking (the supernet path) */
+  oneShotValRow: number;
+  /** one training row and one evaluated row of a standalone net */
+  trainRow: number;
+  evalRow: number;
+}
+
+/**
+ * Measured by `tools/recsys_budget.ts` on the real samples (Criteo 100 rows, Avazu 1 000, repeated
+ * up to the batches each phase needs) on this project's 2-core machine under load average 2–8 from
+ * other jobs, 2026-12-04: per batch of 512, the mean of Criteo and Avazu (the one-shot step and row
+ * split from their combined time). Under load 15 the same phases took 3–4× longer; KDD at 512 costs
+ * about what Criteo does there. NASRec-Full is not measured: its 7-block supernet with 500 000-row
+ * tables fails inside the WASM backend (memory access out of bounds), so a plan estimates it with
+ * NASRec-Small's costs and says so. docs/nasrec.md §9.
+ */
+export const SMALL_RECSYS_COSTS: { machine: string; autoctr: RecsysCosts; xlarge?: RecsysCosts } = {
+  machine: "2 CPU cores, loaded",
+  autoctr: {
+    warmupStep: 3.8,
+    proxyCandidate: 1.8,
+    finetuneStep: 0.5,
+    oneShotValRow: 0.0005,
+    trainRow: 0.00076,
+    evalRow: 0.0002,
+  },
+};
+
+/** What {@link recsysPhaseSeconds} reads of a run's resolved settings. */
+export interface RecsysPhaseInput {
+  space: "autoctr" | "xlarge";
+  rows: number;
+  batchSize: number;
+  finalBatchSize: number;
+  warmup: number;
+  oneShotEpochs: number;
+  evolution: { population: number; generations: number; children: number };
+  oneShot: { finetuneSteps: number; valRows: number };
+  topK: number;
+  finalEpochs: number;
+}
+
+/**
+ * Estimated seconds of each phase of one (dataset, space) run: the supernet's one-shot epoch (its
+ * levels are prefixes), the three searches, and the final stage (4 methods × top-k candidates on
+ * train + the best retrained on train + val). Per-batch costs scale with the batch size.
+ */
+export function recsysPhaseSeconds(cfg: RecsysPhaseInput, costs = SMALL_RECSYS_COSTS) {
+  const c = costs[cfg.space] ?? costs.autoctr, b = cfg.batchSize / 512;
+  const train = Math.floor(0.8 * cfg.rows), val = Math.floor(0.1 * cfg.rows);
+  const epochBatches = Math.floor(train / cfg.batchSize);
+  const evaluations = cfg.evolution.population + cfg.evolution.generations * cfg.evolution.children;
+  const proxy = evaluations * c.proxyCandidate * b;
+  const methods = 4;
+  return {
+    epochBatches,
+    levelStep: Math.floor(cfg.warmup * epochBatches),
+    evaluations,
+    phases: {
+      warmup: cfg.oneShotEpochs * epochBatches * c.warmupStep * b,
+      search_zico: proxy,
+      search_sigeo: proxy,
+      search_one_shot: evaluations *
+        (cfg.oneShot.finetuneSteps * c.finetuneStep * b +
+          Math.min(cfg.oneShot.valRows, val) * c.oneShotValRow),
+      final: methods * cfg.finalEpochs *
+        ((cfg.topK * train + train + val) * c.trainRow + (cfg.topK + 1) * val * c.evalRow),
+    },
+  };
+}

@@ -7,11 +7,24 @@ Deno.test("recsysSearchConfig: the scale's settings with the dataset's λ, batch
     [paper.rows, paper.batchSize, paper.fullPathSteps, paper.finalLr, paper.sigeoLambdas, paper.warmup],
     [149_639_105, 1024, 20_000, 0.16, [1, 1, 1], 0.01],
   );
+  assert.deepEqual([paper.finalBatchSize, paper.candidateLr, paper.oneShot.valRows], [512, 0.12, 175 * 8192]);
+  // NASRec's README: NASRec-Full on Avazu retrains at 0.2; NASRec's one-shot validates on 125 batches there
+  const avazu = recsysSearchConfig("paper", "avazu", "xlarge");
+  assert.deepEqual([avazu.finalLr, avazu.finalBatchSize, avazu.oneShot.valRows], [0.2, 256, 125 * 8192]);
+  // small: the paper's protocol on 100 training batches per epoch; NASRec's full-path decay scaled
+  // to the rows (15 000 · 64 000 / 45 840 617 = 20.9 steps)
   const small = recsysSearchConfig("small", "criteo", "autoctr");
   assert.deepEqual(
     [small.rows, small.batchSize, small.fullPathSteps, small.finalLr, small.sigeoLambdas, small.maxRows],
-    [100_000, 512, 50, 0.1, [1, 1, 0], 500_000],
+    [64_000, 512, 21, 0.1, [1, 1, 0], 500_000],
   );
+  assert.deepEqual([small.warmup, small.numBlocks, small.lr, small.finalBatchSize], [0.01, 7, 0.12, 256]);
+  // KDD's batch capped at 512 (the WASM heap): 100 batches = 64 000 rows; the full-path decay keeps
+  // NASRec's fraction of the epoch, 20 000 of 149 639 105 · 0.8 / 1024 = 116 905 steps → 17.1 of 100
+  const kdd = recsysSearchConfig("small", "kdd2012", "autoctr");
+  assert.deepEqual([kdd.rows, kdd.batchSize, kdd.fullPathSteps, kdd.finalBatchSize], [64_000, 512, 17, 512]);
+  // paper keeps NASRec's 1024
+  assert.equal(recsysSearchConfig("paper", "kdd2012", "autoctr").batchSize, 1024);
   const smoke = recsysSearchConfig("smoke", "avazu", "autoctr");
   assert.deepEqual([smoke.rows, smoke.batchSize, smoke.fullPathSteps, smoke.maxRows], [5_000, 64, 20, 2_000]);
   // the key order a finished run's result.json was written with
@@ -21,6 +34,8 @@ Deno.test("recsysSearchConfig: the scale's settings with the dataset's λ, batch
     "maxRows",
     "lr",
     "finalLr",
+    "candidateLr",
+    "finalBatchSize",
     "seed",
     "scoreBatches",
     "sigeoLambdas",

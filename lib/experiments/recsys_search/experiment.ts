@@ -9,40 +9,122 @@ import { sha256File } from "../../report/manifest.ts";
 import { NASREC_SPACE_TITLES, RECSYS_DATASETS } from "../pipelines/recsys.ts";
 import { parseRecsysDatasets, parseSpaces } from "../names.ts";
 import { runInFolder } from "../run_folder.ts";
-import type { Experiment } from "../types.ts";
+import { type Experiment, InputError, type Plan, type RunContext } from "../types.ts";
+import type { RecsysDatasetName } from "../pipelines/recsys.ts";
+import { recsysPhaseSeconds, SMALL_RECSYS_COSTS } from "./config.ts";
 import { recsysSearchReport } from "./report.ts";
 import { findDataFile, recsysSearchConfig, type RecsysSearchResult, runRecsysSearch } from "./run.ts";
 
-/** The recommender search in the registry: notebook 03. */
 /** Parsed real recommender data, shared by runs (git-ignored, see data/README.md). */
 const RECSYS_CACHE = new URL("../../../data/cache/recsys", import.meta.url).pathname;
 
+/** Where the recommender data must be, and how to find out (the error of a run without it). */
+const WHERE = "`deno task data where criteo` (avazu, kdd2012) says where to get each file and the layout";
+
+/**
+ * Each (dataset, space) run's settings and the datasets skipped. Beyond `smoke` the data is real:
+ * `--data` is required, a dataset absent from it is skipped with a notice (an error when none is
+ * there); `small` runs NASRec-Small unless `--space` names others (SiGeo's own space in the paper).
+ */
+async function resolve(ctx: RunContext) {
+  const log = ctx.log ?? (() => {});
+  const datasets = parseRecsysDatasets(ctx.datasets ?? env("SIGEO_DATASETS"), log);
+  const spaceArg = ctx.spaces ?? env("SIGEO_SPACES");
+  const spaces = parseSpaces(spaceArg ?? (ctx.scale === "small" ? "autoctr" : undefined), log);
+  const notices: string[] = [];
+  if (ctx.scale === "small" && !spaceArg) {
+    notices.push(
+      "NASRec-Full not run at small scale (SiGeo searched NASRec-Small in the paper; --space small,full adds it)",
+    );
+  }
+  if (ctx.scale !== "smoke" && !ctx.dataDir) {
+    throw new InputError(
+      `recsys-search at ${ctx.scale} scale runs on the real Criteo, Avazu and KDD Cup 2012 files: pass --data DIR ` +
+        `with DIR/criteo/train.txt, DIR/avazu/train.csv, DIR/kdd2012/training.txt; ${WHERE}`,
+    );
+  }
+  const found: RecsysDatasetName[] = [];
+  const dataFiles: Record<string, string | undefined> = {};
+  for (const d of datasets) {
+    dataFiles[d] = ctx.dataDir ? await findDataFile(ctx.dataDir, d) : undefined;
+    if (dataFiles[d] || ctx.scale === "smoke") found.push(d);
+    else {
+      notices.push(
+        `${d} skipped: no ${
+          RECSYS_DATASETS[d].files.join(" or ")
+        } in ${ctx.dataDir}/${d}/ or ${ctx.dataDir}/`,
+      );
+    }
+  }
+  if (found.length === 0) {
+    throw new InputError(
+      `recsys-search: none of ${datasets.join(", ")} is in ${ctx.dataDir}; ${WHERE}`,
+    );
+  }
+  const configs = found.flatMap((d) =>
+    spaces.map((s) => ({
+      ...recsysSearchConfig(ctx.scale, d, s),
+      dataFile: dataFiles[d],
+      cacheDir: dataFiles[d] ? RECSYS_CACHE : undefined,
+    }))
+  );
+  return { datasets: found, configs, notices };
+}
+
+/** The resolved runs and an estimate of each phase on 2 CPU cores (SMALL_RECSYS_COSTS). */
+async function plan(ctx: RunContext): Promise<Plan> {
+  const { configs, notices } = await resolve({ ...ctx, log: () => {} });
+  const phases: Record<string, number> = {};
+  const c = SMALL_RECSYS_COSTS;
+  if (configs.some((cfg) => cfg.space === "xlarge") && !c.xlarge) {
+    notices.push(
+      "NASRec-Full's costs are not measured on 2 CPU cores: its estimate uses NASRec-Small's (a lower bound)",
+    );
+  }
+  const runs = configs.map((cfg) => {
+    const k = `${cfg.dataset}-${cfg.space}`;
+    const e = recsysPhaseSeconds(cfg, c);
+    for (const [p, v] of Object.entries(e.phases)) phases[`${k}_${p}`] = v;
+    return {
+      dataset: cfg.dataset,
+      space: NASREC_SPACE_TITLES[cfg.space],
+      data: cfg.dataFile ?? "generated",
+      rows: cfg.rows,
+      split: "stratified 8/1/1",
+      training_batches: e.epochBatches,
+      levels: { "0%": 0, [`${+(100 * cfg.warmup).toPrecision(3)}%`]: e.levelStep, "100%": e.epochBatches },
+      evaluations_per_search: e.evaluations,
+      settings: Object.fromEntries(
+        Object.entries(cfg).filter(([key]) => !["dataset", "space", "dataFile", "cacheDir"].includes(key)),
+      ),
+    };
+  });
+  return {
+    experiment: "recsys-search",
+    scale: ctx.scale,
+    config: { runs },
+    estimate: {
+      phases,
+      total: Object.values(phases).reduce((a, b) => a + b, 0),
+      basis:
+        `per-phase costs measured with tools/recsys_budget.ts on real Criteo/Avazu/KDD rows, ${c.machine} ` +
+        `(warm-up step of 512: ${c.autoctr.warmupStep} s in NASRec-Small), scaled by batch size; ` +
+        "a GPU is much faster",
+    },
+    notices,
+  };
+}
+
+/** The recommender search in the registry: notebook 03. */
 export const recsysSearch: Experiment = {
   name: "recsys-search",
   notebook: "03-recsys-search.ipynb",
   title:
     "Paper §5.4: sub-one-shot search on Criteo, Avazu, KDD 2012 (NASRec-Small/Full): log loss vs search cost",
+  plan,
   run: async (ctx) => {
-    const datasets = parseRecsysDatasets(ctx.datasets ?? env("SIGEO_DATASETS"), ctx.log);
-    const spaces = parseSpaces(ctx.spaces ?? env("SIGEO_SPACES"), ctx.log);
-    const dataFiles: Record<string, string | undefined> = {};
-    for (const d of datasets) {
-      dataFiles[d] = ctx.dataDir ? await findDataFile(ctx.dataDir, d) : undefined;
-      if (!dataFiles[d] && ctx.scale === "paper") {
-        throw new Error(
-          `Cannot run recsys-search on ${d} at paper scale without its data: put ${
-            RECSYS_DATASETS[d].files.join(" or ")
-          } in --data DIR/${d}/ (see data/README.md)`,
-        );
-      }
-    }
-    const configs = datasets.flatMap((d) =>
-      spaces.map((s) => ({
-        ...recsysSearchConfig(ctx.scale, d, s),
-        dataFile: dataFiles[d],
-        cacheDir: dataFiles[d] ? RECSYS_CACHE : undefined,
-      }))
-    );
+    const { datasets, configs, notices } = await resolve(ctx);
+    for (const n of notices) ctx.log?.(`notice: ${n}`);
     return runInFolder("recsys-search", ctx, configs, async (dir, manifest) => {
       const runs: RecsysSearchResult[] = [];
       const seconds: Record<string, number> = {};
@@ -62,8 +144,10 @@ export const recsysSearch: Experiment = {
           if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));
         }
       }
+      const report = recsysSearchReport(runs, datasets, ctx.scale);
       return {
-        ...recsysSearchReport(runs, datasets, ctx.scale),
+        ...report,
+        summary: [...notices.map((n) => `notice: ${n}`), ...report.summary],
         // this process's wall time per run; the costs come from the runs' own records
         seconds,
         seeds: Object.fromEntries(configs.flatMap((c) => {

@@ -49,7 +49,7 @@ import {
   trainStandalone,
   warmUpNasrec,
 } from "../pipelines/recsys.ts";
-import { FINAL_LR, RECSYS_SEARCH } from "./config.ts";
+import { CANDIDATE_LR, FINAL_LR, RECSYS_SEARCH } from "./config.ts";
 
 /** Settings of the RecSys search (data: see {@link RecsysDataSpec}; NASRec caps tables at 0.5M rows during search). */
 export interface RecsysSearchConfig extends RecsysDataSpec {
@@ -76,8 +76,12 @@ export interface RecsysSearchConfig extends RecsysDataSpec {
   /** final stage */
   topK: number;
   finalEpochs: number;
-  /** NASRec: 0.10 (Small), 0.16 (Full) */
+  /** retrain of the best on train + val (NASRec's README: 0.10 Small; 0.16 Full, 0.2 Full on Avazu) */
   finalLr: number;
+  /** top-k candidates' training on train (`eval_best_candidate_top15.py`: 0.12, search batch size) */
+  candidateLr: number;
+  /** retrain's batch size (NASRec's README: 256; KDD 512) */
+  finalBatchSize: number;
   seed: number;
 }
 
@@ -95,25 +99,34 @@ export function recsysSearchConfig(
     throw new RangeError(`Unknown recommender dataset '${dataset}': expected criteo, avazu or kdd2012`);
   }
   const s = structuredClone(RECSYS_SEARCH[scale]);
+  const batchSize = s.batchSize ?? Math.min(ds.batchSize, s.maxBatchSize ?? Infinity);
+  const rows = s.rows ?? (s.epochBatches ? Math.round(s.epochBatches * batchSize / 0.8) : ds.rows);
   // keys in a fixed order: a finished run's result.json is reused when its config is the same
   return {
     dataset,
     space,
     maxRows: s.maxRows,
     lr: s.lr,
-    finalLr: FINAL_LR[space],
+    finalLr: FINAL_LR[space][dataset],
+    candidateLr: CANDIDATE_LR,
+    finalBatchSize: scale === "smoke" ? batchSize : ds.finalBatchSize,
     seed: s.seed,
     scoreBatches: s.scoreBatches,
     sigeoLambdas: [...ds.sigeoLambdas],
-    rows: s.rows ?? ds.rows,
+    rows,
     numBlocks: s.numBlocks,
     warmup: s.warmup,
     oneShotEpochs: s.oneShotEpochs,
-    batchSize: s.batchSize ?? ds.batchSize,
-    fullPathSteps: s.fullPathSteps ?? ds.supernetSteps,
+    batchSize,
+    // NASRec's full-path decay spans the same fraction of the epoch on fewer rows (or smaller batches)
+    fullPathSteps: s.fullPathSteps ??
+      Math.max(1, Math.round(ds.supernetSteps * Math.min(1, (rows / batchSize) / (ds.rows / ds.batchSize)))),
     checkpointEvery: s.checkpointEvery,
     evolution: s.evolution,
-    oneShot: s.oneShot,
+    oneShot: {
+      finetuneSteps: s.oneShot.finetuneSteps,
+      valRows: s.oneShot.valRows ?? ds.oneShotValBatches * 8192,
+    },
     topK: s.topK,
     finalEpochs: s.finalEpochs,
   };
@@ -212,6 +225,14 @@ export async function runRecsysSearch(
     { label: `${+(100 * cfg.warmup).toPrecision(3)}%`, step: Math.floor(cfg.warmup * batches.perEpoch) },
     { label: "100%", step: oneShotSteps },
   ];
+  if (cfg.warmup > 0 && levels[1].step < 1) {
+    throw new RangeError(
+      `Cannot warm up ${cfg.dataset} to ${levels[1].label}: ${batches.perEpoch} training batches of ` +
+        `${cfg.batchSize} make ${levels[1].label} less than one step; give at least ${
+          Math.ceil(cfg.batchSize / cfg.warmup / 0.8)
+        } rows`,
+    );
+  }
   const space = nasrecSearchSpace(cfg.space);
   const searchSpace = {
     ...space,
@@ -342,7 +363,8 @@ export async function runRecsysSearch(
   // Each finished training is appended to final.jsonl with its seconds, so a killed run resumes
   // after the last finished one and its cost counts every attempt's finished trainings.
   const trainval = takeRows(data, [...split.train, ...split.val]);
-  const final = { lr: cfg.finalLr, batchSize: cfg.batchSize, epochs: cfg.finalEpochs };
+  const candidate = { lr: cfg.candidateLr, batchSize: cfg.batchSize, epochs: cfg.finalEpochs };
+  const final = { lr: cfg.finalLr, batchSize: cfg.finalBatchSize, epochs: cfg.finalEpochs };
   const finalLog = await FinalLog.open(`${opts.dir}/final.jsonl`);
   const methods: MethodResult[] = [];
   let done = 0;
@@ -365,7 +387,7 @@ export async function runRecsysSearch(
       const r = await getOrRun(
         { method: s.method, stage: "candidate", i, key: rec.key },
         async () => {
-          const net = await trainStandalone(arch, layout, train, final, createRng(cfg.seed + i));
+          const net = await trainStandalone(arch, layout, train, candidate, createRng(cfg.seed + i));
           try {
             return { val_logloss: (await recsysEvaluate(net, val)).logloss };
           } finally {

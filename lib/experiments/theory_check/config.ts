@@ -5,6 +5,7 @@
  * @module
  */
 import type { Scale } from "../scale.ts";
+import type { ReferenceSeconds } from "../plan.ts";
 
 /** Settings of the theory check. */
 export interface TheoryCheckConfig {
@@ -58,5 +59,17 @@ export const THEORY_CHECK: Readonly<Record<Scale, TheoryCheckConfig>> = {
     repeats: 25,
     trainN: 60000,
     testN: 10000,
+  },
+};
+
+/**
+ * Phase seconds for `--plan` when no theory-check run has completed here (lib/experiments/plan.ts):
+ * `deno task reproduce theory-check --scale smoke` on this project's 2-core machine under load from other jobs, 2026-12-04.
+ */
+export const THEORY_CHECK_SECONDS: ReferenceSeconds = {
+  smoke: {
+    phases: { training: 29 },
+    basis:
+      "deno task reproduce theory-check --scale smoke on this project's 2-core machine under load from other jobs, 2026-12-04",
   },
 };

@@ -6,6 +6,8 @@
  */
 import { runInFolder } from "../run_folder.ts";
 import type { Experiment } from "../types.ts";
+import { planFromRuns } from "../plan.ts";
+import { THEORY_CHECK_SECONDS } from "./config.ts";
 import { theoryCheckReport } from "./report.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./run.ts";
 
@@ -14,6 +16,13 @@ export const theoryCheck: Experiment = {
   name: "theory-check",
   notebook: "01-theory-check.ipynb",
   title: "Paper §5.2: loss, Fisher–Rao norm and mean |gradient| vs final test loss",
+  plan: (ctx) =>
+    planFromRuns(
+      "theory-check",
+      ctx,
+      { ...theoryCheckConfig(ctx.scale), dataDir: ctx.dataDir ?? "generated" },
+      THEORY_CHECK_SECONDS[ctx.scale],
+    ),
   run: (ctx) => {
     const cfg = { ...theoryCheckConfig(ctx.scale), dataDir: ctx.dataDir };
     return runInFolder("theory-check", ctx, cfg, async () => {
