@@ -6,10 +6,11 @@
 import { resolveScale } from "./experiments/scale.ts";
 import { runTrainingCheck, trainingCheckConfig } from "./experiments/training_check/run.ts";
 import { trainingCheckSummary } from "./experiments/training_check/report.ts";
-import { formatScoreTable, scoreLayersModel, scoreNb201 } from "./experiments/score.ts";
-import { knownDatasetNames, knownSpaceNames } from "./experiments/names.ts";
+import { formatScoreTable, scoreLayersModel, scoreNasrec, scoreNb201 } from "./experiments/score.ts";
+import { knownDatasetNames, knownSpaceNames, parseRecsysDatasets, parseSpaces } from "./experiments/names.ts";
 import { PROXIES } from "./proxies/registry.ts";
 import { parseArch } from "./spaces/nb201/space.ts";
+import { parseArchKey } from "./spaces/nasrec/space.ts";
 import { writeFileAtomic } from "./io.ts";
 import { EXPERIMENTS } from "./experiments/registry.ts";
 import { InputError, type Plan } from "./experiments/types.ts";
@@ -32,12 +33,14 @@ const FLAGS: Record<string, FlagSpec> = {
   help: { type: "boolean", short: "h" },
   arch: {
     type: "custom",
-    form: "an NB201 cell string like '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|'",
-    check: parseArch,
+    form: "an NB201 cell string like '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|', or with --space a NASRec " +
+      "arch key like 'autoctr|0;0;0;0;0,2;256;48;1;0|…'",
+    check: (v) => (v.startsWith("|") ? parseArch(v) : parseArchKey(v, "NASRec arch key")),
     multiple: true,
   },
   proxies: { type: "list", values: Object.keys(PROXIES) },
-  data: { type: "path", exists: "dir" },
+  // a folder everywhere but `score --space`, which also takes the recommender file itself (checked in main)
+  data: { type: "path", exists: "any" },
   batches: { type: "integer", min: 1 },
   "batch-size": { type: "integer", min: 1 },
   C: { type: "integer", min: 1 },
@@ -78,6 +81,9 @@ const USAGE = `Usage:
                   [--data CIFAR10_DIR] [--batches 4] [--batch-size 64] [--C 16] [--N 5] [--seed 0]
                   [--record AUDIT_DIR] [--json OUT.json] [--backend …]
   deno task score --model path/to/model.json [--proxies a,b] [--data CIFAR10_DIR] [--batches 4] …
+  deno task score --space nasrec-small|nasrec-full --arch 'autoctr|0;0;0;0;0,2;256;48;1;0|…' [--arch …]
+                  [--dataset criteo|avazu|kdd2012] [--data FILE_OR_DIR] [--proxies sigeo-recsys,…]
+                  [--batches 4] [--batch-size 512] [--seed 0] [--record AUDIT_DIR] [--json OUT.json]
   deno task reproduce ${TRAINING_CHECK} [--scale …] [--backend …]
       trains one NB201 network on generated CIFAR-10 files: loss curve, speed, test accuracy
 Experiments: ${NAMES.join(", ")} (or their notebooks, e.g. 02-nb201-correlation.ipynb)
@@ -143,11 +149,60 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.backend) Deno.env.set("SIGEO_BACKEND", values.backend);
   const [command, ...rest] = positionals;
+  const usage = (message: string) => {
+    console.error(`${message}\n${USAGE}`);
+    return 2;
+  };
+  const nasrecScore = command === "score" && values.space !== undefined;
+  if (values.data && !nasrecScore && !(await Deno.stat(values.data)).isDirectory) {
+    return usage(`--data '${values.data}' is not a folder: expected an existing folder`);
+  }
   if (command === "score") {
-    if (!values.arch?.length && !values.model) {
-      console.error(`score needs at least one --arch, or --model.\n${USAGE}`);
-      return 2;
+    if (!values.arch?.length && !values.model) return usage("score needs at least one --arch, or --model.");
+    const nasrecArch = values.arch?.find((a) => !a.startsWith("|"));
+    if (!nasrecScore && nasrecArch) {
+      return usage(`--arch '${nasrecArch}' is a NASRec arch key: add --space nasrec-small or nasrec-full`);
     }
+  }
+  if (nasrecScore) {
+    let space, dataset;
+    try {
+      space = parseSpaces(values.space);
+      dataset = parseRecsysDatasets(values.dataset ?? "criteo");
+    } catch (e) {
+      return usage(`${(e as Error).message}`);
+    }
+    if (space.length !== 1) return usage(`score --space takes one space, got '${values.space}'`);
+    if (dataset.length !== 1) return usage(`score --space takes one --dataset, got '${values.dataset}'`);
+    if (values.model) return usage("--model and --space exclude each other");
+    if (!values.arch?.length) return usage("score --space needs at least one --arch (a NASRec arch key).");
+    const nb201 = values.arch.find((a) => a.startsWith("|"));
+    if (nb201) return usage(`--arch '${nb201}' is an NB201 cell: with --space give a NASRec arch key`);
+    const wrong = values.arch.find((a) => !a.startsWith(`${space[0]}|`));
+    if (wrong) {
+      return usage(`--arch '${wrong}' is not a ${space[0]} architecture (--space ${values.space})`);
+    }
+    const { rows, backend } = await scoreNasrec({
+      space: space[0],
+      archs: values.arch,
+      dataset: dataset[0],
+      data: values.data,
+      proxies: (values.proxies ?? "sigeo-recsys").split(",").filter(Boolean),
+      batches: values.batches ?? 4,
+      batchSize: values["batch-size"],
+      seed: values.seed ?? 0,
+      record: values.record,
+    });
+    console.log(
+      `backend: ${backend.name}${backend.gemm ? ` + ${backend.gemm}` : ""}; data: ${
+        values.data ?? "generated"
+      }`,
+    );
+    console.log(formatScoreTable(rows));
+    if (values.json) await writeFileAtomic(values.json, JSON.stringify({ backend, rows }, null, 2) + "\n");
+    return 0;
+  }
+  if (command === "score") {
     const proxies = (values.proxies ?? "zico,sigeo-cv").split(",").filter(Boolean);
     const { rows, backend } = values.model
       ? await scoreLayersModel({

@@ -50,7 +50,7 @@ Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expec
     ],
     [
       ["reproduce", "quickstart", "--data", "/nonexistent-sigeo-dir"],
-      /^--data '\/nonexistent-sigeo-dir' does not exist: expected an existing folder$/,
+      /^--data '\/nonexistent-sigeo-dir' does not exist: expected an existing file or folder$/,
     ],
     [["reproduce", "quickstart", "--scale"], /^--scale needs a value: expected one of smoke, small, paper$/],
     [["score", "--arch", "|conv~0|"], /^--arch '\|conv~0\|' is not valid \(Cannot parse NB201 arch/],
@@ -67,6 +67,43 @@ Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expec
       /^--shard and --workers exclude each other/,
     ],
     [["merge"], /^merge needs the shard run folders\.$/],
+    [
+      ["reproduce", "quickstart", "--data", CLI],
+      /^--data '.*cli\.ts' is not a folder: expected an existing folder$/,
+    ],
+    [
+      ["score", "--arch", "autoctr|0;0;0;0;0,2;256;48;1;0"],
+      /^--arch 'autoctr.*' is a NASRec arch key: add --space/,
+    ],
+    [
+      ["score", "--space", "nasrec-small", "--arch", "autoctr|0;0;0;0;0,2;250;48;1;0"],
+      /^--arch 'autoctr\|0;0;0;0;0,2;250;48;1;0' is not valid \(NASRec arch key: block 0 dense_in_dims: expected one of 16/,
+    ],
+    [
+      ["score", "--space", "nasrec-small", "--arch", "autoctr|0;0;0;0;0,2;256;48"],
+      /^--arch '.*' is not valid \(NASRec arch key: block 0 has 7 ';'-separated fields, expected 9/,
+    ],
+    [
+      ["score", "--space", "nasrec-small", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"],
+      /^--arch '\|none~0\|.*' is an NB201 cell: with --space give a NASRec arch key$/,
+    ],
+    [
+      ["score", "--space", "nasrec-full", "--arch", "autoctr|0;0;0;0;0,2;256;48;1;0"],
+      /^--arch 'autoctr\|.*' is not a xlarge architecture \(--space nasrec-full\)$/,
+    ],
+    [
+      ["score", "--space", "nasrec-tiny", "--arch", "autoctr|0;0;0;0;0,2;256;48;1;0"],
+      /^--space has unknown 'nasrec-tiny': expected a comma-separated list of autoctr, xlarge/,
+    ],
+    [
+      ["score", "--space", "small,full", "--arch", "autoctr|0;0;0;0;0,2;256;48;1;0"],
+      /^score --space takes one space, got 'small,full'$/,
+    ],
+    [
+      ["score", "--space", "small", "--dataset", "cifar10", "--arch", "autoctr|0;0;0;0;0,2;256;48;1;0"],
+      /^No recommender dataset in 'cifar10': expected criteo, avazu, kdd2012/,
+    ],
+    [["score", "--space", "small"], /^score needs at least one --arch, or --model\.$/],
   ];
   for (const [args, message] of cases) {
     const r = await cli(args);

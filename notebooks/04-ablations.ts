@@ -8,7 +8,12 @@
 // * **λ weights**: every SiGeo record keeps its three terms, so any (λ1, λ2, λ3) is recomputed for free —
 //   ZiCo term alone, Fisher–Rao term alone, the two official settings and neighbours;
 // * **number and size of the scoring batches** (official: 4 × 64);
-// * **std convention**: population std (NASLib-SiGeo, `ddof = 0`) vs unbiased (NasRec-SiGeo, `ddof = 1`).
+// * **std convention**: population std (NASLib-SiGeo, `ddof = 0`) vs unbiased (NasRec-SiGeo, `ddof = 1`);
+// * **every proxy on warmed-up weights**: the same warmed-up nets scored by the zero-cost baselines and the
+//   proxies since SiGeo too, so the table says for each one whether its ranking improves with warm-up — plus
+//   two rank ensembles (AZ-NAS's rule and the mean rank) over SiGeo, ZiCo, NASWOT and synflow. At `smoke`
+//   a cheap subset (ZiCo, grad_norm, SNIP, NASWOT, synflow, l2_norm) keeps the CI run short; `small` and
+//   `paper` score every registered NB201 proxy.
 //
 // And on the recommender side (NASRec-Small on Criteo-format data), a sample of architectures trained
 // from scratch gives a ground truth; one supernet warm-up is scored at several **warm-up fractions**
@@ -54,6 +59,26 @@ notebookTable(out.tables.lambda);
 
 // %%
 await show(out.figures.lambda);
+
+// %% [markdown]
+// ## Every proxy: Spearman vs ground truth at each warm-up level
+//
+// One row per proxy (and ensemble): ρ with its 95 % bootstrap interval at each level, n (architectures,
+// the fewest over its levels), `change` = ρ at the last level − ρ at 0 %, and `beyond_interval`: whether the
+// 0 % value lies outside the last level's interval (a change larger than the sampling noise). At `smoke` the
+// ground truth is a short training on generated images and n is 10: the table checks the pipeline.
+
+// %%
+notebookTable(out.tables.warmup_by_proxy);
+
+// %%
+await show(out.figures.warmup);
+
+// %% [markdown]
+// The same rows in full (Kendall τ, top-k precision, seconds per architecture):
+
+// %%
+notebookTable(out.tables.warmup);
 
 // %% [markdown]
 // ## Scoring batches (at 60 % warm-up)

@@ -1,9 +1,10 @@
 /**
- * Score NAS-Bench-201 architectures with any registered proxies: the function behind
- * `deno task score`.
+ * Score architectures with any registered proxies: the functions behind `deno task score`.
  *
- * Batches come from CIFAR-10 (a folder in the official layout) or from generated images; each
- * architecture is built with the same seed, so scores are comparable and reproducible.
+ * NAS-Bench-201: batches come from CIFAR-10 (a folder in the official layout) or from generated
+ * images; each architecture is built with the same seed, so scores are comparable and
+ * reproducible. NASRec ({@linkcode scoreNasrec}): paths of a freshly initialised supernet on the
+ * first training batches of a recommender file (or generated rows), as the search scores them.
  *
  * @module
  */
@@ -17,8 +18,17 @@ import { Nb201Network } from "../spaces/nb201/network.ts";
 import { formatArch, parseArch } from "../spaces/nb201/space.ts";
 import { getProxy, PROXIES } from "../proxies/registry.ts";
 import { writeAuditBundle } from "../proxies/audit.ts";
-import type { Batch } from "../nn/net.ts";
 import { type DataFile, sha256Bytes } from "../report/manifest.ts";
+import { featureTaps } from "../proxies/audit.ts";
+import type { Batch, Net } from "../nn/net.ts";
+import { disposeBatch, type RecsysInput } from "../nn/recsys_batch.ts";
+import { archKey, type NasrecSpaceName, parseArchKey } from "../spaces/nasrec/space.ts";
+import {
+  loadRecsysData,
+  RECSYS_DATASETS,
+  type RecsysDatasetName,
+  setUpRecsysRun,
+} from "./pipelines/recsys.ts";
 
 /** Options of {@linkcode scoreNb201}. */
 export interface ScoreOptions {
@@ -215,6 +225,134 @@ export async function scoreLayersModel(
   } finally {
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     model.dispose();
+  }
+  return { rows, backend };
+}
+
+/** `data` itself when a file, else the dataset's raw file in it (`DIR/<dataset>/<file>` or `DIR/<file>`). */
+async function recsysFile(data: string, dataset: RecsysDatasetName): Promise<string> {
+  if ((await Deno.stat(data)).isFile) return data;
+  const names = RECSYS_DATASETS[dataset].files;
+  for (const dir of [`${data}/${dataset}`, data]) {
+    for (const f of names) {
+      if (await Deno.stat(`${dir}/${f}`).then((st) => st.isFile, () => false)) return `${dir}/${f}`;
+    }
+  }
+  throw new RangeError(`--data ${data}: no ${names.join(" or ")} in it or in its ${dataset}/ folder`);
+}
+
+/** Options of {@linkcode scoreNasrec}. */
+export interface ScoreNasrecOptions {
+  /** NASRec's space name: "autoctr" (NASRec-Small) or "xlarge" (NASRec-Full) */
+  space: NasrecSpaceName;
+  /** architectures as `archKey` strings (`parseArchKey`), all with the same number of blocks */
+  archs: string[];
+  dataset: RecsysDatasetName;
+  /**
+   * the raw file (Criteo `train.txt`, Avazu `train.csv`, KDD `training.txt`) or a folder holding it
+   * (`DIR/<dataset>/` or `DIR/`); generated rows when absent
+   */
+  data?: string;
+  /** @default {["sigeo-recsys"]} */
+  proxies: string[];
+  /** scoring batches (NasRec-SiGeo: the first 4) @default {4} */
+  batches?: number;
+  /** @default {the dataset's: 512, KDD 1024} */
+  batchSize?: number;
+  /** embedding-table cap (the search's) @default {500_000} */
+  maxRows?: number;
+  /** @default {0} */
+  seed?: number;
+  /** write an audit bundle (format 2) per (arch, proxy) under this folder */
+  record?: string;
+}
+
+/**
+ * Score NASRec architectures: each is a path of one supernet initialised from `seed` (the un-warmed
+ * supernet of a search with that seed), scored on the first `batches` training batches of the
+ * stratified split of the first rows of the data — the rows a search with the same seed scores on
+ * (docs/nasrec.md §7). Rows read: just enough for those batches (the training split is 8/10 of them).
+ */
+export async function scoreNasrec(
+  opts: ScoreNasrecOptions,
+): Promise<{ rows: ScoreRow[]; backend: BackendInfo }> {
+  const backend = await initBackend();
+  const { batches: nb = 4, seed = 0, maxRows = 500_000 } = opts;
+  const batchSize = opts.batchSize ?? RECSYS_DATASETS[opts.dataset].batchSize;
+  for (const p of opts.proxies) getProxy(p);
+  const archs = opts.archs.map((a, i) => parseArchKey(a, `--arch ${i + 1}`));
+  for (const [i, a] of archs.entries()) {
+    if (a.space !== opts.space) {
+      throw new RangeError(`--arch ${i + 1} is a ${a.space} architecture, expected ${opts.space} (--space)`);
+    }
+    if (a.blocks.length !== archs[0].blocks.length) {
+      throw new RangeError(
+        `--arch ${i + 1} has ${a.blocks.length} blocks, --arch 1 has ${
+          archs[0].blocks.length
+        }: one supernet scores them all`,
+      );
+    }
+  }
+  const dataFile = opts.data ? await recsysFile(opts.data, opts.dataset) : undefined;
+  const tmp = await Deno.makeTempDir({ prefix: "sigeo-score-" });
+  const rows: ScoreRow[] = [];
+  try {
+    const loaded = await loadRecsysData({
+      dataset: opts.dataset,
+      dataFile,
+      rows: Math.ceil((nb * batchSize) / 0.8) + 20,
+      maxRows,
+      seed,
+    }, tmp);
+    const setup = setUpRecsysRun(loaded.read.data, {
+      dataset: opts.dataset,
+      space: opts.space,
+      numBlocks: archs[0].blocks.length,
+      batchSize,
+      scoreBatches: nb,
+      valRows: 1,
+      seed,
+    });
+    try {
+      for (const arch of archs) {
+        const net = setup.supernet.path(arch) as unknown as Net<RecsysInput>;
+        const key = archKey(arch);
+        for (const proxy of opts.proxies) {
+          const s = await getProxy(proxy)(net as unknown as Net, setup.scoring as unknown as Batch[]);
+          rows.push({ arch: key, proxy, value: s.value, terms: s.terms ?? {}, seconds: s.seconds });
+          if (!opts.record) continue;
+          const features = featureTaps(net, setup.scoring);
+          try {
+            await writeAuditBundle(`${opts.record}/${rows.length - 1}_${proxy}`, net, setup.scoring, {
+              proxy,
+              options: PROXIES[proxy].options,
+              score: s,
+              features,
+              extra: {
+                arch: key,
+                space: opts.space,
+                dataset: opts.dataset,
+                data: loaded.source,
+                tableSizes: setup.layout.tableSizes,
+                numDense: setup.layout.numDense,
+                batchSize,
+                maxRows,
+                seed,
+                backend: backend.name,
+                gemm: backend.gemm,
+              },
+            });
+          } finally {
+            tf.dispose(features);
+          }
+        }
+      }
+    } finally {
+      setup.scoring.forEach(disposeBatch);
+      setup.supernet.dispose();
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
   }
   return { rows, backend };
 }

@@ -87,3 +87,93 @@ Deno.test("scoreLayersModel() scores a saved tf.LayersModel; equals scoring the 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scoreNasrec() scores supernet paths on the search's first batches; the bundles hold the arch and the touched rows", async () => {
+  const { scoreNasrec } = await import("./score.ts");
+  const { readAuditBundle } = await import("../proxies/audit.ts");
+  const { archKey, sampleArch } = await import("../spaces/nasrec/space.ts");
+  const { createRng } = await import("../rng.ts");
+  const archs = [1, 2].map((s) => archKey(sampleArch("autoctr", createRng(s), { numBlocks: 2 })));
+  const dir = await Deno.makeTempDir();
+  try {
+    const opts = {
+      space: "autoctr" as const,
+      archs,
+      dataset: "criteo" as const,
+      proxies: ["sigeo-recsys", "sigeo-recsys-official"],
+      batchSize: 32,
+      maxRows: 300,
+    };
+    const a = await scoreNasrec({ ...opts, record: dir });
+    const b = await scoreNasrec(opts);
+    assert.deepEqual(a.rows.map((r) => [r.arch, r.proxy]), [
+      [archs[0], "sigeo-recsys"],
+      [archs[0], "sigeo-recsys-official"],
+      [archs[1], "sigeo-recsys"],
+      [archs[1], "sigeo-recsys-official"],
+    ]);
+    assert.deepEqual(a.rows.map((r) => r.value), b.rows.map((r) => r.value));
+    assert.ok(a.rows.every((r) => Number.isFinite(r.value)));
+    // the bug variant differs in the ZiCo term only
+    assert.notEqual(a.rows[1].terms.zico, a.rows[0].terms.zico);
+    assert.equal(a.rows[1].terms.fr, a.rows[0].terms.fr);
+    const bundle = await readAuditBundle(`${dir}/2_sigeo-recsys`);
+    assert.equal(bundle.manifest.arch, archs[1]);
+    assert.equal(bundle.manifest.score.value, a.rows[2].value);
+    assert.deepEqual(bundle.manifest.tableSizes.length, 26);
+    assert.equal(bundle.batches.length, 4);
+    assert.deepEqual(bundle.batches[0].sparse.shape, [32, 26]);
+    // every table's ids are exactly the distinct ids of its column over the 4 batches
+    const tables = bundle.params.filter((p) => p.ids);
+    assert.equal(tables.length, 26);
+    for (const [f, t] of tables.entries()) {
+      const ids = new Set<number>();
+      for (const batch of bundle.batches) {
+        for (let r = 0; r < 32; r++) ids.add(batch.sparse.data[r * 26 + f]);
+      }
+      assert.deepEqual(Array.from(t.ids!), [...ids].sort((x, y) => x - y), `table ${f}`);
+    }
+    await assert.rejects(
+      () => scoreNasrec({ ...opts, archs: [archKey(sampleArch("xlarge", createRng(1), { numBlocks: 2 }))] }),
+      /--arch 1 is a xlarge architecture, expected autoctr/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("score --space nasrec-small on the real Criteo sample: a bundle per proxy (skips without the sample)", async () => {
+  const sample =
+    new URL("../../../shared/data/criteo/criteo_paddlerec_part0_100.txt", import.meta.url).pathname;
+  if (!(await Deno.stat(sample).then(() => true, () => false))) {
+    console.log(`skipped: ${sample} is absent`);
+    return;
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const arch = "autoctr|0;0;0;0;0,2;256;48;1;0|0,1;1;0;0;1,2;64;16;0;1";
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL("../cli.ts", import.meta.url).pathname,
+        "score",
+        ...["--space", "nasrec-small", "--arch", arch, "--data", sample, "--batch-size", "16"],
+        ...["--proxies", "sigeo-recsys-official", "--record", dir],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(r.stdout);
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    assert.match(out, /sigeo-recsys-official\s+-?\d+\.\d{4}\s+zico=/);
+    const m = JSON.parse(await Deno.readTextFile(`${dir}/0_sigeo-recsys-official/manifest.json`));
+    assert.equal(m.arch, arch);
+    assert.match(m.data, /Criteo file .*criteo_paddlerec_part0_100\.txt/);
+    assert.equal(m.batches.length, 4);
+    // the supernet's head reads the full-width outputs (masked): 1024 dense + 16 × (64 + 8) tokens
+    assert.deepEqual(m.features[0].shape, [16, 1024 + 16 * (64 + 8)]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

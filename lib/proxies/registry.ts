@@ -4,7 +4,8 @@
  * This is the one registry: the proxy modules export only their functions. SiGeo's official variants
  * are separate entries so a run's manifest names exactly which one was used (docs/sigeo.md):
  * `sigeo-cv` (zero-shot λ), `sigeo-cv-warm` (λ = 1, 50, 1), `sigeo-recsys` (NasRec-SiGeo, final
- * layer), `sigeo-fisher` (textbook). Their recorded options are the settings `sigeoSettings` resolves
+ * layer; `-loss` with λ3 = 1, `-zico` the ZiCo baseline, `-official` with the code's first-non-zero
+ * indexing), `sigeo-fisher` (textbook). Their recorded options are the settings `sigeoSettings` resolves
  * the presets to, so the presets are stated once, in sigeo.ts; zen's come from `ZEN_DEFAULTS`.
  *
  * @module
@@ -55,7 +56,19 @@ export const PROXIES: Record<string, ProxyEntry> = {
   "sigeo-cv-warm": sigeoEntry({ preset: "cv", warmedUp: true }, "SiGeo, NASLib-SiGeo variant, warmed-up λ"),
   "sigeo-recsys": sigeoEntry(
     { preset: "recsys" },
-    "SiGeo, NasRec-SiGeo variant (final layer, Adagrad steps)",
+    "SiGeo, NasRec-SiGeo variant (final layer, Adagrad steps), λ = (1, 1, 0): the Criteo script",
+  ),
+  "sigeo-recsys-loss": sigeoEntry(
+    { preset: "recsys", lambdas: [1, 1, 1] },
+    "SiGeo, NasRec-SiGeo variant with the loss term, λ = (1, 1, 1): the Avazu and KDD scripts",
+  ),
+  "sigeo-recsys-zico": sigeoEntry(
+    { preset: "recsys", lambdas: [1, 0, 0] },
+    "NasRec-SiGeo's ZiCo baseline: the recsys preset with λ = (1, 0, 0)",
+  ),
+  "sigeo-recsys-official": sigeoEntry(
+    { preset: "recsys", firstNonzeroOnly: true },
+    "NasRec-SiGeo as its code runs: final layer, torch.nonzero(std)[0] keeps one element per tensor",
   ),
   "sigeo-fisher": sigeoEntry({ preset: "fisher" }, "SiGeo with the textbook empirical Fisher–Rao norm"),
   grad_norm: {

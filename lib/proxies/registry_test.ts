@@ -17,6 +17,9 @@ Deno.test("the registry's names, in order", () => {
     "sigeo-cv",
     "sigeo-cv-warm",
     "sigeo-recsys",
+    "sigeo-recsys-loss",
+    "sigeo-recsys-zico",
+    "sigeo-recsys-official",
     "sigeo-fisher",
     "grad_norm",
     "plain",
@@ -60,6 +63,10 @@ Deno.test("the SiGeo entries record the settings of their presets (what the mani
     firstNonzeroOnly: false,
     steps: true,
   });
+  const recsys = PROXIES["sigeo-recsys"].options;
+  assert.deepEqual(PROXIES["sigeo-recsys-loss"].options, { ...recsys, lambdas: [1, 1, 1] });
+  assert.deepEqual(PROXIES["sigeo-recsys-zico"].options, { ...recsys, lambdas: [1, 0, 0] });
+  assert.deepEqual(PROXIES["sigeo-recsys-official"].options, { ...recsys, firstNonzeroOnly: true });
   assert.deepEqual(PROXIES["sigeo-fisher"].options, {
     preset: "fisher",
     lambdas: [1, 1, 0],
@@ -87,6 +94,36 @@ Deno.test("sigeo-cv-warm is NASLib-SiGeo with λ = (1, 50, 1): equal to the floa
   close(warm.value, t.zico + 50 * t.fr - t.loss, "λ (1, 50, 1)");
   const cold = await PROXIES["sigeo-cv"].fn(net, tb);
   close(cold.value, t.zico + t.fr, "λ (1, 1, 0)");
+  tf.dispose(tb.flatMap((b) => [b.x, b.y]));
+  net.dispose();
+});
+
+Deno.test("the sigeo-recsys-* entries equal the float64 reference of NasRec-SiGeo with their λ and indexing", async () => {
+  const ref = scaledParams(MLP1, 7);
+  const batches = makeBatches(MLP1, "sigmoid-bce", 16, 4, 8);
+  const net = buildNet(MLP1, ref, "sigmoid-bce");
+  const tb = batches.map((b) => toTf(MLP1, b, "sigmoid-bce"));
+  const cases: [string, boolean, [number, number, number]][] = [
+    ["sigeo-recsys-loss", false, [1, 1, 1]],
+    ["sigeo-recsys-zico", false, [1, 0, 0]],
+    ["sigeo-recsys-official", true, [1, 1, 0]],
+  ];
+  const plain = (await PROXIES["sigeo-recsys"].fn(net, tb)).terms!;
+  for (const [name, bug, lambdas] of cases) {
+    const got = await PROXIES[name].fn(net, tb);
+    const want = sigeoRecsysRef(MLP1, ref, batches, {
+      finalLayerOnly: true,
+      firstNonzeroIndexingBug: bug,
+      lambdas,
+    });
+    for (const k of ["zico", "fr", "loss"] as const) close(got.terms![k], want.terms[k], `${name} ${k}`);
+    close(got.value, want.value, `${name} value`);
+  }
+  // the bug changes the ZiCo term (one element per tensor instead of all), nothing else
+  const official = (await PROXIES["sigeo-recsys-official"].fn(net, tb)).terms!;
+  assert.ok(Math.abs(official.zico - plain.zico) > 0.1, `${official.zico} vs ${plain.zico}`);
+  assert.equal(official.fr, plain.fr);
+  assert.equal(official.loss, plain.loss);
   tf.dispose(tb.flatMap((b) => [b.x, b.y]));
   net.dispose();
 });

@@ -9,6 +9,8 @@ import type { ReferenceSeconds } from "../plan.ts";
 import { NASREC_LR } from "../../train/recsys_fit.ts";
 import type { PerArchStudyConfig } from "../pipelines/nb201_per_arch.ts";
 import type { RecsysAblationConfig } from "./recsys.ts";
+import { PROXIES } from "../../proxies/registry.ts";
+import type { AggregationRule } from "../../proxies/ensemble.ts";
 
 /** Settings of the CV ablations. */
 export interface CvAblationConfig {
@@ -17,7 +19,34 @@ export interface CvAblationConfig {
   fraction: number;
   /** (batches, batch size) variants */
   batchVariants: Array<{ batches: number; batchSize: number }>;
+  /**
+   * proxies scored, besides "sigeo", on the same warmed-up nets at every level of the study (the
+   * "does it improve with warm-up?" table): a cheap subset at smoke, every NB201 proxy above
+   */
+  warmupProxies: string[];
+  /** rank aggregations over proxy lists, one extra row per (ensemble, level) of that table */
+  ensembles: Array<{ rule: AggregationRule; proxies: string[] }>;
 }
+
+/**
+ * Every registered proxy that applies to NB201, "sigeo" aside (the study's level-dependent preset):
+ * all but the recommender SiGeo presets (`sigeo-recsys*`, final-layer scoring for NASRec).
+ */
+export const NB201_WARMUP_PROXIES: readonly string[] = Object.keys(PROXIES).filter((p) =>
+  !p.startsWith("sigeo-recsys")
+);
+
+/**
+ * The smoke subset: proxies that cost little on a C = 4, N = 1 cell (one batch or data-free), so
+ * the table stays in the notebook's CI run (2 cores) at a few seconds more.
+ */
+const SMOKE_WARMUP_PROXIES = ["zico", "grad_norm", "snip", "nwot", "synflow", "l2_norm"];
+
+/** AZ-NAS's rule and the mean rank over SiGeo, ZiCo and two zero-cost proxies. */
+const ENSEMBLES: CvAblationConfig["ensembles"] = [
+  { rule: "az-nas", proxies: ["sigeo", "zico", "nwot", "synflow"] },
+  { rule: "mean-rank", proxies: ["sigeo", "zico", "nwot", "synflow"] },
+];
 
 const BATCH_VARIANTS = [
   { batches: 2, batchSize: 64 },
@@ -53,6 +82,8 @@ export const CV_ABLATIONS: Readonly<Record<Scale, CvAblationConfig>> = {
       batches: 4,
       batchSize: 128,
     }],
+    warmupProxies: SMOKE_WARMUP_PROXIES,
+    ensembles: ENSEMBLES,
   },
   small: {
     study: {
@@ -75,6 +106,8 @@ export const CV_ABLATIONS: Readonly<Record<Scale, CvAblationConfig>> = {
     },
     fraction: 0.6,
     batchVariants: BATCH_VARIANTS,
+    warmupProxies: [...NB201_WARMUP_PROXIES],
+    ensembles: ENSEMBLES,
   },
   paper: {
     study: {
@@ -97,6 +130,8 @@ export const CV_ABLATIONS: Readonly<Record<Scale, CvAblationConfig>> = {
     },
     fraction: 0.6,
     batchVariants: BATCH_VARIANTS,
+    warmupProxies: [...NB201_WARMUP_PROXIES],
+    ensembles: ENSEMBLES,
   },
 };
 

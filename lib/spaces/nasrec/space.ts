@@ -459,3 +459,63 @@ export function functionalKey(arch: NasrecArch): string {
 export function archsEqual(a: NasrecArch, b: NasrecArch): boolean {
   return archKey(a) === archKey(b);
 }
+
+/**
+ * The architecture an {@link archKey} string encodes (the `--arch` form of `deno task score --space
+ * nasrec-small|nasrec-full`): `space|block|block|…`, each block nine `;`-separated fields (dense,
+ * sparse, left and right input sets, active nodes as comma lists; dense width, sparse tokens, the
+ * interaction and deep-FM switches as 0/1). Throws a RangeError/TypeError naming the block and the
+ * field when the text is not a valid architecture; `parseArchKey(archKey(a))` equals `a` up to
+ * the order inside each set.
+ */
+export function parseArchKey(text: string, context = "NASRec arch key"): NasrecArch {
+  const [space, ...parts] = text.trim().split("|");
+  if (!(space in NASREC_SPACES)) {
+    throw new RangeError(
+      `${context}: expected 'xlarge|…' or 'autoctr|…' (a space, then one field list per block), got '${text}'`,
+    );
+  }
+  if (parts.length === 0) throw new RangeError(`${context}: expected at least one block after '${space}|'`);
+  const blocks = parts.map((part, i): NasrecBlock => {
+    const f = part.split(";");
+    if (f.length !== 9) {
+      throw new RangeError(
+        `${context}: block ${i} has ${f.length} ';'-separated fields, expected 9 ` +
+          `(dense;sparse;left;right;active nodes;dense width;sparse tokens;interact 0/1;deep-fm 0/1)`,
+      );
+    }
+    const num = (s: string, key: string) => {
+      if (!/^\d+$/.test(s)) {
+        throw new TypeError(
+          `${context}: block ${i} ${NASREC_JSON_KEYS[key]}: expected an integer, got '${s}'`,
+        );
+      }
+      return Number(s);
+    };
+    const set = (s: string, key: string) => (s === "" ? [] : s.split(",").map((v) => num(v, key)));
+    const flag = (s: string, key: string) => {
+      if (s !== "0" && s !== "1") {
+        throw new TypeError(`${context}: block ${i} ${NASREC_JSON_KEYS[key]}: expected 0 or 1, got '${s}'`);
+      }
+      return s === "1";
+    };
+    return {
+      macro: {
+        denseIdx: set(f[0], "denseIdx"),
+        sparseIdx: set(f[1], "sparseIdx"),
+        denseLeftIdx: set(f[2], "denseLeftIdx"),
+        denseRightIdx: set(f[3], "denseRightIdx"),
+      },
+      micro: {
+        activeNodes: set(f[4], "activeNodes"),
+        denseInDims: num(f[5], "denseInDims"),
+        sparseInDims: num(f[6], "sparseInDims"),
+        denseSparseInteract: flag(f[7], "denseSparseInteract"),
+        deepFm: flag(f[8], "deepFm"),
+      },
+    };
+  });
+  const arch: NasrecArch = { space: space as NasrecSpaceName, blocks };
+  checkArch(arch, context);
+  return arch;
+}

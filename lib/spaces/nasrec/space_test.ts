@@ -14,6 +14,7 @@ import {
   NASREC_SMALL,
   type NasrecArch,
   type NasrecBlock,
+  parseArchKey,
   sampleArch,
   sampleInputCount,
   sampleMacro,
@@ -395,4 +396,44 @@ Deno.test("functionalKey ignores left/right only where no binary dense node read
     }],
   };
   assert.notEqual(functionalKey(full2c), functionalKey(full2d)); // sum reads them
+});
+
+Deno.test("parseArchKey inverts archKey; bad keys name the block and the field", () => {
+  for (const seed of [1, 2, 3]) {
+    for (const space of ["autoctr", "xlarge"] as const) {
+      const a = sampleArch(space, createRng(seed));
+      const back = parseArchKey(archKey(a));
+      assert.equal(archKey(back), archKey(a));
+      assert.equal(back.blocks.length, a.blocks.length);
+    }
+  }
+  assert.equal(archKey(parseArchKey(archKey(FULL7))), archKey(FULL7));
+  const one = "autoctr|0;0;0;0;0,2;256;48;1;0";
+  assert.deepEqual(parseArchKey(one).blocks[0].micro, {
+    activeNodes: [0, 2],
+    denseInDims: 256,
+    sparseInDims: 48,
+    denseSparseInteract: true,
+    deepFm: false,
+  });
+  assert.throws(() => parseArchKey("small|0;0;0;0;0,2;256;48;1;0"), /expected 'xlarge\|…' or 'autoctr\|…'/);
+  assert.throws(() => parseArchKey("autoctr"), /at least one block/);
+  assert.throws(() => parseArchKey("autoctr|0;0;0;0;0,2;256;48;1"), /block 0 has 8 ';'-separated fields/);
+  assert.throws(
+    () => parseArchKey("autoctr|0;0;0;0;0,2;250;48;1;0"),
+    /block 0 dense_in_dims: expected one of 16/,
+  );
+  assert.throws(
+    () => parseArchKey("autoctr|0;0;0;0;0,x;256;48;1;0"),
+    /block 0 active_nodes: expected an integer/,
+  );
+  assert.throws(
+    () => parseArchKey("autoctr|0;0;0;0;0,2;256;48;2;0"),
+    /dense_sparse_interact: expected 0 or 1/,
+  );
+  assert.throws(
+    () => parseArchKey(`${one}|0;0,2;0;0;0,2;16;16;0;0`),
+    /block 1 sparse_idx: expected indices in 0..1/,
+  );
+  assert.throws(() => parseArchKey("autoctr|0;0;0;0;0,1;256;48;1;0"), /expected at least one sparse node/);
 });
