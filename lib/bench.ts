@@ -10,7 +10,9 @@
  * Beyond the reference script: `nasrec` (NASRec training steps: the best Criteo net standalone,
  * the NASRec-Small supernet's full and sampled paths, 10k-row vs Criteo-size tables; see
  * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
- * cache, on a generated file). `deno task bench nasrec` runs one workload; `--backend NAME` (or
+ * cache, on a generated file), `proxies` (seconds per architecture of every registered proxy on the
+ * reference arch, C=16, N=5, 4 batches of 64, each reading its default batches; one JSON line per
+ * proxy, an `error` instead of `seconds` when it throws). `deno task bench nasrec` runs one workload; `--backend NAME` (or
  * `SIGEO_BACKEND`) picks the backend, e.g. `deno task bench --backend webgpu` on a GPU.
  * `deno task bench --against-torch [--pairs 5] [--threads 2] [workload…]` runs the four shared workloads
  * and the PyTorch script in alternating processes and prints the median speed ratios
@@ -29,7 +31,7 @@ import { sampleArch } from "./spaces/nb201/space.ts";
 import { adam, type Optimizer, sgd } from "./train/optim.ts";
 import { zicoProxy } from "./proxies/zico.ts";
 import { sigeoProxy } from "./proxies/sigeo.ts";
-import { PROXIES } from "./proxies/registry.ts";
+import { referenceWorkload, timeProxies } from "./proxies/time_proxies.ts";
 import { benchNasrec } from "./bench_nasrec.ts";
 import { writeCriteoFile } from "./data/gen_recsys.ts";
 import { readCriteo } from "./data/criteo.ts";
@@ -128,7 +130,7 @@ async function main() {
     tf.dispose([x, y]);
   }
 
-  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo") || want("nb201-proxies")) {
+  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo")) {
     const net = new Nb201Network(REFERENCE_ARCH, { C: 16, N: 5, classes: 10 }, rng.fork());
     const params = net.params().reduce((s, p) => s + p.variable.size, 0);
     const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
@@ -172,27 +174,21 @@ async function main() {
       }
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     }
-    if (want("nb201-proxies")) {
-      // Every registered proxy on the reference arch and 4 random batches of 64 (one timing each).
-      const batches = [0, 1, 2, 3].map((i) => ({
-        x: tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 10 + i) as tf.Tensor4D,
-        y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
-      }));
-      for (const [name, p] of Object.entries(PROXIES)) {
-        await p.fn(net, batches); // warm-up call
-        const t = performance.now();
-        const v = (await p.fn(net, batches)).value;
-        print({
-          workload: "nb201-proxies",
-          proxy: name,
-          ms: +(performance.now() - t).toFixed(1),
-          value: +v.toFixed(6),
-        });
-      }
-      tf.dispose(batches.flatMap((b) => [b.x, b.y]));
-    }
     net.dispose();
     tf.dispose([x, y]);
+  }
+
+  if (want("proxies")) {
+    // Seconds per architecture of every registered proxy on the reference arch (C=16, N=5), 4
+    // batches of 64 N(0,1) images, each proxy reading its default batches (lib/proxies/time_proxies.ts)
+    const w = referenceWorkload(REFERENCE_ARCH);
+    await timeProxies(
+      w.net,
+      w.batches,
+      undefined,
+      (t) => print({ workload: "proxies", arch: REFERENCE_ARCH, ...t }),
+    );
+    w.dispose();
   }
 
   // Beyond the PyTorch script: NB201 supernet warm-up steps (a uniformly sampled connected path
