@@ -31,7 +31,7 @@ import { sampleArch } from "./spaces/nb201/space.ts";
 import { adam, type Optimizer, sgd } from "./train/optim.ts";
 import { zicoProxy } from "./proxies/zico.ts";
 import { sigeoProxy } from "./proxies/sigeo.ts";
-import { referenceWorkload, timeProxies } from "./proxies/time_proxies.ts";
+import { PROXIES } from "./proxies/registry.ts";
 import { benchNasrec } from "./bench_nasrec.ts";
 import { writeCriteoFile } from "./data/gen_recsys.ts";
 import { readCriteo } from "./data/criteo.ts";
@@ -180,15 +180,28 @@ async function main() {
 
   if (want("proxies")) {
     // Seconds per architecture of every registered proxy on the reference arch (C=16, N=5), 4
-    // batches of 64 N(0,1) images, each proxy reading its default batches (lib/proxies/time_proxies.ts)
-    const w = referenceWorkload(REFERENCE_ARCH);
-    await timeProxies(
-      w.net,
-      w.batches,
-      undefined,
-      (t) => print({ workload: "proxies", arch: REFERENCE_ARCH, ...t }),
-    );
-    w.dispose();
+    // batches of 64 N(0,1) images, each proxy reading its default batches. One process per proxy
+    // (lib/proxies/time_proxies.ts): a proxy that exhausts the wasm heap aborts the backend, and
+    // must not take the later ones with it.
+    const script = new URL("./proxies/time_proxies.ts", import.meta.url).pathname;
+    for (const proxy of Object.keys(PROXIES)) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", "--frozen", script, proxy],
+        env: { SIGEO_BACKEND: info.name },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+      let timing: Record<string, unknown>;
+      try {
+        const { backend: _, ...rest } = JSON.parse(line);
+        timing = rest;
+      } catch {
+        const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l).pop();
+        timing = { proxy, error: `exit ${out.code}: ${err ?? "no output"}` };
+      }
+      print({ workload: "proxies", arch: REFERENCE_ARCH, ...timing });
+    }
   }
 
   // Beyond the PyTorch script: NB201 supernet warm-up steps (a uniformly sampled connected path

@@ -1,10 +1,12 @@
 /**
  * Seconds per architecture of registered proxies: one call of each on a given net and batches,
  * after one untimed call of the first (so kernel set-up is not charged to it). Each proxy reads the
- * batches it reads by default (the baselines the first, ZiCo and SiGeo all of them). A proxy that
- * throws (e.g. out of memory) gets its error instead of a time, and the others still run.
- * `deno task bench proxies` runs it on the reference arch (C = 16, N = 5, 4 batches of 64 N(0,1)
- * images with random labels); `deno run -A lib/proxies/time_proxies.ts [names…]` does the same alone.
+ * batches it reads by default (the baselines the first, ZiCo and SiGeo all of them); `batches` is
+ * the proxy's `batches` option, else the number given (data-free proxies read only their shape). A
+ * proxy that throws gets its error instead of a time, and the others still run — but a wasm abort
+ * (out of memory) leaves the backend unusable, so `deno task bench proxies` runs
+ * `deno run -A lib/proxies/time_proxies.ts NAME` once per proxy, on the reference arch (C = 16,
+ * N = 5, 4 batches of 64 N(0,1) images with random labels).
  *
  * @module
  */
