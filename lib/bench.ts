@@ -12,7 +12,7 @@
  * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
  * cache, on a generated file), `proxies` (seconds per architecture of every registered proxy on the
  * reference arch, C=16, N=5, 4 batches of 64, each reading its default batches; one JSON line per
- * proxy, an `error` instead of `seconds` when it throws). `deno task bench nasrec` runs one workload; `--backend NAME` (or
+ * proxy, an `error` instead of `seconds` when it throws or runs past 600 s). `deno task bench nasrec` runs one workload; `--backend NAME` (or
  * `SIGEO_BACKEND`) picks the backend, e.g. `deno task bench --backend webgpu` on a GPU.
  * `deno task bench --against-torch [--pairs 5] [--threads 2] [workload…]` runs the four shared workloads
  * and the PyTorch script in alternating processes and prints the median speed ratios
@@ -40,6 +40,9 @@ import { benchAgainstTorch, ratioTable } from "./bench_torch.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+
+/** Seconds one proxy's process (set-up, an untimed call and the timed one) may take in `proxies`. */
+const PROXY_TIME_LIMIT_S = 600;
 
 /** Mean milliseconds of `fn` over `n` runs after `warm` untimed runs. */
 export async function timeit(fn: () => void | Promise<void>, n: number, warm = 2): Promise<number> {
@@ -190,6 +193,7 @@ async function main() {
         env: { SIGEO_BACKEND: info.name },
         stdout: "piped",
         stderr: "piped",
+        signal: AbortSignal.timeout(PROXY_TIME_LIMIT_S * 1000),
       }).output();
       const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
       let timing: Record<string, unknown>;
@@ -198,7 +202,12 @@ async function main() {
         timing = rest;
       } catch {
         const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l).pop();
-        timing = { proxy, error: `exit ${out.code}: ${err ?? "no output"}` };
+        timing = {
+          proxy,
+          error: out.signal
+            ? `killed after ${PROXY_TIME_LIMIT_S} s`
+            : `exit ${out.code}: ${err ?? "no output"}`,
+        };
       }
       print({ workload: "proxies", arch: REFERENCE_ARCH, ...timing });
     }
