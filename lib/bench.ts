@@ -12,8 +12,9 @@
  * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
  * cache, on a generated file), `proxies` (seconds per architecture of every registered proxy on the
  * reference arch, C=16, N=5, 4 batches of 64, each reading its default batches; one JSON line per
- * proxy, an `error` instead of `seconds` when it throws or runs past 600 s). `deno task bench nasrec` runs one workload; `--backend NAME` (or
- * `SIGEO_BACKEND`) picks the backend, e.g. `deno task bench --backend webgpu` on a GPU.
+ * proxy, an `error` instead of `seconds` when it throws or runs past 600 s). `deno task bench nasrec`
+ * runs one workload; `--backend NAME` (or `SIGEO_BACKEND`) picks the backend, e.g.
+ * `deno task bench --backend webgpu` on a GPU.
  * `deno task bench --against-torch [--pairs 5] [--threads 2] [workload…]` runs the four shared workloads
  * and the PyTorch script in alternating processes and prints the median speed ratios
  * (`lib/bench_torch.ts`).
