@@ -10,8 +10,11 @@
  * Beyond the reference script: `nasrec` (NASRec training steps: the best Criteo net standalone,
  * the NASRec-Small supernet's full and sampled paths, 10k-row vs Criteo-size tables; see
  * `lib/bench_nasrec.ts`) and `recsys-read` (Criteo-format text parsing vs the binary
- * cache, on a generated file). `deno task bench nasrec` runs one workload; `--backend NAME` (or
- * `SIGEO_BACKEND`) picks the backend, e.g. `deno task bench --backend webgpu` on a GPU.
+ * cache, on a generated file), `proxies` (seconds per architecture of every registered proxy on the
+ * reference arch, C=16, N=5, 4 batches of 64, each reading its default batches; one JSON line per
+ * proxy, an `error` instead of `seconds` when it throws or runs past 600 s). `deno task bench nasrec`
+ * runs one workload; `--backend NAME` (or `SIGEO_BACKEND`) picks the backend, e.g.
+ * `deno task bench --backend webgpu` on a GPU.
  * `deno task bench --against-torch [--pairs 5] [--threads 2] [workload…]` runs the four shared workloads
  * and the PyTorch script in alternating processes and prints the median speed ratios
  * (`lib/bench_torch.ts`).
@@ -38,6 +41,9 @@ import { benchAgainstTorch, ratioTable } from "./bench_torch.ts";
 
 export const REFERENCE_ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+
+/** Seconds one proxy's process (set-up, an untimed call and the timed one) may take in `proxies`. */
+const PROXY_TIME_LIMIT_S = 600;
 
 /** Mean milliseconds of `fn` over `n` runs after `warm` untimed runs. */
 export async function timeit(fn: () => void | Promise<void>, n: number, warm = 2): Promise<number> {
@@ -128,7 +134,7 @@ async function main() {
     tf.dispose([x, y]);
   }
 
-  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo") || want("nb201-proxies")) {
+  if (want("nb201-step") || want("nb201-zico") || want("nb201-sigeo")) {
     const net = new Nb201Network(REFERENCE_ARCH, { C: 16, N: 5, classes: 10 }, rng.fork());
     const params = net.params().reduce((s, p) => s + p.variable.size, 0);
     const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
@@ -172,27 +178,40 @@ async function main() {
       }
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     }
-    if (want("nb201-proxies")) {
-      // Every registered proxy on the reference arch and 4 random batches of 64 (one timing each).
-      const batches = [0, 1, 2, 3].map((i) => ({
-        x: tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 10 + i) as tf.Tensor4D,
-        y: tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), "int32"),
-      }));
-      for (const [name, p] of Object.entries(PROXIES)) {
-        await p.fn(net, batches); // warm-up call
-        const t = performance.now();
-        const v = (await p.fn(net, batches)).value;
-        print({
-          workload: "nb201-proxies",
-          proxy: name,
-          ms: +(performance.now() - t).toFixed(1),
-          value: +v.toFixed(6),
-        });
-      }
-      tf.dispose(batches.flatMap((b) => [b.x, b.y]));
-    }
     net.dispose();
     tf.dispose([x, y]);
+  }
+
+  if (want("proxies")) {
+    // Seconds per architecture of every registered proxy on the reference arch (C=16, N=5), 4
+    // batches of 64 N(0,1) images, each proxy reading its default batches. One process per proxy
+    // (lib/proxies/time_proxies.ts): a proxy that exhausts the wasm heap aborts the backend, and
+    // must not take the later ones with it.
+    const script = new URL("./proxies/time_proxies.ts", import.meta.url).pathname;
+    for (const proxy of Object.keys(PROXIES)) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", "--frozen", script, proxy],
+        env: { SIGEO_BACKEND: info.name },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(PROXY_TIME_LIMIT_S * 1000),
+      }).output();
+      const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+      let timing: Record<string, unknown>;
+      try {
+        const { backend: _, ...rest } = JSON.parse(line);
+        timing = rest;
+      } catch {
+        const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l).pop();
+        timing = {
+          proxy,
+          error: out.signal
+            ? `killed after ${PROXY_TIME_LIMIT_S} s`
+            : `exit ${out.code}: ${err ?? "no output"}`,
+        };
+      }
+      print({ workload: "proxies", arch: REFERENCE_ARCH, ...timing });
+    }
   }
 
   // Beyond the PyTorch script: NB201 supernet warm-up steps (a uniformly sampled connected path

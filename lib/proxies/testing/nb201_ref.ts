@@ -15,7 +15,8 @@
  * The pass is recorded on a tape: each op pushes a closure that adds its inputs' gradients.
  * Hessian-vector products are central differences of gradients, with a step small enough that no
  * ReLU changes sign (checked, the step halved until none does), so they agree with the exact
- * second derivative (ReLU'' = 0) to about 1e-8 relative.
+ * second derivative (ReLU'' = 0) to about 1e-8 relative. With given ReLU masks (`reluMasks`) every
+ * pass uses them, so no sign can change and the first step is kept.
  *
  * @module
  */
@@ -397,15 +398,17 @@ export function nb201BackwardFrom(
 /**
  * H·v for the Hessian of the batch loss in all parameters: (∇L(θ + hv) − ∇L(θ − hv)) / 2h with
  * h = 1e-6·‖θ‖/‖v‖, halved until both passes have the base pass's ReLU signs (so no kink lies
- * between them and the difference is that of a smooth function).
+ * between them and the difference is that of a smooth function). `opts.reluMasks` fixes the ReLU
+ * decisions of all three passes (the Hessian along the float32 pass's masks).
  */
 export function nb201HessianVectorProduct(
   spec: Nb201RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   v: readonly Float64Array[],
+  opts: Nb201PassOptions = {},
 ): { loss: number; grads: Float64Array[]; hv: Float64Array[] } {
-  const base = run(spec, params, batch.x, batch.n, { y: batch.y }, {});
+  const base = run(spec, params, batch.x, batch.n, { y: batch.y }, opts);
   const norm = (a: readonly Float64Array[]) =>
     Math.sqrt(a.reduce((s, t) => s + t.reduce((u, e) => u + e * e, 0), 0));
   const nv = norm(v);
@@ -421,9 +424,9 @@ export function nb201HessianVectorProduct(
   for (let tries = 0; tries < 30; tries++, h /= 2) {
     const moved = (sign: number) =>
       params.map((p, i) => ({ ...p, value: p.value.map((e, j) => e + sign * h * v[i][j]) }));
-    const plus = run(spec, moved(1), batch.x, batch.n, { y: batch.y }, {});
+    const plus = run(spec, moved(1), batch.x, batch.n, { y: batch.y }, opts);
     if (!same(plus.masks)) continue;
-    const minus = run(spec, moved(-1), batch.x, batch.n, { y: batch.y }, {});
+    const minus = run(spec, moved(-1), batch.x, batch.n, { y: batch.y }, opts);
     if (!same(minus.masks)) continue;
     const hv = plus.grads.map((g, i) => g.map((e, j) => (e - minus.grads[i][j]) / (2 * h)));
     return { loss: base.loss, grads: base.grads, hv };

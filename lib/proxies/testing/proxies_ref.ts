@@ -12,22 +12,28 @@
  */
 import type { Rng } from "../../rng.ts";
 import {
-  backwardFrom,
   cloneParams,
   forward,
-  hessianVectorProduct,
   inputSize,
   lossAndGradients,
   type LossKind,
   paramLayout,
   type RefBatch,
   type RefParam,
-  reluInputTaps,
   tapShapes,
   type TinyNetSpec,
-  weightLayers,
 } from "./tiny_nets.ts";
 import { corrcoef, logAbsDet, symmetricEigenvalues } from "./linalg_ref.ts";
+import {
+  refBackwardFrom,
+  refForwardTaps,
+  refHessianVectorProduct,
+  refInputSize,
+  refLossAndGradients,
+  refOutputs,
+  type RefPassOptions,
+  type RefSpec,
+} from "./ref_passes.ts";
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -115,14 +121,14 @@ function sumOver(grads: readonly Float64Array[]): Float64Array {
  * (ddof 0); ZiCo = Σ_l log S_l over layers with S_l ≠ 0.
  */
 export function zicoRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batches: readonly RefBatch[],
   opts: { loss?: LossKind } = {},
 ): number {
   requireBatches(batches, "ZiCo");
   const w = weightIndices(params);
-  const grads = batches.map((b) => lossAndGradients(spec, params, b, opts.loss ?? "softmax-ce").grads);
+  const grads = batches.map((b) => refLossAndGradients(spec, params, b, opts.loss ?? "softmax-ce").grads);
   let score = 0;
   for (const l of w) {
     const s = zicoLayerSum(grads.map((g) => g[l]));
@@ -157,7 +163,7 @@ export interface SigeoCvOptions {
  * The official code uses the last 256 samples as 4 batches of 64; here the caller gives the batches.
  */
 export function sigeoCvRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batches: readonly RefBatch[],
   opts: SigeoCvOptions = {},
@@ -168,7 +174,7 @@ export function sigeoCvRef(
   const grads: Float64Array[][] = [];
   const losses: number[] = [];
   for (const batch of batches) {
-    const r = lossAndGradients(spec, theta, batch, opts.loss ?? "softmax-ce");
+    const r = refLossAndGradients(spec, theta, batch, opts.loss ?? "softmax-ce");
     losses.push(r.loss);
     grads.push(w.map((l) => r.grads[l]));
     theta.forEach((p, i) => {
@@ -298,14 +304,14 @@ export interface SigeoFisherOptions {
  * - loss = the last batch's loss.
  */
 export function sigeoFisherRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batches: readonly RefBatch[],
   opts: SigeoFisherOptions = {},
 ): SigeoRefScore {
   requireBatches(batches, "SiGeo");
   const w = weightIndices(params);
-  const runs = batches.map((b) => lossAndGradients(spec, params, b, opts.loss ?? "softmax-ce"));
+  const runs = batches.map((b) => refLossAndGradients(spec, params, b, opts.loss ?? "softmax-ce"));
   let zico = 0;
   for (const l of w) {
     const s = zicoLayerSum(runs.map((r) => r.grads[l]));
@@ -341,6 +347,8 @@ export function sigeoRef(
 export interface BaselineOptions {
   /** @default {"softmax-ce"} */
   loss?: LossKind;
+  /** options of every pass, e.g. (NB201) the float32 pass's ReLU masks @default {{}} */
+  pass?: RefPassOptions;
 }
 
 /**
@@ -349,23 +357,23 @@ export interface BaselineOptions {
  * (NASLib `ZeroCost` uses 1; use {@link concatBatches} for more).
  */
 export function gradNormRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   opts: BaselineOptions = {},
 ): number {
-  const g = lossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce").grads;
+  const g = refLossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce", opts.pass).grads;
   return weightIndices(params).reduce((s, l) => s + Math.sqrt(dot(g[l], g[l])), 0);
 }
 
 /** plain (Samsung `plain.py`): Σ_l Σ ∇_{W_l}L ⊙ W_l over conv/linear weights, signed. */
 export function plainRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   opts: BaselineOptions = {},
 ): number {
-  const g = lossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce").grads;
+  const g = refLossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce", opts.pass).grads;
   return weightIndices(params).reduce((s, l) => s + dot(g[l], params[l].value), 0);
 }
 
@@ -374,12 +382,12 @@ export function plainRef(
  * Σ_l Σ |W_l ⊙ ∇_{W_l}L|.
  */
 export function snipRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   opts: BaselineOptions = {},
 ): number {
-  const g = lossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce").grads;
+  const g = refLossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce", opts.pass).grads;
   let s = 0;
   for (const l of weightIndices(params)) {
     const w = params[l].value;
@@ -394,16 +402,16 @@ export function snipRef(
  * direction); score = Σ −W ⊙ Hg (negated, as the Samsung code and NASLib do).
  */
 export function graspRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   opts: BaselineOptions = {},
 ): number {
   const loss = opts.loss ?? "softmax-ce";
   const w = new Set(weightIndices(params));
-  const g = lossAndGradients(spec, params, batch, loss).grads;
+  const g = refLossAndGradients(spec, params, batch, loss, opts.pass).grads;
   const v = params.map((p, i) => (w.has(i) ? g[i] : new Float64Array(p.value.length)));
-  const { hv } = hessianVectorProduct(spec, params, batch, loss, v);
+  const { hv } = refHessianVectorProduct(spec, params, batch, loss, v, opts.pass);
   let s = 0;
   for (const l of w) s -= dot(params[l].value, hv[l]);
   return s;
@@ -417,20 +425,22 @@ export function graspRef(
  * layer's fan-in C_in·k_h·k_w: fisher = Σ_l fanIn_l·Σ_k |F_{l,k}|.
  */
 export function fisherRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   opts: BaselineOptions = {},
 ): number {
-  const r = lossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce");
-  const shapes = tapShapes(spec);
+  const r = refLossAndGradients(spec, params, batch, opts.loss ?? "softmax-ce", opts.pass);
   let total = 0;
-  for (const layer of weightLayers(spec)) {
-    const a = r.taps.get(layer)!, da = r.dTaps.get(layer)!;
-    const c = shapes[layer][shapes[layer].length - 1];
+  for (const l of weightIndices(params)) {
+    // each conv/linear layer's output is the tap named after the layer; its channels are the
+    // weight's last axis, its fan-in the product of the others
+    const { layer, shape } = params[l];
+    const a = r.taps.get(layer), da = r.dTaps.get(layer);
+    if (!a || !da) throw new TypeError(`Expected a tap at the output of layer '${layer}'`);
+    const c = shape[shape.length - 1];
     const spatial = a.length / batch.n / c;
-    const wShape = paramLayout(spec).find((p) => p.layer === layer && p.role === "weight")!.shape;
-    const fanIn = wShape.slice(0, -1).reduce((x, y) => x * y, 1);
+    const fanIn = shape.slice(0, -1).reduce((x, y) => x * y, 1);
     const f = new Float64Array(c);
     for (let n = 0; n < batch.n; n++) {
       for (let k = 0; k < c; k++) {
@@ -448,8 +458,9 @@ export function fisherRef(
 }
 
 /** Per-example input Jacobian of Σ outputs: `y.backward(ones)` then `x.grad`, [n, D]. */
-function sumOutputJacobian(spec: TinyNetSpec, params: readonly RefParam[], batch: RefBatch): Float64Array {
-  return backwardFrom(spec, params, batch.x, batch.n, new Float64Array(batch.n * spec.outputs).fill(1)).dx;
+function sumOutputJacobian(spec: RefSpec, params: readonly RefParam[], batch: RefBatch): Float64Array {
+  return refBackwardFrom(spec, params, batch.x, batch.n, new Float64Array(batch.n * refOutputs(spec)).fill(1))
+    .dx;
 }
 
 /**
@@ -458,8 +469,8 @@ function sumOutputJacobian(spec: TinyNetSpec, params: readonly RefParam[], batch
  * C = corrcoef(J) (n×n); λ = eig(C); score = −Σ_i [log(λ_i + 1e-5) + 1/(λ_i + 1e-5)].
  * NaN when C is undefined (a constant row) or some λ_i + 1e-5 < 0.
  */
-export function jacovRef(spec: TinyNetSpec, params: readonly RefParam[], batch: RefBatch): number {
-  const d = inputSize(spec);
+export function jacovRef(spec: RefSpec, params: readonly RefParam[], batch: RefBatch): number {
+  const d = refInputSize(spec);
   const c = corrcoef(sumOutputJacobian(spec, params, batch), batch.n, d);
   const eig = symmetricEigenvalues(c, batch.n);
   let s = 0;
@@ -476,12 +487,12 @@ export function jacovRef(spec: TinyNetSpec, params: readonly RefParam[], batch: 
  * and score = Σ_{c,c'} |s_c − s_c'| / #classes kept.
  */
 export function epeNasRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   opts: BaselineOptions = {},
 ): number {
-  const d = inputSize(spec), k = spec.outputs;
+  const d = refInputSize(spec), k = refOutputs(spec);
   const jac = sumOutputJacobian(spec, params, batch);
   const labels: number[] = [];
   for (let n = 0; n < batch.n; n++) {
@@ -525,11 +536,11 @@ export function epeNasRef(
  * x = 1[input > 0] flattened per example; K = Σ_ReLU x xᵀ + (1−x)(1−x)ᵀ (n×n: the number of units
  * on which two examples agree); score = log|det K| (`slogdet(K)[1]`, the sign ignored).
  */
-export function nwotRef(spec: TinyNetSpec, params: readonly RefParam[], batch: RefBatch): number {
-  const { taps } = forward(spec, params, batch.x, batch.n);
+export function nwotRef(spec: RefSpec, params: readonly RefParam[], batch: RefBatch): number {
+  const { taps, reluInputs } = refForwardTaps(spec, params, batch);
   const n = batch.n;
   const K = new Float64Array(n * n);
-  for (const name of reluInputTaps(spec)) {
+  for (const name of reluInputs) {
     const t = taps.get(name)!;
     const per = t.length / n;
     for (let i = 0; i < n; i++) {
@@ -589,10 +600,12 @@ function logAddExp(a: number, b: number): number {
  * score = Σ_l Σ |W_l ⊙ ∂R/∂W_l| over conv/linear weights. Overflows for deep nets: see
  * {@link synflowRef}.
  */
-export function synflowDirectRef(spec: TinyNetSpec, params: readonly RefParam[]): number {
+export function synflowDirectRef(spec: RefSpec, params: readonly RefParam[]): number {
   const abs = cloneParams(params).map((p) => ({ ...p, value: p.value.map(Math.abs) }));
-  const x = new Float64Array(inputSize(spec)).fill(1);
-  const r = backwardFrom(spec, abs, x, 1, new Float64Array(spec.outputs).fill(1), { bnIdentity: true });
+  const x = new Float64Array(refInputSize(spec)).fill(1);
+  const r = refBackwardFrom(spec, abs, x, 1, new Float64Array(refOutputs(spec)).fill(1), {
+    bnIdentity: true,
+  });
   let s = 0;
   for (const l of weightIndices(abs)) {
     for (let j = 0; j < abs[l].value.length; j++) s += Math.abs(abs[l].value[j] * r.grads[l][j]);

@@ -6,11 +6,11 @@
  * @module
  */
 import { corrcoef, symmetricEigenvalues } from "./linalg_ref.ts";
+import { refForwardTaps, type RefSpec } from "./ref_passes.ts";
 import {
   forward,
   type RefBatch,
   type RefParam,
-  reluInputTaps,
   tapShapes,
   type TinyNetSpec,
   weightLayers,
@@ -21,17 +21,16 @@ import {
  * the net (train-mode BN); regularised: × exp(−(P/1e3 − μ)²/σ), P = the parameter count.
  */
 export function swapRef(
-  spec: TinyNetSpec,
+  spec: RefSpec,
   params: readonly RefParam[],
   batch: RefBatch,
   reg?: { mu: number; sigma: number },
 ): number {
-  const { taps } = forward(spec, params, batch.x, batch.n);
+  const { taps, reluInputs } = refForwardTaps(spec, params, batch);
   const seen = new Set<string>();
-  const shapes = tapShapes(spec);
-  for (const name of reluInputTaps(spec)) {
+  for (const name of reluInputs) {
     const v = taps.get(name)!;
-    const d = shapes[name].reduce((a, b) => a * b, 1);
+    const d = v.length / batch.n;
     for (let j = 0; j < d; j++) {
       let key = "";
       for (let i = 0; i < batch.n; i++) key += v[i * d + j] > 0 ? "1" : "0";
