@@ -19,14 +19,14 @@ import { progressCallback } from "./report/progress.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./cli_flags.ts";
 import { parseShard } from "./experiments/shard.ts";
 import { mergeShards, SHARDABLE } from "./experiments/merge.ts";
-import { runWithWorkers } from "./experiments/workers.ts";
+import { forwardFlags, runWithWorkers } from "./experiments/workers.ts";
 
 /** The experiment that trains one NB201 network on generated CIFAR-10 files (no run folder). */
 const TRAINING_CHECK = "training-check";
 const NAMES = [TRAINING_CHECK, ...Object.keys(EXPERIMENTS)];
 
 /** Every flag and the form of its value (checked before anything runs; see cli_flags.ts). */
-const FLAGS: Record<string, FlagSpec> = {
+export const FLAGS: Record<string, FlagSpec> = {
   scale: { type: "enum", values: ["smoke", "small", "paper"] },
   backend: { type: "enum", values: ["auto", "tensorflow", "webgpu", "wasm", "cpu"] },
   help: { type: "boolean", short: "h" },
@@ -313,16 +313,12 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (values.workers && values.workers > 1) {
-    const pass: string[] = [];
-    for (const k of ["data", "truth", "dataset", "backend"] as const) {
-      if (values[k]) pass.push(`--${k}`, values[k]!);
-    }
     const out = await runWithWorkers({
       experiment: names[0],
       workers: values.workers,
       scale,
       cli: new URL(import.meta.url).pathname,
-      passFlags: pass,
+      passFlags: forwardFlags(values),
       resultsRoot: values.results,
       runId: values["run-id"],
       experiments: EXPERIMENTS,

@@ -36,3 +36,32 @@ export function formatShard(s: Shard): string {
 export function inShard(position: number, shard?: Shard | null): boolean {
   return !shard || shard.count === 1 || position % shard.count === shard.index;
 }
+
+/** The run flags a shard records so that the merge reruns the experiment with the same ones. */
+export interface ShardContext {
+  dataDir?: string;
+  datasets?: string;
+  spaces?: string;
+  truthPath?: string;
+  truthMetric?: string;
+  truthDataset?: string;
+  partialData?: boolean;
+}
+
+/** The context fields of a run (`--data`, `--dataset`, `--space`, `--truth*`, `--partial-data`) that are set. */
+export function shardContext(ctx: ShardContext): ShardContext {
+  const out: ShardContext = {};
+  for (const k of ["dataDir", "datasets", "spaces", "truthPath", "truthMetric", "truthDataset"] as const) {
+    if (ctx[k] !== undefined) out[k] = ctx[k];
+  }
+  if (ctx.partialData) out.partialData = true;
+  return out;
+}
+
+/**
+ * The config a shard run records in its manifest: its shard, the one-process run's config
+ * (`studies`, compared across shards by the merge) and the flags it ran with (`context`).
+ */
+export function shardConfig(shard: Shard, studies: unknown, ctx: ShardContext) {
+  return { shard: formatShard(shard), studies, context: shardContext(ctx) };
+}

@@ -18,7 +18,7 @@ export interface WorkersOptions {
   scale: string;
   /** path of lib/cli.ts (the children run `reproduce` with `--shard`) */
   cli: string;
-  /** flags passed on to every child (`--data`, `--truth`, `--dataset`, `--results`, `--backend`) */
+  /** flags passed on to every child: {@linkcode forwardFlags} of the command line's */
   passFlags: string[];
   resultsRoot?: string;
   runId?: string;
@@ -26,6 +26,76 @@ export interface WorkersOptions {
   log?: (line: string) => void;
   /** threads per child @default {max(1, floor(cores / workers))} */
   threads?: number;
+}
+
+/**
+ * The command-line flags a child gets as its parent got them: every flag that changes what a run
+ * reads or computes. The others are set per child (`--shard`, `--run-id`, `--results`, `--scale`)
+ * or do not apply to a run ({@linkcode NOT_FORWARDED}).
+ */
+export const FORWARDED_FLAGS = [
+  "data",
+  "truth",
+  "truth-metric",
+  "truth-dataset",
+  "partial-data",
+  "dataset",
+  "space",
+  "backend",
+] as const;
+
+/** The flags a child does not get from its parent, and why (every flag is in one of the two lists). */
+export const NOT_FORWARDED: Readonly<Record<string, string>> = {
+  scale: "passed as --scale",
+  "run-id": "each child gets its shard's run id",
+  results: "passed as --results",
+  shard: "each child gets its own",
+  workers: "the parent runs the children",
+  plan: "the parent prints the plan and runs nothing",
+  json: "--plan --json only",
+  help: "prints the usage",
+  arch: "score only",
+  proxies: "score only",
+  batches: "score only",
+  "batch-size": "score only",
+  C: "score only",
+  N: "score only",
+  seed: "score only",
+  record: "score only",
+  model: "score only",
+};
+
+/** The parent's parsed flags as the children's arguments (booleans as bare flags). */
+export function forwardFlags(values: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const k of FORWARDED_FLAGS) {
+    const v = values[k];
+    if (v === undefined || v === false) continue;
+    if (v === true) out.push(`--${k}`);
+    else out.push(`--${k}`, String(v));
+  }
+  return out;
+}
+
+/** The `deno` arguments of child `i` (shard `i/K`). */
+export function childArgs(opts: WorkersOptions, runId: string, root: string, i: number): string[] {
+  return [
+    "run",
+    "--allow-all",
+    "--frozen",
+    opts.cli,
+    "reproduce",
+    opts.experiment,
+    "--scale",
+    opts.scale,
+    "--shard",
+    `${i}/${opts.workers}`,
+    "--run-id",
+    shardRunIds(runId, opts.workers)[i],
+    "--results",
+    root,
+    ...opts.passFlags,
+  ];
 }
 
 /** The shard folders' run ids of a merged run id. */
@@ -42,24 +112,8 @@ export async function runWithWorkers(opts: WorkersOptions): Promise<ExperimentOu
   const ids = shardRunIds(runId, opts.workers);
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
-  const children = ids.map((id, i) => {
-    const args = [
-      "run",
-      "--allow-all",
-      "--frozen",
-      opts.cli,
-      "reproduce",
-      opts.experiment,
-      "--scale",
-      opts.scale,
-      "--shard",
-      `${i}/${opts.workers}`,
-      "--run-id",
-      id,
-      "--results",
-      root,
-      ...opts.passFlags,
-    ];
+  const children = ids.map((_, i) => {
+    const args = childArgs(opts, runId, root, i);
     const env = { SIGEO_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
     return new Deno.Command(Deno.execPath(), { args, env, stdout: "piped", stderr: "piped" }).output();
   });
