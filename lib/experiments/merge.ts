@@ -10,12 +10,13 @@
  *
  * @module
  */
-import { readJsonl, writeFileAtomic } from "../io.ts";
+import { readJsonl, writeFileAtomic, writeJsonl } from "../io.ts";
 import { readTruth, type TruthRecord, writeTruth } from "../benchmarks/nb201_truth.ts";
 import type { Experiment, ExperimentOutput, RunContext } from "./types.ts";
 import type { Scale } from "./scale.ts";
 import { newRunId } from "../report/manifest.ts";
 import { parseShard, type ShardContext } from "./shard.ts";
+import { joinSearchShards } from "./search_shard.ts";
 
 /** What one shard folder's manifest says. */
 export interface ShardInfo {
@@ -48,6 +49,15 @@ export const SHARDABLE: Record<string, ShardJoin> = {
         for (const name of [`${s.dataset}/scores.jsonl`, `${s.dataset}/truth.csv`]) {
           await concatFile(name, shards, `${dir}/${name}`);
         }
+      }
+    },
+  },
+  "nb201-search": { join: (shards, dir) => joinSearchShards(shards.map((s) => s.dir), "", dir) },
+  "recsys-search": {
+    join: async (shards, dir) => {
+      for (const c of shards[0].studies as { dataset: string; space: string }[]) {
+        const sub = `${c.dataset}-${c.space}`;
+        await joinSearchShards(shards.map((s) => s.dir), sub, `${dir}/${sub}`);
       }
     },
   },
@@ -108,7 +118,7 @@ export function checkShards(shards: ShardInfo[]): ShardInfo[] {
     if (s.count !== a.count) {
       throw new Error(`merge: ${s.dir} is a shard of ${s.count}, ${a.dir} of ${a.count}`);
     }
-    if (s.status !== "finished") {
+    if (s.status !== "completed") {
       throw new Error(
         `merge: ${s.dir} is not finished (status '${s.status}'); rerun that shard to resume it`,
       );
@@ -139,7 +149,7 @@ export async function concatFile(name: string, shards: ShardInfo[], target: stri
   await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
   if (name.endsWith(".jsonl")) {
     const rows = (await Promise.all(present.map((p) => readJsonl<unknown>(p)))).flat();
-    await writeFileAtomic(target, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+    await writeJsonl(target, rows);
   } else {
     const seen = new Set<string>(), records: TruthRecord[] = [];
     for (const p of present) {

@@ -10,7 +10,7 @@ const shard = (index: number, over: Partial<ShardInfo> = {}): ShardInfo => ({
   studies: [{ dataset: "cifar10", archs: 12 }],
   context: { truthMetric: "val_accuracy" },
   seconds: {},
-  status: "finished",
+  status: "completed",
   ...over,
 });
 
