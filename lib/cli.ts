@@ -71,7 +71,8 @@ const USAGE = `Usage:
                   [--dataset criteo,avazu,kdd2012] [--space small,full] (recsys-search; default all)
                   [--run-id ID] [--results DIR] [--backend …]
                   [--shard i/n] [--workers K] (${Object.keys(SHARDABLE).join(", ")}: one shard of the
-                  candidates in its own run folder; K shards as child processes, then merged)
+                  candidates in its own run folder, --run-id NAME-shard-i-of-n; a search's shards run at
+                  once; K shards as child processes, then merged)
   deno task merge SHARD_DIR… [--run-id ID] [--results DIR]
       joins the run folders of --shard 0/n … (n-1)/n into the run folder of the one-process run
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
@@ -321,7 +322,6 @@ async function main(argv: string[]): Promise<number> {
       passFlags: forwardFlags(values),
       resultsRoot: values.results,
       runId: values["run-id"],
-      experiments: EXPERIMENTS,
       log: (line) => console.log(`  ${line}`),
     });
     for (const line of out.summary) console.log(`  ${line}`);

@@ -52,6 +52,11 @@ export const SHARDABLE: Record<string, ShardJoin> = {
       }
     },
   },
+  quickstart: {
+    join: async (shards, dir) => {
+      for (const name of ["scores.jsonl", "truth.csv"]) await concatFile(name, shards, `${dir}/${name}`);
+    },
+  },
   "nb201-search": { join: (shards, dir) => joinSearchShards(shards.map((s) => s.dir), "", dir) },
   "recsys-search": {
     join: async (shards, dir) => {

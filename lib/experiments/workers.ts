@@ -1,14 +1,14 @@
 /**
  * `--workers K` on one machine: the run split into K shards (`--shard i/K`, `shard.ts`), each a child
  * process of the command line with `cores / K` threads for its kernels and BLAS, then merged
- * (`merge.ts`) into the run folder the one-process run writes. A killed run resumes: rerunning the same
- * command with the same `--run-id` resumes every shard from its own history, then merges. The shard
- * folders are `<run-id>-shard-<i>-of-<K>` beside the merged one.
+ * (`deno task merge`, also a child with those threads) into the run folder the one-process run
+ * writes. A killed run resumes: rerunning the same command with the same `--run-id` resumes every
+ * shard from its own history, then merges. The shard folders are `<run-id>-shard-<i>-of-<K>` beside
+ * the merged one.
  *
  * @module
  */
-import { mergeShards } from "./merge.ts";
-import type { Experiment, ExperimentOutput } from "./types.ts";
+import type { ExperimentOutput } from "./types.ts";
 import { newRunId } from "../report/manifest.ts";
 
 /** Options of {@linkcode runWithWorkers}. */
@@ -22,7 +22,6 @@ export interface WorkersOptions {
   passFlags: string[];
   resultsRoot?: string;
   runId?: string;
-  experiments: Record<string, Experiment>;
   log?: (line: string) => void;
   /** threads per child @default {max(1, floor(cores / workers))} */
   threads?: number;
@@ -131,10 +130,42 @@ export async function runWithWorkers(opts: WorkersOptions): Promise<ExperimentOu
       ((performance.now() - t0) / 1000).toFixed(1)
     } s (${threads} thread(s) each)`,
   );
-  return await mergeShards(ids.map((id) => `${root}/${opts.experiment}/${opts.scale}/${id}`), {
-    resultsRoot: root,
-    runId,
-    experiments: opts.experiments,
-    log,
-  });
+  // The merge runs in a child with the shards' threads too: what it computes (a winner's
+  // retraining, a supernet study) then has the bits of a one-process run at that thread count.
+  const dirs = ids.map((id) => `${root}/${opts.experiment}/${opts.scale}/${id}`);
+  const t1 = performance.now();
+  const m = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--frozen",
+      opts.cli,
+      "merge",
+      "--run-id",
+      runId,
+      "--results",
+      root,
+      ...dirs,
+    ],
+    env: { SIGEO_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!m.success) {
+    throw new Error(
+      `--workers: the merge of ${dirs.join(" ")} failed; rerun with --run-id ${runId} to redo it:\n${
+        new TextDecoder().decode(m.stderr).slice(-2000)
+      }`,
+    );
+  }
+  const lines = new TextDecoder().decode(m.stdout).split("\n").map((l) => l.trim()).filter(Boolean);
+  return {
+    experiment: opts.experiment,
+    scale: opts.scale as ExperimentOutput["scale"],
+    dir: `${root}/${opts.experiment}/${opts.scale}/${runId}`,
+    tables: {},
+    figures: {},
+    summary: lines.filter((l) => !l.startsWith("merged in ")),
+    seconds: (performance.now() - t1) / 1000,
+  };
 }

@@ -46,7 +46,6 @@ Deno.test("childArgs: child i runs shard i/K in its own run folder with the forw
       scale: "smoke",
       cli: "/p/lib/cli.ts",
       passFlags: ["--truth-metric", "test_accuracy", "--partial-data"],
-      experiments: {},
     },
     "run1",
     "/res",

@@ -1,7 +1,7 @@
 /**
  * A search's evaluation stream split over `n` processes that run the same search at the same time
- * (`--shard i/n` of a search; docs/experiments.md "Sharded searches"). Every process runs the
- * whole search loop — it is a function of the seed and the scores only (evolution.ts) — and takes
+ * (`--shard i/n` of a search; docs/experiments.md "Splitting a run", *Sharded searches*). Every
+ * process runs the whole search loop — it is a function of the seed and the scores only (evolution.ts) — and takes
  * its candidates a batch at a time: the initial population (or random search's list), then each
  * generation's children, which are all known before any of them is scored. Candidate `p` of the
  * stream is scored by shard `p mod n`, which appends the result to its own fsync'd file

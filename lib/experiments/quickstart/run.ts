@@ -13,6 +13,7 @@ import { scoreNb201, type ScoreRow } from "../score.ts";
 import { type PerArchStudyResult, runPerArchStudy } from "../pipelines/nb201_per_arch.ts";
 import type { Scale } from "../scale.ts";
 import { QUICKSTART, QUICKSTART_STUDY, type QuickstartConfig } from "./config.ts";
+import type { Shard } from "../shard.ts";
 
 /** Architectures of part 1, with a short description each. */
 export const QUICKSTART_ARCHS: ReadonlyArray<{ arch: string; note: string }> = [
@@ -47,13 +48,21 @@ export interface QuickstartResult {
   seconds: number;
 }
 
-/** Run both parts; `dir` keeps the study's resumable files. */
+/**
+ * Run both parts; `dir` keeps the study's resumable files. With `shard` (`--shard i/n`) only that
+ * shard of part 2's candidates is computed and part 1 (five scores, seconds) is left to the merge.
+ */
 export async function runQuickstart(
   cfg: QuickstartConfig,
-  opts: { dir: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
+  opts: {
+    dir: string;
+    log?: (line: string) => void;
+    progress?: (done: number, total: number) => void;
+    shard?: Shard;
+  },
 ): Promise<QuickstartResult> {
   const t0 = performance.now();
-  const { rows } = await scoreNb201({
+  const { rows } = opts.shard ? { rows: [] } : await scoreNb201({
     archs: QUICKSTART_ARCHS.map((a) => a.arch),
     proxies: ["zico", "sigeo-cv"],
     C: cfg.C,
