@@ -69,7 +69,7 @@ Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expec
     ],
     [
       ["reproduce", "theory-check", "--shard", "0/2"],
-      /^--shard\/--workers split one experiment of nb201-correlation, quickstart, nb201-search, recsys-search; got theory-check$/,
+      /^--shard\/--workers split one experiment of nb201-correlation, quickstart, ablations, nb201-search, recsys-search; got theory-check$/,
     ],
     [
       ["reproduce", "nb201-correlation", "--shard", "0/2", "--workers", "2"],

@@ -16,7 +16,7 @@ import type { Experiment, ExperimentOutput, RunContext } from "./types.ts";
 import type { Scale } from "./scale.ts";
 import { newRunId } from "../report/manifest.ts";
 import { parseShard, type ShardContext } from "./shard.ts";
-import { joinSearchShards } from "./search_shard.ts";
+import { copyTree, joinSearchShards } from "./search_shard.ts";
 
 /** What one shard folder's manifest says. */
 export interface ShardInfo {
@@ -55,6 +55,26 @@ export const SHARDABLE: Record<string, ShardJoin> = {
   quickstart: {
     join: async (shards, dir) => {
       for (const name of ["scores.jsonl", "truth.csv"]) await concatFile(name, shards, `${dir}/${name}`);
+    },
+  },
+  ablations: {
+    join: async (shards, dir) => {
+      // the CV variants' studies (one folder each, one shared trained truth) …
+      const cv =
+        (shards[0].studies as { cv: { batchVariants: { batches: number; batchSize: number }[] } }).cv;
+      const folders = [
+        "levels",
+        ...cv.batchVariants.map((v) => `batches-${v.batches}x${v.batchSize}`),
+        "ddof-0",
+        "ddof-1",
+      ];
+      for (const f of folders) await concatFile(`${f}/scores.jsonl`, shards, `${dir}/${f}/scores.jsonl`);
+      await concatFile("truth.csv", shards, `${dir}/truth.csv`);
+      // … and the recommender ablation: rows concatenated, the supernet's checkpoints from shard 0
+      for (const f of ["recsys/truth.jsonl", "recsys/scores.jsonl"]) {
+        await concatFile(f, shards, `${dir}/${f}`);
+      }
+      await copyTree(`${shards[0].dir}/recsys/checkpoints`, `${dir}/recsys/checkpoints`);
     },
   },
   "nb201-search": { join: (shards, dir) => joinSearchShards(shards.map((s) => s.dir), "", dir) },

@@ -64,7 +64,7 @@ export async function openSearchShard(
 }
 
 /** Copy a folder tree (a supernet's checkpoints). */
-async function copyTree(from: string, to: string): Promise<void> {
+export async function copyTree(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const e of Deno.readDir(from)) {
     if (e.isDirectory) await copyTree(`${from}/${e.name}`, `${to}/${e.name}`);
