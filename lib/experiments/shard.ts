@@ -5,7 +5,8 @@
  * them to its own fsync'd history in its own run folder and resumes from it when rerun, and
  * `deno task merge` (`merge.ts`) joins the shards into the run folder of the one-process run.
  * Round-robin rather than contiguous blocks, so shards of a randomly sampled list get the same mix of
- * cheap and expensive cells.
+ * cheap and expensive cells. A search splits its evaluation stream the same way, batch by batch, with
+ * its shards running at once (`search_shard.ts`, docs/experiments.md "Splitting a run").
  *
  * @module
  */
