@@ -20,14 +20,14 @@ import { phaseProgress, progressCallback } from "./report/progress.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./cli_flags.ts";
 import { parseShard } from "./experiments/shard.ts";
 import { mergeShards, SHARDABLE } from "./experiments/merge.ts";
-import { runWithWorkers } from "./experiments/workers.ts";
+import { forwardFlags, runWithWorkers } from "./experiments/workers.ts";
 
 /** The experiment that trains one NB201 network on generated CIFAR-10 files (no run folder). */
 const TRAINING_CHECK = "training-check";
 const NAMES = [TRAINING_CHECK, ...Object.keys(EXPERIMENTS)];
 
 /** Every flag and the form of its value (checked before anything runs; see cli_flags.ts). */
-const FLAGS: Record<string, FlagSpec> = {
+export const FLAGS: Record<string, FlagSpec> = {
   scale: { type: "enum", values: ["smoke", "small", "paper"] },
   backend: { type: "enum", values: ["auto", "tensorflow", "webgpu", "wasm", "cpu"] },
   help: { type: "boolean", short: "h" },
@@ -74,7 +74,8 @@ const USAGE = `Usage:
                   [--dataset criteo,avazu,kdd2012] [--space small,full] (recsys-search; default all)
                   [--run-id ID] [--results DIR] [--backend …]
                   [--shard i/n] [--workers K] (${Object.keys(SHARDABLE).join(", ")}: one shard of the
-                  candidates in its own run folder; K shards as child processes, then merged)
+                  candidates in its own run folder, --run-id NAME-shard-i-of-n; a search's shards run at
+                  once; K shards as child processes, then merged)
   deno task merge SHARD_DIR… [--run-id ID] [--results DIR]
       joins the run folders of --shard 0/n … (n-1)/n into the run folder of the one-process run
   deno task score --arch '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' [--arch …] [--proxies a,b]
@@ -378,19 +379,14 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (values.workers && values.workers > 1) {
-    const pass: string[] = [];
-    for (const k of ["data", "truth", "dataset", "backend"] as const) {
-      if (values[k]) pass.push(`--${k}`, values[k]!);
-    }
     const out = await runWithWorkers({
       experiment: names[0],
       workers: values.workers,
       scale,
       cli: new URL(import.meta.url).pathname,
-      passFlags: pass,
+      passFlags: forwardFlags(values),
       resultsRoot: values.results,
       runId: values["run-id"],
-      experiments: EXPERIMENTS,
       log: (line) => console.log(`  ${line}`),
     });
     for (const line of out.summary) console.log(`  ${line}`);

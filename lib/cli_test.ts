@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "./experiments/registry.ts";
-import { reportFatal } from "./cli.ts";
+import { FORWARDED_FLAGS, NOT_FORWARDED } from "./experiments/workers.ts";
+import { FLAGS, reportFatal } from "./cli.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 
@@ -16,6 +17,14 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }).output();
   return { code: r.code, out: new TextDecoder().decode(r.stdout), err: new TextDecoder().decode(r.stderr) };
 }
+
+Deno.test("cli: every flag is either forwarded to --workers children or listed as not forwarded", () => {
+  const forwarded: readonly string[] = FORWARDED_FLAGS;
+  for (const k of Object.keys(FLAGS)) {
+    assert.ok(forwarded.includes(k) !== k in NOT_FORWARDED, `--${k}: forwarded or not, exactly one`);
+  }
+  for (const k of [...forwarded, ...Object.keys(NOT_FORWARDED)]) assert.ok(k in FLAGS, `--${k} is a flag`);
+});
 
 Deno.test("cli: unknown experiment and missing arguments exit 2 with the usage", async () => {
   const a = await cli(["reproduce", "nope"]);
@@ -59,8 +68,8 @@ Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expec
       /^--shard '2\/2' is not valid \(--shard 2\/2: need 0 ≤ i < n/,
     ],
     [
-      ["reproduce", "quickstart", "--shard", "0/2"],
-      /^--shard\/--workers split one experiment of nb201-correlation; got quickstart$/,
+      ["reproduce", "theory-check", "--shard", "0/2"],
+      /^--shard\/--workers split one experiment of nb201-correlation, quickstart, ablations, nb201-search, recsys-search; got theory-check$/,
     ],
     [
       ["reproduce", "nb201-correlation", "--shard", "0/2", "--workers", "2"],

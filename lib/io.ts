@@ -40,6 +40,11 @@ export async function appendJsonl(path: string, records: readonly unknown[]): Pr
   }
 }
 
+/** Write records as a whole JSON-lines file, atomically (non-finite numbers as {@linkcode appendJsonl} writes them). */
+export async function writeJsonl(path: string, records: readonly unknown[]): Promise<void> {
+  await writeFileAtomic(path, records.map((r) => JSON.stringify(r, nonFiniteToString) + "\n").join(""));
+}
+
 /**
  * Read a JSON-lines log written by {@linkcode appendJsonl}; a missing file is empty. A torn last
  * line (a kill in mid-write) is dropped; a bad line elsewhere is an error naming the line.

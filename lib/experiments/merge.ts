@@ -10,12 +10,13 @@
  *
  * @module
  */
-import { readJsonl, writeFileAtomic } from "../io.ts";
+import { readJsonl, writeFileAtomic, writeJsonl } from "../io.ts";
 import { readTruth, type TruthRecord, writeTruth } from "../benchmarks/nb201_truth.ts";
 import type { Experiment, ExperimentOutput, RunContext } from "./types.ts";
 import type { Scale } from "./scale.ts";
 import { newRunId } from "../report/manifest.ts";
-import { parseShard } from "./shard.ts";
+import { parseShard, type ShardContext } from "./shard.ts";
+import { copyTree, joinSearchShards } from "./search_shard.ts";
 
 /** What one shard folder's manifest says. */
 export interface ShardInfo {
@@ -26,17 +27,64 @@ export interface ShardInfo {
   count: number;
   /** the study config without the shard (what the one-process run records) */
   studies: unknown;
+  /** the run flags the shard ran with (the merge reruns with them) */
+  context: ShardContext;
   seconds: Record<string, number>;
   status: string;
 }
 
-/** Experiments whose runs split by `--shard`, with the files of a shard folder to concatenate. */
-export const SHARDABLE: Record<string, { files: (studies: unknown) => string[] }> = {
+/** How the shard folders of one experiment are joined into the merged run folder `dir`. */
+export interface ShardJoin {
+  join(shards: ShardInfo[], dir: string): Promise<void>;
+}
+
+/**
+ * Experiments whose runs split by `--shard`, each with how its shard folders are joined (the files
+ * whose rows are concatenated, the files every shard holds whole).
+ */
+export const SHARDABLE: Record<string, ShardJoin> = {
   "nb201-correlation": {
-    files: (studies) =>
-      (studies as { dataset: string }[]).flatMap((
-        s,
-      ) => [`${s.dataset}/scores.jsonl`, `${s.dataset}/truth.csv`]),
+    join: async (shards, dir) => {
+      for (const s of shards[0].studies as { dataset: string }[]) {
+        for (const name of [`${s.dataset}/scores.jsonl`, `${s.dataset}/truth.csv`]) {
+          await concatFile(name, shards, `${dir}/${name}`);
+        }
+      }
+    },
+  },
+  quickstart: {
+    join: async (shards, dir) => {
+      for (const name of ["scores.jsonl", "truth.csv"]) await concatFile(name, shards, `${dir}/${name}`);
+    },
+  },
+  ablations: {
+    join: async (shards, dir) => {
+      // the CV variants' studies (one folder each, one shared trained truth) …
+      const cv =
+        (shards[0].studies as { cv: { batchVariants: { batches: number; batchSize: number }[] } }).cv;
+      const folders = [
+        "levels",
+        ...cv.batchVariants.map((v) => `batches-${v.batches}x${v.batchSize}`),
+        "ddof-0",
+        "ddof-1",
+      ];
+      for (const f of folders) await concatFile(`${f}/scores.jsonl`, shards, `${dir}/${f}/scores.jsonl`);
+      await concatFile("truth.csv", shards, `${dir}/truth.csv`);
+      // … and the recommender ablation: rows concatenated, the supernet's checkpoints from shard 0
+      for (const f of ["recsys/truth.jsonl", "recsys/scores.jsonl"]) {
+        await concatFile(f, shards, `${dir}/${f}`);
+      }
+      await copyTree(`${shards[0].dir}/recsys/checkpoints`, `${dir}/recsys/checkpoints`);
+    },
+  },
+  "nb201-search": { join: (shards, dir) => joinSearchShards(shards.map((s) => s.dir), "", dir) },
+  "recsys-search": {
+    join: async (shards, dir) => {
+      for (const c of shards[0].studies as { dataset: string; space: string }[]) {
+        const sub = `${c.dataset}-${c.space}`;
+        await joinSearchShards(shards.map((s) => s.dir), sub, `${dir}/${sub}`);
+      }
+    },
   },
 };
 
@@ -47,7 +95,7 @@ export async function readShard(dir: string): Promise<ShardInfo> {
     experiment?: string;
     scale?: Scale;
     status?: string;
-    config?: { shard?: string; studies?: unknown };
+    config?: { shard?: string; studies?: unknown; context?: ShardContext };
     seconds?: Record<string, number>;
   };
   try {
@@ -66,6 +114,7 @@ export async function readShard(dir: string): Promise<ShardInfo> {
     index,
     count,
     studies: m.config.studies,
+    context: m.config.context ?? {},
     seconds: m.seconds ?? {},
     status: m.status ?? "unknown",
   };
@@ -84,10 +133,17 @@ export function checkShards(shards: ShardInfo[]): ShardInfo[] {
     if (JSON.stringify(s.studies) !== JSON.stringify(a.studies)) {
       throw new Error(`merge: ${s.dir} and ${a.dir} ran different configs`);
     }
+    if (JSON.stringify(s.context) !== JSON.stringify(a.context)) {
+      throw new Error(
+        `merge: ${s.dir} and ${a.dir} ran with different flags (${JSON.stringify(s.context)} vs ${
+          JSON.stringify(a.context)
+        })`,
+      );
+    }
     if (s.count !== a.count) {
       throw new Error(`merge: ${s.dir} is a shard of ${s.count}, ${a.dir} of ${a.count}`);
     }
-    if (s.status !== "finished") {
+    if (s.status !== "completed") {
       throw new Error(
         `merge: ${s.dir} is not finished (status '${s.status}'); rerun that shard to resume it`,
       );
@@ -110,7 +166,7 @@ export function checkShards(shards: ShardInfo[]): ShardInfo[] {
 }
 
 /** Concatenate one file of every shard into `target` (JSONL rows or ground-truth records). */
-async function concatFile(name: string, shards: ShardInfo[], target: string): Promise<void> {
+export async function concatFile(name: string, shards: ShardInfo[], target: string): Promise<void> {
   const paths = shards.map((s) => `${s.dir}/${name}`);
   const present = [];
   for (const p of paths) if (await Deno.stat(p).then(() => true, () => false)) present.push(p);
@@ -118,7 +174,7 @@ async function concatFile(name: string, shards: ShardInfo[], target: string): Pr
   await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
   if (name.endsWith(".jsonl")) {
     const rows = (await Promise.all(present.map((p) => readJsonl<unknown>(p)))).flat();
-    await writeFileAtomic(target, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+    await writeJsonl(target, rows);
   } else {
     const seen = new Set<string>(), records: TruthRecord[] = [];
     for (const p of present) {
@@ -145,15 +201,14 @@ export interface MergeOptions {
 /** Merge the shard folders `dirs` into a new run folder and return the merged run's output. */
 export async function mergeShards(dirs: string[], opts: MergeOptions): Promise<ExperimentOutput> {
   const shards = checkShards(await Promise.all(dirs.map(readShard)));
-  const { experiment, scale, studies } = shards[0];
+  const { experiment, scale, context } = shards[0];
   const exp = opts.experiments[experiment];
   if (!exp) throw new Error(`merge: unknown experiment '${experiment}'`);
-  const cfgs = studies as { dataset: string; dataDir?: string; truthPath?: string }[];
   const runId = opts.runId ?? newRunId();
   const root = opts.resultsRoot ?? Deno.env.get("SIGEO_RESULTS") ??
     new URL("../../results", import.meta.url).pathname;
   const dir = `${root}/${experiment}/${scale}/${runId}`;
-  for (const name of SHARDABLE[experiment].files(studies)) await concatFile(name, shards, `${dir}/${name}`);
+  await SHARDABLE[experiment].join(shards, dir);
   await writeFileAtomic(
     `${dir}/merged_from.json`,
     JSON.stringify(
@@ -168,9 +223,7 @@ export async function mergeShards(dirs: string[], opts: MergeOptions): Promise<E
     scale,
     resultsRoot: root,
     runId,
-    datasets: cfgs.map((c) => c.dataset).join(","),
-    dataDir: cfgs[0]?.dataDir,
-    truthPath: cfgs[0]?.truthPath,
+    ...context,
     log: opts.log,
   });
 }

@@ -8,8 +8,9 @@ const shard = (index: number, over: Partial<ShardInfo> = {}): ShardInfo => ({
   index,
   count: 3,
   studies: [{ dataset: "cifar10", archs: 12 }],
+  context: { truthMetric: "val_accuracy" },
   seconds: {},
-  status: "finished",
+  status: "completed",
   ...over,
 });
 
@@ -23,6 +24,10 @@ Deno.test("checkShards: a complete, finished, consistent split, sorted by index"
     /different configs/,
   );
   assert.throws(() => checkShards([shard(0), shard(1), shard(2, { scale: "small" })]), /at small/);
-  assert.throws(() => checkShards([shard(0, { experiment: "quickstart", count: 1 })]), /does not split/);
+  assert.throws(
+    () => checkShards([shard(0), shard(1), shard(2, { context: { truthMetric: "test_accuracy" } })]),
+    /s2 and \/r\/s0 ran with different flags \(\{"truthMetric":"test_accuracy"\} vs \{"truthMetric":"val_accuracy"\}\)/,
+  );
+  assert.throws(() => checkShards([shard(0, { experiment: "theory-check", count: 1 })]), /does not split/);
   assert.throws(() => checkShards([]), /no shard folders/);
 });

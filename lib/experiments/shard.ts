@@ -5,7 +5,8 @@
  * them to its own fsync'd history in its own run folder and resumes from it when rerun, and
  * `deno task merge` (`merge.ts`) joins the shards into the run folder of the one-process run.
  * Round-robin rather than contiguous blocks, so shards of a randomly sampled list get the same mix of
- * cheap and expensive cells.
+ * cheap and expensive cells. A search splits its evaluation stream the same way, batch by batch, with
+ * its shards running at once (`search_shard.ts`, docs/experiments.md "Splitting a run").
  *
  * @module
  */
@@ -35,4 +36,33 @@ export function formatShard(s: Shard): string {
 /** Whether candidate `position` of the list belongs to `shard` (every candidate does without one). */
 export function inShard(position: number, shard?: Shard | null): boolean {
   return !shard || shard.count === 1 || position % shard.count === shard.index;
+}
+
+/** The run flags a shard records so that the merge reruns the experiment with the same ones. */
+export interface ShardContext {
+  dataDir?: string;
+  datasets?: string;
+  spaces?: string;
+  truthPath?: string;
+  truthMetric?: string;
+  truthDataset?: string;
+  partialData?: boolean;
+}
+
+/** The context fields of a run (`--data`, `--dataset`, `--space`, `--truth*`, `--partial-data`) that are set. */
+export function shardContext(ctx: ShardContext): ShardContext {
+  const out: ShardContext = {};
+  for (const k of ["dataDir", "datasets", "spaces", "truthPath", "truthMetric", "truthDataset"] as const) {
+    if (ctx[k] !== undefined) out[k] = ctx[k];
+  }
+  if (ctx.partialData) out.partialData = true;
+  return out;
+}
+
+/**
+ * The config a shard run records in its manifest: its shard, the one-process run's config
+ * (`studies`, compared across shards by the merge) and the flags it ran with (`context`).
+ */
+export function shardConfig(shard: Shard, studies: unknown, ctx: ShardContext) {
+  return { shard: formatShard(shard), studies, context: shardContext(ctx) };
 }

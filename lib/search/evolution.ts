@@ -12,12 +12,18 @@
  * candidates it already evaluated and evaluates only new ones. The evaluator never draws from the
  * search's random stream.
  *
+ * Shardable by batches (`shard`, see stream_shard.ts): the initial population and each
+ * generation's children are drawn before any of them is scored (a child depends on the parent and
+ * on the keys seen, not on its siblings' scores, so this draws the same candidates as scoring
+ * each one as it is drawn), then scored as one batch split over the shards.
+ *
  * @module
  */
 import { createRng, type Rng } from "../rng.ts";
 import { type Budget, checkBudget, expectedEvaluations, withinBudget } from "./budget.ts";
 import { History, type HistoryRecord } from "./history.ts";
-import { checkEvaluation, type Evaluator, rankable, type SearchSpace } from "./space.ts";
+import { checkEvaluation, type Evaluation, type Evaluator, rankable, type SearchSpace } from "./space.ts";
+import type { StreamShard } from "./stream_shard.ts";
 
 /**
  * Where a search reports its progress (a {@link ../report/progress.ts} `Progress` fits): the
@@ -51,6 +57,8 @@ export interface EvolutionOptions {
   onEvaluation?(record: HistoryRecord, replayed: boolean): void;
   /** progress bar (finished when the search ends) */
   progress?: ProgressSink;
+  /** score only this shard's part of each batch, take the others' from their files (stream_shard.ts) */
+  shard?: StreamShard;
 }
 
 /** What a search returns. */
@@ -83,8 +91,14 @@ export class SearchRun<A> {
     readonly evaluate: Evaluator<A>,
     readonly history: History,
     readonly budget: Budget,
-    readonly hooks: Pick<EvolutionOptions, "onEvaluation" | "progress">,
-  ) {}
+    readonly hooks: Pick<EvolutionOptions, "onEvaluation" | "progress" | "shard">,
+  ) {
+    if (hooks.shard && budget.seconds !== undefined) {
+      throw new RangeError(
+        "Cannot shard a search with a seconds budget: where it ends would depend on each shard's timings",
+      );
+    }
+  }
 
   /** Candidates taken so far (replayed + evaluated). */
   get count(): number {
@@ -96,8 +110,44 @@ export class SearchRun<A> {
     return withinBudget(this.budget, this.count, this.seconds);
   }
 
-  /** The score of a candidate: replayed from the history, or evaluated and recorded. */
-  async take(a: A, generation: number): Promise<HistoryRecord> {
+  /**
+   * The scores of a batch of candidates, in order, while the budget lasts (fewer records than
+   * candidates: the budget ended). With a shard, this shard's candidates of the batch are scored
+   * first and the others' are taken from their shards (waiting for them).
+   */
+  async takeBatch(cands: readonly A[], generation: number): Promise<HistoryRecord[]> {
+    const out: HistoryRecord[] = [];
+    const shard = this.hooks.shard;
+    if (shard) {
+      const fit = this.budget.evaluations === undefined
+        ? cands.length
+        : Math.max(0, Math.min(cands.length, this.budget.evaluations - this.count));
+      for (let j = 0; j < fit; j++) {
+        const p = this.count + j, key = this.space.key(cands[j]);
+        if (!shard.owns(p) || p < this.history.records.length || shard.mine(p, key)) continue;
+        const e = checkEvaluation(await this.evaluate(cands[j]), key);
+        await shard.record({ position: p, key, generation, ...e });
+      }
+    }
+    for (const a of cands) {
+      if (!this.canEvaluate()) break;
+      const p = this.count, key = this.space.key(a);
+      out.push(
+        await this.take(
+          a,
+          generation,
+          shard && p >= this.history.records.length ? () => shard.get(p, key) : undefined,
+        ),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * The score of a candidate: replayed from the history, or evaluated (`from`: taken from its
+   * shard) and recorded.
+   */
+  async take(a: A, generation: number, from?: () => Promise<Evaluation>): Promise<HistoryRecord> {
     const key = this.space.key(a);
     this.archs.set(key, a);
     const old = this.history.replay(key, this.count);
@@ -106,7 +156,7 @@ export class SearchRun<A> {
       this.replayed++;
       rec = old;
     } else {
-      const e = checkEvaluation(await this.evaluate(a), key);
+      const e = checkEvaluation(from ? await from() : await this.evaluate(a), key);
       rec = await this.history.add({
         key,
         arch: this.space.toJSON(a),
@@ -175,37 +225,36 @@ export async function regularizedEvolution<A>(
   opts.progress?.setTotal(expectedEvaluations(budget, population + generations * children));
   const seen = new Set<string>();
 
-  const pop: { score: number; arch: A }[] = [];
-  for (let tries = 0; pop.length < population && tries < population * maxRedraws; tries++) {
+  const initial: A[] = [];
+  for (let tries = 0; initial.length < population && tries < population * maxRedraws; tries++) {
     const a = space.sample(rng);
     const key = space.key(a);
     if (seen.has(key)) continue;
-    if (!run.canEvaluate()) return run.done("budget");
     seen.add(key);
-    const r = await run.take(a, -1);
-    pop.push({ score: r.score, arch: a });
+    initial.push(a);
   }
+  const first = await run.takeBatch(initial, -1);
+  if (first.length < initial.length) return run.done("budget");
+  const pop: { score: number; arch: A }[] = first.map((r, i) => ({ score: r.score, arch: initial[i] }));
   for (let g = 0; g < generations; g++) {
     const contenders = sampleWithoutReplacement(pop, sample, rng);
     // the first best wins ties, so the choice is a function of the seed and the scores only
     const parent = contenders.reduce((best, c) => (rankable(c.score) > rankable(best.score) ? c : best));
-    const kids: typeof pop = [];
+    const kids: A[] = [];
     for (let c = 0; c < children; c++) {
-      let child: A | null = null;
       for (let t = 0; t < maxRedraws; t++) {
         const cand = space.mutate(parent.arch, rng, { generation: g, generations });
         if (!seen.has(space.key(cand))) {
-          child = cand;
+          seen.add(space.key(cand));
+          kids.push(cand);
           break;
         }
       }
-      if (child === null) continue; // the parent's neighbourhood is exhausted
-      if (!run.canEvaluate()) return run.done("budget");
-      seen.add(space.key(child));
-      const r = await run.take(child, g);
-      kids.push({ score: r.score, arch: child });
+      // no child after maxRedraws: the parent's neighbourhood is exhausted
     }
-    pop.push(...kids);
+    const scored = await run.takeBatch(kids, g);
+    pop.push(...scored.map((r, i) => ({ score: r.score, arch: kids[i] })));
+    if (scored.length < kids.length) return run.done("budget");
     pop.splice(0, Math.max(0, pop.length - population)); // age out the oldest
   }
   return run.done("completed");

@@ -2,6 +2,8 @@
  * Random search: distinct uniformly sampled candidates, evaluated in order until the budget ends
  * (or the space runs out of new candidates). Resumable like {@linkcode regularizedEvolution}: the
  * same seed replays the same candidates and the history supplies the scores already known.
+ * Shardable (`shard`, stream_shard.ts) under an evaluations budget: the whole list is drawn first
+ * (the draws do not depend on scores) and scored as one batch split over the shards.
  *
  * @module
  */
@@ -12,7 +14,7 @@ import { History } from "./history.ts";
 import type { Evaluator, SearchSpace } from "./space.ts";
 
 /** Settings of {@linkcode randomSearch}. */
-export interface RandomSearchOptions extends Pick<EvolutionOptions, "onEvaluation" | "progress"> {
+export interface RandomSearchOptions extends Pick<EvolutionOptions, "onEvaluation" | "progress" | "shard"> {
   seed: number;
   /** required: random search has no natural end */
   budget: Budget;
@@ -38,6 +40,21 @@ export async function randomSearch<A>(
   // with a seconds-only budget the total is unknown: the bar shows the count and rate only
   opts.progress?.setTotal(budget.evaluations ?? NaN);
   const seen = new Set<string>();
+  if (opts.shard) {
+    if (budget.evaluations === undefined) {
+      throw new RangeError("Cannot shard random search without an evaluations budget");
+    }
+    const list: A[] = [];
+    for (let t = 0; list.length < budget.evaluations && t < maxRedraws; t++) {
+      const cand = space.sample(rng);
+      if (seen.has(space.key(cand))) continue;
+      seen.add(space.key(cand));
+      list.push(cand);
+      t = -1;
+    }
+    await run.takeBatch(list, -1);
+    return run.done(list.length === budget.evaluations ? "budget" : "completed");
+  }
   for (;;) {
     if (!run.canEvaluate()) return run.done("budget");
     let a: A | null = null;

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import type { Shard } from "../shard.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
 import { runPerArchStudy } from "../pipelines/nb201_per_arch.ts";
 import type { CvAblationConfig } from "./config.ts";
@@ -120,10 +121,13 @@ export interface CvAblationResult {
   seconds: number;
 }
 
-/** Run the CV ablations in `dir` (resumable: each variant keeps its own scores file). */
+/**
+ * Run the CV ablations in `dir` (resumable: each variant keeps its own scores file). With `shard`
+ * every variant's study computes only that shard's candidates (`../pipelines/nb201_per_arch.ts`).
+ */
 export async function runCvAblations(
   cfg: CvAblationConfig,
-  opts: { dir: string; log?: (line: string) => void },
+  opts: { dir: string; log?: (line: string) => void; shard?: Shard },
 ): Promise<CvAblationResult> {
   const t0 = performance.now();
   const truthFile = cfg.study.truthPath ? undefined : `${opts.dir}/truth.csv`;
@@ -131,6 +135,7 @@ export async function runCvAblations(
     dir: `${opts.dir}/levels`,
     truthFile,
     log: opts.log,
+    shard: opts.shard,
   });
   const lambda = lambdaAblation(main.scores, main.truth);
   const warmup = warmupTable(main.scores, main.truth, cfg.ensembles, cfg.study.seed);
@@ -141,7 +146,7 @@ export async function runCvAblations(
   for (const v of cfg.batchVariants) {
     const r = await runPerArchStudy(
       { ...cfg.study, fractions: [cfg.fraction], proxies: ["sigeo", "zico"], scoring: v },
-      { dir: `${opts.dir}/batches-${v.batches}x${v.batchSize}`, truthFile, log: opts.log },
+      { dir: `${opts.dir}/batches-${v.batches}x${v.batchSize}`, truthFile, log: opts.log, shard: opts.shard },
     );
     batches.push(...r.table.map((row) => ({ ...row, ...v })));
   }
@@ -149,7 +154,7 @@ export async function runCvAblations(
   for (const ddof of [0, 1] as const) {
     const r = await runPerArchStudy(
       { ...cfg.study, fractions: [cfg.fraction], proxies: ["sigeo", "zico"], sigeo: { ddof } },
-      { dir: `${opts.dir}/ddof-${ddof}`, truthFile, log: opts.log },
+      { dir: `${opts.dir}/ddof-${ddof}`, truthFile, log: opts.log, shard: opts.shard },
     );
     std.push(...r.table.filter((row) => row.proxy === "sigeo").map((row) => ({ ...row, ddof })));
   }

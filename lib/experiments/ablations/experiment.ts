@@ -6,6 +6,7 @@
  * @module
  */
 import { runInFolder } from "../run_folder.ts";
+import { formatShard, shardConfig } from "../shard.ts";
 import type { Experiment } from "../types.ts";
 import { ABLATIONS_SECONDS, CV_ABLATIONS, RECSYS_ABLATIONS } from "./config.ts";
 import { planFromRuns } from "../plan.ts";
@@ -29,13 +30,29 @@ export const ablations: Experiment = {
   run: (ctx) => {
     const cfg = structuredClone(CV_ABLATIONS[ctx.scale]);
     const recsysCfg = structuredClone(RECSYS_ABLATIONS[ctx.scale]);
-    return runInFolder("ablations", ctx, { cv: cfg, recsys: recsysCfg }, async (dir) => {
-      const r = await runCvAblations(cfg, { dir, log: ctx.log });
+    const shard = ctx.shard && ctx.shard.count > 1 ? ctx.shard : undefined;
+    const config = { cv: cfg, recsys: recsysCfg };
+    return runInFolder("ablations", ctx, shard ? shardConfig(shard, config, ctx) : config, async (dir) => {
+      const r = await runCvAblations(cfg, { dir, log: ctx.log, shard });
       const rs = await runRecsysAblations(recsysCfg, {
         dir: `${dir}/recsys`,
         log: ctx.log,
         progress: ctx.progress,
+        shard,
       });
+      if (shard) {
+        return {
+          tables: {},
+          figures: {},
+          summary: [
+            `shard ${
+              formatShard(shard)
+            }: its architectures of every ablation in ${dir}; join the shards with ` +
+            "`deno task merge SHARD_DIR…`",
+          ],
+          seconds: { cv: r.seconds, recsys: rs.seconds },
+        };
+      }
       return { ...ablationsReport(r, rs), seconds: { cv: r.seconds, recsys: rs.seconds } };
     });
   },

@@ -24,6 +24,7 @@ import { archKey, type NasrecArch, type NasrecSpaceName, sampleArch } from "../.
 import { recsysEvaluate } from "../../train/recsys_fit.ts";
 import type { Evaluation } from "../../search/space.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
+import { inShard, type Shard } from "../shard.ts";
 import {
   loadRecsysData,
   oneShotScore,
@@ -72,10 +73,19 @@ const TERM_VARIANTS: [string, (t: Record<string, number>) => number][] = [
   ["−loss (final layer)", (t) => -t.loss],
 ];
 
-/** Run the ablations in `dir` (resumable). */
+/**
+ * Run the ablations in `dir` (resumable). With `shard` (`--shard i/n`) only the architectures
+ * k ≡ i (mod n) of the sample are trained for the truth and scored; every shard runs the one
+ * supernet warm-up (not candidate-parallel: each scores on its weights, the same bits).
+ */
 export async function runRecsysAblations(
   cfg: RecsysAblationConfig,
-  opts: { dir: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
+  opts: {
+    dir: string;
+    log?: (line: string) => void;
+    progress?: (done: number, total: number) => void;
+    shard?: Shard;
+  },
 ): Promise<RecsysAblationResult> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
@@ -96,7 +106,8 @@ export async function runRecsysAblations(
     const a = sampleArch(cfg.space, rng, { numBlocks: cfg.numBlocks, anyPath: "uniform" });
     archs.set(archKey(a), a);
   }
-  const keys = [...archs.keys()];
+  const all = [...archs.keys()];
+  const keys = all.filter((_, k) => inShard(k, opts.shard));
   const total = keys.length * (1 + cfg.levels.length);
   let done = 0;
 
@@ -104,7 +115,8 @@ export async function runRecsysAblations(
   const truthPath = `${opts.dir}/truth.jsonl`;
   const truth = new Map<string, number>();
   for (const r of await readJsonl<{ arch: string; value: number }>(truthPath)) truth.set(r.arch, r.value);
-  for (const [i, key] of keys.entries()) {
+  for (const key of keys) {
+    const i = all.indexOf(key);
     if (!truth.has(key)) {
       const net = await trainStandalone(archs.get(key)!, layout, train, {
         lr: cfg.truth.lr,
@@ -177,6 +189,15 @@ export async function runRecsysAblations(
     scoring.forEach(disposeBatch);
     supernet.dispose();
   }
+  // rows in the one-process order (level, architecture, variant), whatever order shards appended them in
+  const lv = new Map([...levels].sort((x, y) => x.step - y.step).map((l, i) => [l.label, i])),
+    ak = new Map(all.map((k, i) => [k, i]));
+  const vr = new Map(variants.map(([n], i) => [n, i]));
+  const at = (s: ScoreRecord) => [lv.get(s.level) ?? 1e9, ak.get(s.arch) ?? 1e9, vr.get(s.proxy) ?? 1e9];
+  scores.sort((a, b) => {
+    const x = at(a), y = at(b);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
   const derived = scores.flatMap((s) =>
     s.proxy === "sigeo (final layer)" && s.terms
       ? TERM_VARIANTS.map(([name, f]) => ({ ...s, proxy: name, value: f(s.terms!) }))

@@ -17,7 +17,7 @@ import { type PerArchStudyResult, planLevels, runPerArchStudy } from "../pipelin
 import { findImageData, NB201_TRAIN_SIZE, truthSelection } from "../pipelines/nb201.ts";
 import { parseNb201Datasets } from "../names.ts";
 import { runInFolder } from "../run_folder.ts";
-import { formatShard } from "../shard.ts";
+import { formatShard, shardConfig } from "../shard.ts";
 import { type Experiment, InputError, type Plan, type RunContext } from "../types.ts";
 import { NB201_CORRELATION, NB201_SUPERNET, SMALL_BUDGET_SECONDS, SMALL_COSTS } from "./config.ts";
 import { nb201CorrelationReport } from "./report.ts";
@@ -174,7 +174,7 @@ export const nb201Correlation: Experiment = {
     const { cfgs, notices, supernet } = await resolve(ctx);
     for (const n of notices) ctx.log?.(`notice: ${n}`);
     const shard = ctx.shard && ctx.shard.count > 1 ? ctx.shard : undefined;
-    const config = shard ? { shard: formatShard(shard), studies: cfgs } : cfgs;
+    const config = shard ? shardConfig(shard, cfgs, ctx) : cfgs;
     return await runInFolder("nb201-correlation", ctx, config, async (dir) => {
       const studies: PerArchStudyResult[] = [];
       const seconds: Record<string, number> = {};

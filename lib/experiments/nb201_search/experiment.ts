@@ -1,6 +1,7 @@
 /**
  * The `nb201-search` experiment in the registry: runs `run.ts` in its run folder and reports through
- * `report.ts`.
+ * `report.ts`. With `--shard i/n` a run is one of n shards running at once (`run.ts`); `deno task
+ * merge` joins them and retrains the winner.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { planFromRuns } from "../plan.ts";
 import { NB201_SEARCH_SECONDS } from "./config.ts";
 import { nb201SearchReport } from "./report.ts";
 import { nb201SearchConfig, runNb201Search } from "./run.ts";
+import { shardConfig } from "../shard.ts";
 
 /** The NB201 search in the registry (terminal only). */
 export const nb201Search: Experiment = {
@@ -25,8 +27,22 @@ export const nb201Search: Experiment = {
     ),
   run: (ctx) => {
     const cfg = { ...nb201SearchConfig(ctx.scale), dataDir: ctx.dataDir };
-    return runInFolder("nb201-search", ctx, cfg, async (dir) => {
-      const r = await runNb201Search(cfg, { dir, log: ctx.log });
+    const shard = ctx.shard && ctx.shard.count > 1 ? ctx.shard : undefined;
+    const config = shard ? shardConfig(shard, cfg, ctx) : cfg;
+    return runInFolder("nb201-search", ctx, config, async (dir) => {
+      const r = await runNb201Search(cfg, { dir, log: ctx.log, shard });
+      if (r.shard) {
+        return {
+          tables: {},
+          figures: {},
+          summary: [
+            `shard ${r.shard}: ${r.history.history.records.length} candidates in the history, its part of the ` +
+            `top-${cfg.topK} trained in ${dir}; join the shards with \`deno task merge SHARD_DIR…\``,
+          ],
+          seconds: { warmup: r.seconds.warmup, search: r.seconds.search, final: r.seconds.final },
+          evaluations: r.history.history.records.length,
+        };
+      }
       return {
         ...nb201SearchReport(r),
         // this process's wall seconds; the costs are the run's records over every attempt

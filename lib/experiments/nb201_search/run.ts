@@ -5,6 +5,12 @@
  * retrain it on train + validation and report its test accuracy. Warm-up and search are resumable
  * (checkpoint + history file). The CV counterpart of the RecSys search (recsys_search/).
  *
+ * With `shard` (`--shard i/n`, `../search_shard.ts`) every shard warms the same supernet up (one
+ * training run: it does not split by candidate, and every shard scores on its weights), the
+ * evolution's batches are scored p mod n across the shards running at once, and shard i trains
+ * the top-k candidates k ≡ i (mod n) from scratch; the retraining of the best on train +
+ * validation needs them all and runs in `deno task merge`.
+ *
  * @module
  */
 import * as tf from "../../tf.ts";
@@ -24,6 +30,8 @@ import { loadImages, trainFromScratch } from "../pipelines/nb201.ts";
 import { nb201SupernetTraining } from "../pipelines/nb201_supernet.ts";
 import type { Scale } from "../scale.ts";
 import { NB201_SEARCH, type Nb201SearchConfig } from "./config.ts";
+import { openSearchShard } from "../search_shard.ts";
+import { formatShard, inShard, type Shard } from "../shard.ts";
 
 /** The settings of `scale` (a fresh copy). */
 export function nb201SearchConfig(scale: Scale): Nb201SearchConfig {
@@ -45,12 +53,14 @@ export interface Nb201SearchResult {
   costs: { warmup: number; search: number; final: number };
   /** checksums of the generated images (none for real data, whose files the run folder hashes) */
   generated: DataFile[];
+  /** a shard's run ("i/n"): its part of the top-k trained, no winner yet (best "", accuracies NaN) */
+  shard?: string;
 }
 
 /** Run (or resume) the search in `opts.dir`. */
 export async function runNb201Search(
   cfg: Nb201SearchConfig,
-  opts: { dir: string; log?: (line: string) => void },
+  opts: { dir: string; log?: (line: string) => void; shard?: Shard },
 ): Promise<Nb201SearchResult> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
@@ -86,6 +96,8 @@ export async function runNb201Search(
       .next().value!;
     return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, "int32") };
   });
+  const shard = opts.shard && opts.shard.count > 1 ? opts.shard : undefined;
+  const stream = shard ? await openSearchShard(opts.dir, shard, "", "") : undefined;
   let history: SearchResult<number[]> | null = null;
   let searchSeconds = 0;
   try {
@@ -105,7 +117,7 @@ export async function runNb201Search(
             warmedUp: cfg.warmupFraction > 0,
           });
           return { score: s.value, terms: s.terms, seconds: s.seconds };
-        }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl` });
+        }, { ...cfg.evolution, seed: cfg.seed, historyPath: `${opts.dir}/history.jsonl`, shard: stream });
         searchSeconds = (performance.now() - t) / 1000;
         log(`search: ${history.history.records.length} candidates (${history.replayed} from history)`);
       },
@@ -122,6 +134,7 @@ export async function runNb201Search(
     let best = { arch: "", acc: -1 };
     let finalCost = 0;
     for (const [i, r] of top.entries()) {
+      if (!inShard(i, shard)) continue;
       const arch = formatArch(history!.archs.get(r.key)!);
       const rec = await finalLog.getOrRun(
         { method: "sigeo", stage: "candidate", i, key: r.key },
@@ -133,6 +146,27 @@ export async function runNb201Search(
       const acc = rec.val_accuracy;
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
+    }
+    if (shard) {
+      return {
+        history: history!,
+        best: "",
+        valAccuracy: NaN,
+        testAccuracy: NaN,
+        seconds: {
+          warmup: warm.seconds - searchSeconds,
+          search: searchSeconds,
+          final: (performance.now() - tf0) / 1000,
+          total: (performance.now() - t0) / 1000,
+        },
+        generated,
+        costs: {
+          warmup: warm.levelSeconds[level.label],
+          search: history!.history.seconds(),
+          final: finalCost,
+        },
+        shard: formatShard(shard),
+      };
     }
     const t = await finalLog.getOrRun(
       { method: "sigeo", stage: "retrain", i: 0, key: best.arch },

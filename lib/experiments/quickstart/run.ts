@@ -14,6 +14,7 @@ import { type PerArchStudyResult, runPerArchStudy } from "../pipelines/nb201_per
 import type { Scale } from "../scale.ts";
 import type { DataFile } from "../../report/manifest.ts";
 import { QUICKSTART, QUICKSTART_STUDY, type QuickstartConfig } from "./config.ts";
+import type { Shard } from "../shard.ts";
 
 /** Architectures of part 1, with a short description each. */
 export const QUICKSTART_ARCHS: ReadonlyArray<{ arch: string; note: string }> = [
@@ -50,13 +51,21 @@ export interface QuickstartResult {
   seconds: number;
 }
 
-/** Run both parts; `dir` keeps the study's resumable files. */
+/**
+ * Run both parts; `dir` keeps the study's resumable files. With `shard` (`--shard i/n`) only that
+ * shard of part 2's candidates is computed and part 1 (five scores, seconds) is left to the merge.
+ */
 export async function runQuickstart(
   cfg: QuickstartConfig,
-  opts: { dir: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
+  opts: {
+    dir: string;
+    log?: (line: string) => void;
+    progress?: (done: number, total: number) => void;
+    shard?: Shard;
+  },
 ): Promise<QuickstartResult> {
   const t0 = performance.now();
-  const { rows, generated } = await scoreNb201({
+  const { rows, generated } = opts.shard ? { rows: [], generated: undefined } : await scoreNb201({
     archs: QUICKSTART_ARCHS.map((a) => a.arch),
     proxies: ["zico", "sigeo-cv"],
     C: cfg.C,

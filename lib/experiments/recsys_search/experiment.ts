@@ -13,6 +13,8 @@ import { type Experiment, InputError, type Plan, type RunContext } from "../type
 import type { RecsysDatasetName } from "../pipelines/recsys.ts";
 import { recsysPhaseSeconds, SMALL_RECSYS_COSTS } from "./config.ts";
 import { recsysSearchReport } from "./report.ts";
+import { shardConfig } from "../shard.ts";
+import { openSearchShard } from "../search_shard.ts";
 import { findDataFile, recsysSearchConfig, type RecsysSearchResult, runRecsysSearch } from "./run.ts";
 
 /** Parsed real recommender data, shared by runs (git-ignored, see data/README.md). */
@@ -125,54 +127,84 @@ export const recsysSearch: Experiment = {
   run: async (ctx) => {
     const { datasets, configs, notices } = await resolve(ctx);
     for (const n of notices) ctx.log?.(`notice: ${n}`);
-    return runInFolder("recsys-search", ctx, configs, async (dir, manifest) => {
-      const runs: RecsysSearchResult[] = [];
-      const seconds: Record<string, number> = {};
-      for (const [i, cfg] of configs.entries()) {
-        const t = performance.now();
-        const sub = `${dir}/${cfg.dataset}-${cfg.space}`;
-        ctx.log?.(`${cfg.dataset} / ${NASREC_SPACE_TITLES[cfg.space]}`);
-        // one bar per phase of each run, else one bar over every run's final-stage steps
-        const phase = ctx.phase && ((label: string) => ctx.phase!(`${cfg.dataset}/${cfg.space} ${label}`));
-        const progress = !phase && ctx.progress &&
-          ((done: number, total: number) => ctx.progress!(i * total + done, configs.length * total));
-        runs.push(
-          await runRecsysSearch(cfg, { dir: sub, log: ctx.log, progress: progress || undefined, phase }),
-        );
-        seconds[`${cfg.dataset}-${cfg.space}`] = (performance.now() - t) / 1000;
-        for (const f of runs.at(-1)!.files) {
-          if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));
+    const shard = ctx.shard && ctx.shard.count > 1 ? ctx.shard : undefined;
+    return runInFolder(
+      "recsys-search",
+      ctx,
+      shard ? shardConfig(shard, configs, ctx) : configs,
+      async (dir, manifest) => {
+        const runs: RecsysSearchResult[] = [];
+        const seconds: Record<string, number> = {};
+        for (const [i, cfg] of configs.entries()) {
+          const t = performance.now();
+          const sub = `${dir}/${cfg.dataset}-${cfg.space}`;
+          ctx.log?.(`${cfg.dataset} / ${NASREC_SPACE_TITLES[cfg.space]}`);
+          // one bar per phase of each run, else one bar over every run's final-stage steps
+          const phase = ctx.phase && ((label: string) => ctx.phase!(`${cfg.dataset}/${cfg.space} ${label}`));
+          const progress = !phase && ctx.progress &&
+            ((done: number, total: number) => ctx.progress!(i * total + done, configs.length * total));
+          const sharded = shard && {
+            shard,
+            stream: (method: string) => openSearchShard(dir, shard, `${cfg.dataset}-${cfg.space}`, method),
+          };
+          runs.push(
+            await runRecsysSearch(cfg, {
+              dir: sub,
+              log: ctx.log,
+              progress: progress || undefined,
+              phase,
+              shard: sharded,
+            }),
+          );
+          seconds[`${cfg.dataset}-${cfg.space}`] = (performance.now() - t) / 1000;
+          for (const f of runs.at(-1)!.files) {
+            if (!manifest.data.some((x) => x.path === f)) manifest.data.push(await sha256File(f));
+          }
         }
-      }
-      const report = recsysSearchReport(runs, datasets, ctx.scale);
-      return {
-        ...report,
-        summary: [...notices.map((n) => `notice: ${n}`), ...report.summary],
-        // this process's wall time per run; the costs come from the runs' own records
-        seconds,
-        seeds: Object.fromEntries(configs.flatMap((c) => {
-          const k = `${c.dataset}-${c.space}`, s = c.seed;
-          return [
-            ...(c.dataFile ? [] : [[`${k}.data (generator)`, s]]),
-            [`${k}.split (stratified 8/1/1)`, s],
-            [`${k}.batches (training order)`, `rng(${s}, 0x3a11)`],
-            [`${k}.supernet init`, `rng(${s}, 3)`],
-            [`${k}.warm-up path of step t`, `rng(${s}, 50000 + t)`],
-            [`${k}.search sampling (evolution, random)`, s],
-            [`${k}.final: init and order of top-k candidate i`, `rng(${s} + i)`],
-            [`${k}.final: retrain of the best`, `rng(${s} + 100)`],
-          ];
-        })),
-        costs: Object.fromEntries(
-          runs.flatMap((r) =>
-            r.methods.flatMap((m) => [
-              [`${r.config.dataset}-${r.config.space}_search_${m.method}`, m.searchSeconds],
-              [`${r.config.dataset}-${r.config.space}_final_${m.method}`, m.finalSeconds],
-            ])
+        if (shard) {
+          return {
+            tables: {},
+            figures: {},
+            summary: [
+              ...notices.map((n) => `notice: ${n}`),
+              `shard ${
+                runs[0]?.shard
+              }: ${configs.length} search(es) and their part of the final stage in ${dir}; ` +
+              "join the shards with `deno task merge SHARD_DIR…`",
+            ],
+            seconds,
+          };
+        }
+        const report = recsysSearchReport(runs, datasets, ctx.scale);
+        return {
+          ...report,
+          summary: [...notices.map((n) => `notice: ${n}`), ...report.summary],
+          // this process's wall time per run; the costs come from the runs' own records
+          seconds,
+          seeds: Object.fromEntries(configs.flatMap((c) => {
+            const k = `${c.dataset}-${c.space}`, s = c.seed;
+            return [
+              ...(c.dataFile ? [] : [[`${k}.data (generator)`, s]]),
+              [`${k}.split (stratified 8/1/1)`, s],
+              [`${k}.batches (training order)`, `rng(${s}, 0x3a11)`],
+              [`${k}.supernet init`, `rng(${s}, 3)`],
+              [`${k}.warm-up path of step t`, `rng(${s}, 50000 + t)`],
+              [`${k}.search sampling (evolution, random)`, s],
+              [`${k}.final: init and order of top-k candidate i`, `rng(${s} + i)`],
+              [`${k}.final: retrain of the best`, `rng(${s} + 100)`],
+            ];
+          })),
+          costs: Object.fromEntries(
+            runs.flatMap((r) =>
+              r.methods.flatMap((m) => [
+                [`${r.config.dataset}-${r.config.space}_search_${m.method}`, m.searchSeconds],
+                [`${r.config.dataset}-${r.config.space}_final_${m.method}`, m.finalSeconds],
+              ])
+            ),
           ),
-        ),
-        evaluations: runs.reduce((a, r) => a + r.methods.reduce((b, m) => b + m.evaluations, 0), 0),
-      };
-    });
+          evaluations: runs.reduce((a, r) => a + r.methods.reduce((b, m) => b + m.evaluations, 0), 0),
+        };
+      },
+    );
   },
 };

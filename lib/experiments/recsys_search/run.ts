@@ -19,6 +19,11 @@
  *   ZiCo script) and the dataset's SiGeo λ (the scripts: λ3 = 0 on Criteo, 1 on Avazu and KDD).
  * - Resumable: the warm-up checkpoints, each search's history, and the finished result
  *   (`result.json`, reused when the config is the same).
+ * - Shardable (`shard`, `--shard i/n`, `../search_shard.ts`): every shard warms the same supernet up
+ *   (one training run, not split by candidate), each evolution's batches are scored p mod n by the
+ *   shards running at once, and the final stage's candidate trainings (numbered over the methods
+ *   in order) are split j mod n; the retrainings of each method's best need all its candidates and
+ *   run in `deno task merge`, which also writes `result.json`.
  *
  * @module
  */
@@ -50,6 +55,8 @@ import {
   warmUpNasrec,
 } from "../pipelines/recsys.ts";
 import { CANDIDATE_LR, FINAL_LR, RECSYS_SEARCH } from "./config.ts";
+import type { StreamShard } from "../../search/stream_shard.ts";
+import { formatShard, inShard, type Shard } from "../shard.ts";
 
 /** Settings of the RecSys search (data: see {@link RecsysDataSpec}; NASRec caps tables at 0.5M rows during search). */
 export interface RecsysSearchConfig extends RecsysDataSpec {
@@ -169,6 +176,8 @@ export interface RecsysSearchResult {
   constantLogloss: number;
   methods: MethodResult[];
   seconds: number;
+  /** a shard's run ("i/n"): its part of the final stage done, no methods yet */
+  shard?: string;
   /** seconds per warm-up step and per step rate (samples/s) of the supernet */
   warmupStepSeconds: number;
 }
@@ -184,6 +193,8 @@ export interface RecsysSearchOptions {
    * (candidates), the final training (trainings); replayed work (a resume) is marked as such
    */
   phase?: (label: string) => ProgressSink;
+  /** this shard's part only (see the module doc), with each method's stream shard */
+  shard?: { shard: Shard; stream: (method: string) => Promise<StreamShard> };
 }
 
 /** Run the experiment for one dataset and space; `opts.dir` keeps everything needed to resume. */
@@ -257,6 +268,7 @@ export async function runRecsysSearch(
       seed: cfg.seed,
       historyPath: `${opts.dir}/history-${method}.jsonl`,
       progress: opts.phase?.(`search ${method} (warm-up ${level})`),
+      shard: await opts.shard?.stream(method),
     });
     searches.push({ method, level, result, seconds: result.history.seconds() });
     log(
@@ -368,8 +380,14 @@ export async function runRecsysSearch(
   const finalLog = await FinalLog.open(`${opts.dir}/final.jsonl`);
   const methods: MethodResult[] = [];
   let done = 0;
+  const shard = opts.shard && opts.shard.shard.count > 1 ? opts.shard.shard : undefined;
+  let j = -1; // candidate trainings numbered over the methods, split j mod n across shards
   const finalBar = opts.phase?.("final training");
-  finalBar?.setTotal(searches.reduce((a, s) => a + s.result.history.top(cfg.topK).length + 1, 0));
+  // this process's trainings: its candidates (all of them without a shard) and, unsharded, each
+  // method's retraining of its best
+  let mine = 0, k = 0;
+  for (const s of searches) for (const _ of s.result.history.top(cfg.topK)) if (inShard(k++, shard)) mine++;
+  finalBar?.setTotal(shard ? mine : mine + searches.length);
   // each method's result line waits for the bar to finish (a log line would break a redrawn bar)
   const results: string[] = [];
   const getOrRun: typeof finalLog.getOrRun = async (id, fn) => {
@@ -383,6 +401,7 @@ export async function runRecsysSearch(
     let best = { key: "", val: Infinity, arch: null as NasrecArch | null };
     let candidateSeconds = 0;
     for (const [i, rec] of top.entries()) {
+      if (!inShard(++j, shard)) continue;
       const arch = s.result.archs.get(rec.key)!;
       const r = await getOrRun(
         { method: s.method, stage: "candidate", i, key: rec.key },
@@ -399,6 +418,7 @@ export async function runRecsysSearch(
       const v = r.val_logloss;
       if (!(v >= best.val)) best = { key: rec.key, val: v, arch };
     }
+    if (shard) continue; // the retraining of the best needs every shard's candidates: the merge's
     // Random search has no proxy: training its sampled candidates *is* its search.
     if (s.method === "random") s.seconds += candidateSeconds;
     const m = await getOrRun(
@@ -436,6 +456,7 @@ export async function runRecsysSearch(
   await finalBar?.finish(`${methods.length} methods`);
   results.forEach((l) => log(l));
   const result: RecsysSearchResult = {
+    ...(shard ? { shard: formatShard(shard) } : {}),
     config: cfg,
     data: source,
     files,
@@ -446,7 +467,7 @@ export async function runRecsysSearch(
     seconds: (performance.now() - t0) / 1000,
     warmupStepSeconds,
   };
-  await writeFileAtomic(resultPath, JSON.stringify(result, null, 1));
+  if (!shard) await writeFileAtomic(resultPath, JSON.stringify(result, null, 1));
   return result;
 }
 

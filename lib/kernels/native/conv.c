@@ -250,8 +250,10 @@ struct fwd_args {
 #endif
 #define PW_MAX FPW
 
-/* Filter gradient parts (one partial sum each) per thread, for dynamic load balance. */
-#define FILT_PARTS_PER_THREAD 2
+/* Filter gradient parts (one partial sum each), a fixed number whatever the thread count (so the sum's
+   order, and the result, do not depend on it: a run on K worker processes of one thread each gives
+   the bits of a run on K threads); 16 = 2 parts per thread up to 8 threads, for dynamic load balance. */
+#define FILT_PARTS 16
 
 /*
  * One block of PW output pixels (ow0..ow0+PW-1 of row (b, oh)) × CO output channels: weights
@@ -552,9 +554,9 @@ int sgc_backprop_filter(const float *x, const float *dy, float *dwout, int B, in
   if (tile < 1) tile = 1;
   const int ntiles = rows > 0 ? (rows + tile - 1) / tile : 0;
   const int t = threads_for((double)rows * OW * Co * Ci * KH * KW);
-  /* A fixed split into parts with one partial sum each, added in order: the result does not
-     depend on which thread ran which part (dynamic scheduling), only on the thread count. */
-  int nparts = t > 1 ? FILT_PARTS_PER_THREAD * t : 1;
+  /* A fixed split into parts with one partial sum each, added in order: the result depends neither
+     on which thread ran which part (dynamic scheduling) nor on the thread count. */
+  int nparts = FILT_PARTS;
   if (nparts > ntiles) nparts = ntiles > 0 ? ntiles : 1;
   float *part = NULL;
   if (nparts > 1) {

@@ -1,10 +1,14 @@
 /**
  * A recommender search small enough for tests (seconds on a CPU), and a script that runs it in a
- * folder given on the command line, so a test can kill it (SIGKILL) at any phase and resume.
+ * folder given on the command line, so a test can kill it (SIGKILL) at any phase and resume, or
+ * run it as shard i/n (`tiny.ts RUN_DIR i/n`: the search in `RUN_DIR/criteo-autoctr`, RUN_DIR named
+ * `…-shard-i-of-n`).
  *
  * @module
  */
 import { type RecsysSearchConfig, recsysSearchConfig, runRecsysSearch } from "../run.ts";
+import { parseShard } from "../../shard.ts";
+import { openSearchShard } from "../../search_shard.ts";
 
 /** The smoke config shrunk: 2 000 generated Criteo rows, 2 blocks, 7 candidates per search. */
 export function tinyRecsysConfig(): RecsysSearchConfig {
@@ -24,6 +28,12 @@ export function tinyRecsysConfig(): RecsysSearchConfig {
 
 if (import.meta.main) {
   const dir = Deno.args[0];
-  if (!dir) throw new Error("usage: tiny.ts RUN_DIR");
-  await runRecsysSearch(tinyRecsysConfig(), { dir, log: (l) => console.log(l) });
+  if (!dir) throw new Error("usage: tiny.ts RUN_DIR [i/n]");
+  if (Deno.args[1]) {
+    const shard = parseShard(Deno.args[1]);
+    await runRecsysSearch(tinyRecsysConfig(), {
+      dir: `${dir}/criteo-autoctr`,
+      shard: { shard, stream: (m) => openSearchShard(dir, shard, "criteo-autoctr", m) },
+    });
+  } else await runRecsysSearch(tinyRecsysConfig(), { dir, log: (l) => console.log(l) });
 }
