@@ -145,6 +145,15 @@ export function blasGemm(blas: Blas): Gemm {
 }
 
 let inPlaceWeightUpdates = false;
+let activeNative: NativeConv | null = null;
+
+/**
+ * The native library registered on the wasm backend (its optimizer steps update the variables'
+ * heap views in place), or null.
+ */
+export function wasmNative(): NativeConv | null {
+  return activeNative;
+}
 
 /**
  * Whether optimizers may update variables in place on the wasm backend: true only while this
@@ -172,7 +181,7 @@ function override(config: tf.KernelConfig): void {
 
 /** Put back every stock kernel of `backendName` that this module replaced; drop the ones it added. */
 export function restoreStockKernels(backendName: string): void {
-  if (backendName === "wasm") inPlaceWeightUpdates = false;
+  if (backendName === "wasm") inPlaceWeightUpdates = false, activeNative = null;
   for (const [key, config] of originals) {
     if (!key.startsWith(`${backendName}/`)) continue;
     if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
@@ -493,6 +502,7 @@ export function registerWasmKernels(
   // Stock XNNPACK convolutions and matmuls cache packed weights by tensor id, so a weight updated
   // in place would go stale there: in-place updates are safe only when our kernels consume weights.
   inPlaceWeightUpdates = blas !== null;
+  activeNative = native;
   return {
     gemm: gemm.name,
     kernels,
