@@ -23,6 +23,7 @@ import {
   geometryFromInfo,
 } from "./conv.ts";
 import { batchMatMul, planMatMul } from "./matmul.ts";
+import { stridedBackpropFilter, stridedBackpropInput, stridedEligible, stridedForward } from "./strided.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
 import { columnSums, leadingAxes } from "./reduce.ts";
 import { env } from "../env.ts";
@@ -303,6 +304,8 @@ export function registerWasmKernels(
 
   /** Every stride-1 conv goes to the native direct kernels (3–4.7× faster than sgemm, measured). */
   const goNative = (g: ConvGeometry) => native !== null && g.strideH === 1 && g.strideW === 1;
+  /** Stride-2 convs run on the stride-1 native kernels too (./strided.ts: ~10× the im2col path). */
+  const goStrided = (g: ConvGeometry) => native !== null && stridedEligible(g);
 
   if (blas || native) {
     const conv2d: tf.KernelFunc = ({ inputs, attrs }) => {
@@ -328,6 +331,10 @@ export function registerWasmKernels(
         const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
         const ok = native!.forward(heap(x), heap(filter), heap(out), g);
         if (ok) return out;
+        backend.disposeData(out.dataId);
+      } else if (goStrided(g)) {
+        const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
+        if (stridedForward(native!, heap(x), heap(filter), heap(out), g)) return out;
         backend.disposeData(out.dataId);
       }
       if (!blas) return stockConv2D({ inputs, backend, attrs });
@@ -371,6 +378,10 @@ export function registerWasmKernels(
       const ok = native!.backpropInput(heap(dy), heap(filter), heap(out), g);
       if (ok) return out;
       backend.disposeData(out.dataId);
+    } else if (goStrided(g)) {
+      const out = backend.makeOutput(a.inputShape, "float32");
+      if (stridedBackpropInput(native!, heap(dy), heap(filter), heap(out), g)) return out;
+      backend.disposeData(out.dataId);
     }
     return withViews(backend, gemm, [dy, filter], a.inputShape, ([dyv, wv], out) => {
       conv2dBackpropInput(gemm, dyv, wv, out, g);
@@ -400,6 +411,10 @@ export function registerWasmKernels(
       const out = backend.makeOutput(a.filterShape, "float32");
       const ok = native!.backpropFilter(heap(x), heap(dy), heap(out), g);
       if (ok) return out;
+      backend.disposeData(out.dataId);
+    } else if (goStrided(g)) {
+      const out = backend.makeOutput(a.filterShape, "float32");
+      if (stridedBackpropFilter(native!, heap(x), heap(dy), heap(out), g)) return out;
       backend.disposeData(out.dataId);
     }
     return withViews(backend, gemm, [x, dy], a.filterShape, ([xv, dyv], out) => {
