@@ -75,6 +75,7 @@ const SYMBOLS = {
     parameters: ["buffer", "buffer", "buffer", "i32", "f64", "f64", "f64", "i32", "i32"],
     result: "i32",
   },
+  sgc_relu_grad: { parameters: ["buffer", "buffer", "buffer", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Loaded native stride-1 convolution kernels (NHWC input, HWIO filter, float32). */
@@ -133,6 +134,8 @@ export interface NativeConv {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamStepArgs): void;
   /** One SGD step in place on p with momentum buffer `buf` (null: no momentum), as `sgd` in optim.ts. */
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null, o: SgdStepArgs): void;
+  /** dx = dy·step(x) (ReLU's gradient; NaN where x is NaN), the bits of tfjs' `mul(dy, step(x))`. */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
 }
 
 /** Scalars of one {@link NativeConv.adam} step. */
@@ -386,6 +389,10 @@ function open(path: string, compiler: string, flags: string[]): NativeConv | nul
     adam(p, g, m, v, o) {
       sameLength("adam", p, g, m, v);
       s.sgc_adam(p, g, m, v, p.length, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.c1, o.c2);
+    },
+    reluGrad(dy, x, dx) {
+      sameLength("reluGrad", dx, dy, x);
+      s.sgc_relu_grad(dy, x, dx, dx.length);
     },
     sgd(p, g, buf, o) {
       sameLength("sgd", p, g, ...(buf ? [buf] : []));

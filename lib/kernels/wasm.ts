@@ -42,6 +42,53 @@ export interface WasmKernelReport {
 /** Names of the fused batch-norm kernels (registered only with the native library). */
 export const BN_TRAIN_KERNEL = "SigeoBatchNormTrain";
 export const BN_TRAIN_GRAD_KERNEL = "SigeoBatchNormTrainGrad";
+/** ReLU's gradient dy·step(x) as one kernel (registered only with the native library). */
+export const RELU_GRAD_KERNEL = "SigeoReluGrad";
+
+/**
+ * dy·step(x): one native pass where {@link RELU_GRAD_KERNEL} is registered on the backend, else
+ * tfjs' own `mul(dy, cast(step(x)))` (three kernels and two temporaries; the same bits).
+ */
+export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  if (dy.dtype === "float32" && x.dtype === "float32" && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend())) {
+    return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }, {}) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.cast(tf.step(x), "float32"));
+}
+
+/** Relu's gradient through {@linkcode reluGrad}; tfjs' stock config is kept to restore it. */
+const RELU_GRADIENT: tf.GradConfig = {
+  kernelName: "Relu",
+  inputsToSave: ["x"],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({ x: () => reluGrad(dy as tf.Tensor, x) }),
+};
+/**
+ * The fused kernel's own gradient (second order, e.g. GraSP's Hessian-vector products): linear in
+ * dy with the same mask, and zero in x (as tfjs' gradient of `step`).
+ */
+const RELU_GRAD_GRADIENT: tf.GradConfig = {
+  kernelName: RELU_GRAD_KERNEL,
+  inputsToSave: ["x"],
+  gradFunc: (ddx: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
+    dy: () => reluGrad(ddx as tf.Tensor, x),
+    x: () => tf.zerosLike(x),
+  }),
+};
+let stockReluGradient: tf.GradConfig | null = null;
+
+function useFusedReluGradient(on: boolean): void {
+  const current = tf.getGradient("Relu");
+  if (on) {
+    if (current === RELU_GRADIENT) return;
+    stockReluGradient = current ?? null;
+    tf.unregisterGradient("Relu");
+    tf.registerGradient(RELU_GRADIENT);
+    if (!tf.getGradient(RELU_GRAD_KERNEL)) tf.registerGradient(RELU_GRAD_GRADIENT);
+  } else if (current === RELU_GRADIENT && stockReluGradient) {
+    tf.unregisterGradient("Relu");
+    tf.registerGradient(stockReluGradient);
+  }
+}
 
 const ACTIVATION_KERNELS: Record<string, string> = {
   relu: "Relu",
@@ -182,7 +229,10 @@ function override(config: tf.KernelConfig): void {
 
 /** Put back every stock kernel of `backendName` that this module replaced; drop the ones it added. */
 export function restoreStockKernels(backendName: string): void {
-  if (backendName === "wasm") inPlaceWeightUpdates = false, activeNative = null;
+  if (backendName === "wasm") {
+    inPlaceWeightUpdates = false, activeNative = null;
+    useFusedReluGradient(false);
+  }
   for (const [key, config] of originals) {
     if (!key.startsWith(`${backendName}/`)) continue;
     if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
@@ -465,6 +515,17 @@ export function registerWasmKernels(
       if (!ok) throw new Error(`Cannot run ${BN_TRAIN_GRAD_KERNEL} on shape [${x.shape}]`);
       return [dx, dgamma, dbeta];
     });
+  }
+
+  if (native) {
+    reg(RELU_GRAD_KERNEL, ({ inputs }) => {
+      const { dy, x } = inputs as { dy: Info; x: Info };
+      requireFloat32(RELU_GRAD_KERNEL, dy, x);
+      const dx = backend.makeOutput(x.shape, "float32");
+      native.reluGrad(heap(dy), heap(x), heap(dx));
+      return dx;
+    });
+    if (!skip.has(RELU_GRAD_KERNEL)) useFusedReluGradient(true);
   }
 
   // Identity (tf.clone, and every tensor a gradient saves for the backward pass) shares the data

@@ -808,3 +808,37 @@ int sgc_sgd(float *p, const float *g, float *buf, int n, double lr, double momen
   par_for(blocks, threads_for(4.0 * n), sgd_range, &a);
   return 0;
 }
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * ReLU's gradient in one pass: dx = dy·step(x), the bits of tfjs' mul(dy, cast(step(x))) (step is
+ * 1 for x > 0, 0 otherwise, NaN for NaN), which on the wasm backend is three kernels, two of them
+ * allocating full-size temporaries.
+ */
+struct relu_args {
+  const float *dy, *x;
+  float *dx;
+  long n;
+};
+
+static void relu_grad_range(void *ctx, int k0, int k1, int worker) {
+  (void)worker;
+  const struct relu_args *a = ctx;
+  const long i0 = (long)k0 * OPT_BLOCK, i1 = (long)k1 * OPT_BLOCK < a->n ? (long)k1 * OPT_BLOCK : a->n;
+  const float *restrict dy = a->dy, *restrict x = a->x;
+  float *restrict dx = a->dx;
+  for (long i = i0; i < i1; i++) {
+    float s = x[i] > 0 ? 1.0f : 0.0f;
+    if (x[i] != x[i]) s = x[i];
+    dx[i] = dy[i] * s;
+  }
+}
+
+/* dx[i] = dy[i]·step(x[i]) over n floats (dx may be dy). 0 or -1. */
+int sgc_relu_grad(const float *dy, const float *x, float *dx, int n) {
+  if (n < 0) return -1;
+  struct relu_args a = {dy, x, dx, n};
+  const int blocks = (int)((n + OPT_BLOCK - 1) / OPT_BLOCK);
+  par_for(blocks, threads_for(2.0 * n), relu_grad_range, &a);
+  return 0;
+}
