@@ -23,7 +23,7 @@ import type { ConvGeometry } from "./conv.ts";
 import { env } from "../env.ts";
 
 /** ABI version of `native/conv.c` this module speaks. */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 const CONV_ARGS = ["buffer", "buffer", "buffer", ...new Array(13).fill("i32")] as const;
 const SYMBOLS = {
@@ -54,6 +54,28 @@ const SYMBOLS = {
     ],
     result: "i32",
   },
+  sgc_adam: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "i32",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+    ],
+    result: "i32",
+  },
+  sgc_sgd: {
+    parameters: ["buffer", "buffer", "buffer", "i32", "f64", "f64", "f64", "i32", "i32"],
+    result: "i32",
+  },
+  sgc_relu_grad: { parameters: ["buffer", "buffer", "buffer", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Loaded native stride-1 convolution kernels (NHWC input, HWIO filter, float32). */
@@ -105,6 +127,35 @@ export interface NativeConv {
     channels: number,
     eps: number,
   ): boolean;
+  /**
+   * One Adam step in place on p (PyTorch's rule, as `adam` in lib/train/optim.ts, the same bits):
+   * m, v are the moment slots, c1 = 1−β₁ᵗ and c2 = 1−β₂ᵗ the bias corrections.
+   */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamStepArgs): void;
+  /** One SGD step in place on p with momentum buffer `buf` (null: no momentum), as `sgd` in optim.ts. */
+  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null, o: SgdStepArgs): void;
+  /** dx = dy·step(x) (ReLU's gradient; NaN where x is NaN), the bits of tfjs' `mul(dy, step(x))`. */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+}
+
+/** Scalars of one {@link NativeConv.adam} step. */
+export interface AdamStepArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  c1: number;
+  c2: number;
+}
+
+/** Scalars of one {@link NativeConv.sgd} step; `first`: the buffer starts as the gradient. */
+export interface SgdStepArgs {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  first: boolean;
+  nesterov: boolean;
 }
 
 /** Options of {@linkcode loadNativeConv}; the defaults are what the kernels use (tests override). */
@@ -126,7 +177,8 @@ export interface NativeConvOptions {
  */
 const OPENMP_DEFAULT = false;
 
-const BASE_FLAGS = ["-O3", "-march=native", "-ffp-contract=fast", "-fPIC", "-shared"];
+// -fno-math-errno: sqrt without the errno branch, so the optimizer loops vectorize
+const BASE_FLAGS = ["-O3", "-march=native", "-ffp-contract=fast", "-fno-math-errno", "-fPIC", "-shared"];
 
 /** Flag sets tried in order: OpenMP when asked for, then pthreads, then without -march=native. */
 function flagVariants(openmp: boolean): string[][] {
@@ -334,5 +386,25 @@ function open(path: string, compiler: string, flags: string[]): NativeConv | nul
         channels,
         eps,
       ) === 0,
+    adam(p, g, m, v, o) {
+      sameLength("adam", p, g, m, v);
+      s.sgc_adam(p, g, m, v, p.length, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.c1, o.c2);
+    },
+    reluGrad(dy, x, dx) {
+      sameLength("reluGrad", dx, dy, x);
+      s.sgc_relu_grad(dy, x, dx, dx.length);
+    },
+    sgd(p, g, buf, o) {
+      sameLength("sgd", p, g, ...(buf ? [buf] : []));
+      s.sgc_sgd(p, g, buf, p.length, o.lr, o.momentum, o.weightDecay, o.first ? 1 : 0, o.nesterov ? 1 : 0);
+    },
   };
+}
+
+function sameLength(name: string, p: Float32Array, ...rest: Float32Array[]): void {
+  for (const a of rest) {
+    if (a.length !== p.length) {
+      throw new RangeError(`Native ${name}: an argument has ${a.length} floats, the parameters ${p.length}`);
+    }
+  }
 }

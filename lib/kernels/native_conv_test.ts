@@ -225,3 +225,87 @@ Deno.test({
     }
   },
 });
+
+/** Random float32 values in [-scale, scale) from a seeded stream. */
+function randomFloats(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+}
+
+/** Bitwise equality of two float32 arrays (the first differing index in the message). */
+function assertSameBits(a: Float32Array, b: Float32Array, what: string): void {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const i = ua.findIndex((x, k) => x !== ub[k]);
+  assert.equal(i, -1, `${what}: element ${i} differs (${a[i]} vs ${b[i]})`);
+}
+
+// 70,001 elements: more than one 4,096-element block, enough work for every thread, a ragged end.
+const OPT_N = 70_001;
+
+Deno.test({
+  name: "native adam() gives the bits of the JavaScript loop of lib/train/optim.ts over 3 steps",
+  ignore: native === null,
+  fn() {
+    const p = randomFloats(OPT_N, 1), m = new Float32Array(OPT_N), v = new Float32Array(OPT_N);
+    const pj = p.slice(), mj = m.slice(), vj = v.slice();
+    const [lr, beta1, beta2, eps, weightDecay] = [1e-3, 0.9, 0.999, 1e-8, 0.01];
+    for (let step = 1; step <= 3; step++) {
+      const g = randomFloats(OPT_N, 10 + step, 0.1);
+      const c1 = 1 - beta1 ** step, c2 = 1 - beta2 ** step;
+      native!.adam(p, g, m, v, { lr, beta1, beta2, eps, weightDecay, c1, c2 });
+      for (let i = 0; i < OPT_N; i++) {
+        const d = g[i] + weightDecay * pj[i];
+        mj[i] = beta1 * mj[i] + (1 - beta1) * d;
+        vj[i] = beta2 * vj[i] + (1 - beta2) * d * d;
+        pj[i] -= lr * (mj[i] / c1) / (Math.sqrt(vj[i] / c2) + eps);
+      }
+    }
+    assertSameBits(m, mj, "m");
+    assertSameBits(v, vj, "v");
+    assertSameBits(p, pj, "p");
+    // and the step moved the parameters by about lr (Adam's normalised step)
+    const moved = Math.abs(p[7] - randomFloats(8, 1)[7]);
+    assert.ok(moved > 1e-4 && moved < 4e-3, `moved ${moved}`);
+  },
+});
+
+Deno.test({
+  name: "native sgd() gives the bits of the JavaScript loop (Nesterov, plain momentum, none)",
+  ignore: native === null,
+  fn() {
+    for (const [momentum, nesterov] of [[0.9, true], [0.9, false], [0, false]] as const) {
+      const p = randomFloats(OPT_N, 2), pj = p.slice();
+      const buf = momentum ? new Float32Array(OPT_N) : null, bj = new Float32Array(OPT_N);
+      const [lr, weightDecay] = [0.1, 5e-4];
+      for (let step = 0; step < 3; step++) {
+        const g = randomFloats(OPT_N, 20 + step, 0.1);
+        native!.sgd(p, g, buf, { lr, momentum, weightDecay, first: step === 0, nesterov });
+        for (let i = 0; i < OPT_N; i++) {
+          let d = g[i] + weightDecay * pj[i];
+          if (momentum) {
+            bj[i] = step === 0 ? d : momentum * bj[i] + d;
+            d = nesterov ? d + momentum * bj[i] : bj[i];
+          }
+          pj[i] -= lr * d;
+        }
+      }
+      assertSameBits(p, pj, `p (momentum ${momentum}, nesterov ${nesterov})`);
+      if (buf) assertSameBits(buf, bj, `buf (momentum ${momentum}, nesterov ${nesterov})`);
+    }
+  },
+});
+
+Deno.test({
+  name: "native adam() and sgd() refuse slots of another length",
+  ignore: native === null,
+  fn() {
+    const a = new Float32Array(4), b = new Float32Array(3);
+    const o = { lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, c1: 0.1, c2: 0.001 };
+    assert.throws(() => native!.adam(a, a, a, b, o), /adam: an argument has 3 floats, the parameters 4/);
+    assert.throws(
+      () => native!.sgd(a, b, null, { lr: 1, momentum: 0, weightDecay: 0, first: true, nesterov: false }),
+      /sgd: an argument has 3 floats/,
+    );
+  },
+});

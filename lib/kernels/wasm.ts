@@ -23,6 +23,7 @@ import {
   geometryFromInfo,
 } from "./conv.ts";
 import { batchMatMul, planMatMul } from "./matmul.ts";
+import { stridedBackpropFilter, stridedBackpropInput, stridedEligible, stridedForward } from "./strided.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
 import { columnSums, leadingAxes } from "./reduce.ts";
 import { env } from "../env.ts";
@@ -41,6 +42,53 @@ export interface WasmKernelReport {
 /** Names of the fused batch-norm kernels (registered only with the native library). */
 export const BN_TRAIN_KERNEL = "SigeoBatchNormTrain";
 export const BN_TRAIN_GRAD_KERNEL = "SigeoBatchNormTrainGrad";
+/** ReLU's gradient dy·step(x) as one kernel (registered only with the native library). */
+export const RELU_GRAD_KERNEL = "SigeoReluGrad";
+
+/**
+ * dy·step(x): one native pass where {@link RELU_GRAD_KERNEL} is registered on the backend, else
+ * tfjs' own `mul(dy, cast(step(x)))` (three kernels and two temporaries; the same bits).
+ */
+export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  if (dy.dtype === "float32" && x.dtype === "float32" && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend())) {
+    return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }, {}) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.cast(tf.step(x), "float32"));
+}
+
+/** Relu's gradient through {@linkcode reluGrad}; tfjs' stock config is kept to restore it. */
+const RELU_GRADIENT: tf.GradConfig = {
+  kernelName: "Relu",
+  inputsToSave: ["x"],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({ x: () => reluGrad(dy as tf.Tensor, x) }),
+};
+/**
+ * The fused kernel's own gradient (second order, e.g. GraSP's Hessian-vector products): linear in
+ * dy with the same mask, and zero in x (as tfjs' gradient of `step`).
+ */
+const RELU_GRAD_GRADIENT: tf.GradConfig = {
+  kernelName: RELU_GRAD_KERNEL,
+  inputsToSave: ["x"],
+  gradFunc: (ddx: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
+    dy: () => reluGrad(ddx as tf.Tensor, x),
+    x: () => tf.zerosLike(x),
+  }),
+};
+let stockReluGradient: tf.GradConfig | null = null;
+
+function useFusedReluGradient(on: boolean): void {
+  const current = tf.getGradient("Relu");
+  if (on) {
+    if (current === RELU_GRADIENT) return;
+    stockReluGradient = current ?? null;
+    tf.unregisterGradient("Relu");
+    tf.registerGradient(RELU_GRADIENT);
+    if (!tf.getGradient(RELU_GRAD_KERNEL)) tf.registerGradient(RELU_GRAD_GRADIENT);
+  } else if (current === RELU_GRADIENT && stockReluGradient) {
+    tf.unregisterGradient("Relu");
+    tf.registerGradient(stockReluGradient);
+  }
+}
 
 const ACTIVATION_KERNELS: Record<string, string> = {
   relu: "Relu",
@@ -145,6 +193,15 @@ export function blasGemm(blas: Blas): Gemm {
 }
 
 let inPlaceWeightUpdates = false;
+let activeNative: NativeConv | null = null;
+
+/**
+ * The native library registered on the wasm backend (its optimizer steps update the variables'
+ * heap views in place), or null.
+ */
+export function wasmNative(): NativeConv | null {
+  return activeNative;
+}
 
 /**
  * Whether optimizers may update variables in place on the wasm backend: true only while this
@@ -172,7 +229,10 @@ function override(config: tf.KernelConfig): void {
 
 /** Put back every stock kernel of `backendName` that this module replaced; drop the ones it added. */
 export function restoreStockKernels(backendName: string): void {
-  if (backendName === "wasm") inPlaceWeightUpdates = false;
+  if (backendName === "wasm") {
+    inPlaceWeightUpdates = false, activeNative = null;
+    useFusedReluGradient(false);
+  }
   for (const [key, config] of originals) {
     if (!key.startsWith(`${backendName}/`)) continue;
     if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
@@ -294,6 +354,8 @@ export function registerWasmKernels(
 
   /** Every stride-1 conv goes to the native direct kernels (3–4.7× faster than sgemm, measured). */
   const goNative = (g: ConvGeometry) => native !== null && g.strideH === 1 && g.strideW === 1;
+  /** Stride-2 convs run on the stride-1 native kernels too (./strided.ts: ~10× the im2col path). */
+  const goStrided = (g: ConvGeometry) => native !== null && stridedEligible(g);
 
   if (blas || native) {
     const conv2d: tf.KernelFunc = ({ inputs, attrs }) => {
@@ -319,6 +381,10 @@ export function registerWasmKernels(
         const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
         const ok = native!.forward(heap(x), heap(filter), heap(out), g);
         if (ok) return out;
+        backend.disposeData(out.dataId);
+      } else if (goStrided(g)) {
+        const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], "float32");
+        if (stridedForward(native!, heap(x), heap(filter), heap(out), g)) return out;
         backend.disposeData(out.dataId);
       }
       if (!blas) return stockConv2D({ inputs, backend, attrs });
@@ -362,6 +428,10 @@ export function registerWasmKernels(
       const ok = native!.backpropInput(heap(dy), heap(filter), heap(out), g);
       if (ok) return out;
       backend.disposeData(out.dataId);
+    } else if (goStrided(g)) {
+      const out = backend.makeOutput(a.inputShape, "float32");
+      if (stridedBackpropInput(native!, heap(dy), heap(filter), heap(out), g)) return out;
+      backend.disposeData(out.dataId);
     }
     return withViews(backend, gemm, [dy, filter], a.inputShape, ([dyv, wv], out) => {
       conv2dBackpropInput(gemm, dyv, wv, out, g);
@@ -391,6 +461,10 @@ export function registerWasmKernels(
       const out = backend.makeOutput(a.filterShape, "float32");
       const ok = native!.backpropFilter(heap(x), heap(dy), heap(out), g);
       if (ok) return out;
+      backend.disposeData(out.dataId);
+    } else if (goStrided(g)) {
+      const out = backend.makeOutput(a.filterShape, "float32");
+      if (stridedBackpropFilter(native!, heap(x), heap(dy), heap(out), g)) return out;
       backend.disposeData(out.dataId);
     }
     return withViews(backend, gemm, [x, dy], a.filterShape, ([xv, dyv], out) => {
@@ -443,6 +517,17 @@ export function registerWasmKernels(
     });
   }
 
+  if (native) {
+    reg(RELU_GRAD_KERNEL, ({ inputs }) => {
+      const { dy, x } = inputs as { dy: Info; x: Info };
+      requireFloat32(RELU_GRAD_KERNEL, dy, x);
+      const dx = backend.makeOutput(x.shape, "float32");
+      native.reluGrad(heap(dy), heap(x), heap(dx));
+      return dx;
+    });
+    if (!skip.has(RELU_GRAD_KERNEL)) useFusedReluGradient(true);
+  }
+
   // Identity (tf.clone, and every tensor a gradient saves for the backward pass) shares the data
   // with a reference count, as the cpu backend does, instead of copying it: the stock wasm kernel
   // copied every saved activation (~5 % of a NAS-Bench-201 training step).
@@ -493,6 +578,7 @@ export function registerWasmKernels(
   // Stock XNNPACK convolutions and matmuls cache packed weights by tensor id, so a weight updated
   // in place would go stale there: in-place updates are safe only when our kernels consume weights.
   inPlaceWeightUpdates = blas !== null;
+  activeNative = native;
   return {
     gemm: gemm.name,
     kernels,

@@ -17,6 +17,16 @@
  */
 import * as tf from "../tf.ts";
 import { onHostBackend, readView, updateInPlace } from "./inplace.ts";
+import { wasmNative } from "../kernels/wasm.ts";
+import type { NativeConv } from "../kernels/native_conv.ts";
+
+/**
+ * The native optimizer steps (lib/kernels/native/conv.c: the same arithmetic as the loops here, the
+ * same bits, threaded) where the wasm backend runs with the native library; null elsewhere.
+ */
+function nativeSteps(): NativeConv | null {
+  return tf.getBackend() === "wasm" ? wasmNative() : null;
+}
 
 /** Gradients by variable name, as returned by `tf.variableGrads(...).grads`. */
 export type NamedGrads = Record<string, tf.Tensor>;
@@ -164,11 +174,15 @@ export function sgd(vars: tf.Variable[], opts: SgdOptions): Optimizer {
           continue;
         }
         const g = readView(gt);
+        const nat = nativeSteps();
         updateInPlace(v, (p) => {
           let buf = bufs.get(v.name);
           if (momentum !== 0 && !buf) {
             buf = new Float32Array(p.length);
             bufs.set(v.name, buf);
+          }
+          if (nat) {
+            return nat.sgd(p, g, buf ?? null, { lr, momentum, weightDecay, first: steps === 0, nesterov });
           }
           for (let i = 0; i < p.length; i++) {
             let d = g[i] + weightDecay * p[i];
@@ -238,12 +252,14 @@ export function adam(vars: tf.Variable[], opts: AdamOptions): Optimizer {
           continue;
         }
         const g = readView(gt);
+        const nat = nativeSteps();
         updateInPlace(v, (p) => {
           if (!m.has(v.name)) {
             m.set(v.name, new Float32Array(p.length));
             s.set(v.name, new Float32Array(p.length));
           }
           const mv = m.get(v.name)!, sv = s.get(v.name)!;
+          if (nat) return nat.adam(p, g, mv, sv, { lr, beta1, beta2, eps, weightDecay, c1, c2 });
           for (let i = 0; i < p.length; i++) {
             const d = g[i] + weightDecay * p[i];
             mv[i] = beta1 * mv[i] + (1 - beta1) * d;

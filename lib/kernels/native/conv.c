@@ -45,7 +45,7 @@
 #error "conv.c needs the GNU C vector extension (gcc or clang)"
 #endif
 
-#define SGC_VERSION 2
+#define SGC_VERSION 3
 
 #if defined(__AVX512F__)
 #define VL 16
@@ -724,5 +724,123 @@ int sgc_bn_backward(const float *dy, const float *x, const float *mean_in, const
   }
   par_for(R, t, bn_dx_range, &a);
   free(part);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * Optimizer updates in place, PyTorch's rules (lib/train/optim.ts): one pass over the parameters,
+ * their gradients and slots instead of a JavaScript loop (Adam's divisions and square root cost
+ * ~8 ns an element there: 6 ms of a 13 ms MLP step). The arithmetic is the JavaScript loop's —
+ * double intermediates, float32 stores, same order, no fused multiply-adds — so the results are
+ * the same bits. Elements are independent: any split over threads gives the same result.
+ */
+#if defined(__clang__)
+#define NO_CONTRACT _Pragma("clang fp contract(off)")
+#define NO_CONTRACT_FN
+#else
+#define NO_CONTRACT
+#define NO_CONTRACT_FN __attribute__((optimize("fp-contract=off")))
+#endif
+
+#define OPT_BLOCK 4096
+
+struct opt_args {
+  float *p, *m, *v;
+  const float *g;
+  long n;
+  double lr, b1, b2, eps, wd, c1, c2;
+  int first, nesterov;
+};
+
+NO_CONTRACT_FN static void adam_range(void *ctx, int k0, int k1, int worker) {
+  NO_CONTRACT
+  (void)worker;
+  const struct opt_args *a = ctx;
+  const long i0 = (long)k0 * OPT_BLOCK, i1 = (long)k1 * OPT_BLOCK < a->n ? (long)k1 * OPT_BLOCK : a->n;
+  float *restrict p = a->p, *restrict m = a->m, *restrict v = a->v;
+  const float *restrict g = a->g;
+  const double b1 = a->b1, b2 = a->b2, ob1 = 1 - a->b1, ob2 = 1 - a->b2, lr = a->lr, eps = a->eps, wd = a->wd,
+               c1 = a->c1, c2 = a->c2;
+  for (long i = i0; i < i1; i++) {
+    const double d = (double)g[i] + wd * (double)p[i];
+    m[i] = (float)(b1 * (double)m[i] + ob1 * d);
+    v[i] = (float)(b2 * (double)v[i] + ob2 * d * d);
+    p[i] = (float)((double)p[i] - lr * ((double)m[i] / c1) / (sqrt((double)v[i] / c2) + eps));
+  }
+}
+
+/* Adam step on n parameters: m, v are the moment slots; c1, c2 the bias corrections 1−β^t. 0 or -1. */
+int sgc_adam(float *p, const float *g, float *m, float *v, int n, double lr, double b1, double b2, double eps,
+             double wd, double c1, double c2) {
+  if (n < 0) return -1;
+  struct opt_args a = {p, m, v, g, n, lr, b1, b2, eps, wd, c1, c2, 0, 0};
+  const int blocks = (int)((n + OPT_BLOCK - 1) / OPT_BLOCK);
+  par_for(blocks, threads_for(8.0 * n), adam_range, &a);
+  return 0;
+}
+
+NO_CONTRACT_FN static void sgd_range(void *ctx, int k0, int k1, int worker) {
+  NO_CONTRACT
+  (void)worker;
+  const struct opt_args *a = ctx;
+  const long i0 = (long)k0 * OPT_BLOCK, i1 = (long)k1 * OPT_BLOCK < a->n ? (long)k1 * OPT_BLOCK : a->n;
+  float *restrict p = a->p, *restrict buf = a->m;
+  const float *restrict g = a->g;
+  const double lr = a->lr, mom = a->b1, wd = a->wd;
+  for (long i = i0; i < i1; i++) {
+    double d = (double)g[i] + wd * (double)p[i];
+    if (buf) {
+      buf[i] = (float)(a->first ? d : mom * (double)buf[i] + d);
+      d = a->nesterov ? d + mom * (double)buf[i] : (double)buf[i];
+    }
+    p[i] = (float)((double)p[i] - lr * d);
+  }
+}
+
+/*
+ * SGD step on n parameters with momentum buffer `buf` (NULL: no momentum), PyTorch's rule: the
+ * buffer starts as the first gradient (`first` = 1 on the first step). 0 or -1.
+ */
+int sgc_sgd(float *p, const float *g, float *buf, int n, double lr, double momentum, double wd, int first,
+            int nesterov) {
+  if (n < 0) return -1;
+  struct opt_args a = {p, buf, NULL, g, n, lr, momentum, 0, 0, wd, 0, 0, first, nesterov};
+  const int blocks = (int)((n + OPT_BLOCK - 1) / OPT_BLOCK);
+  par_for(blocks, threads_for(4.0 * n), sgd_range, &a);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * ReLU's gradient in one pass: dx = dy·step(x), the bits of tfjs' mul(dy, cast(step(x))) (step is
+ * 1 for x > 0, 0 otherwise, NaN for NaN), which on the wasm backend is three kernels, two of them
+ * allocating full-size temporaries.
+ */
+struct relu_args {
+  const float *dy, *x;
+  float *dx;
+  long n;
+};
+
+static void relu_grad_range(void *ctx, int k0, int k1, int worker) {
+  (void)worker;
+  const struct relu_args *a = ctx;
+  const long i0 = (long)k0 * OPT_BLOCK, i1 = (long)k1 * OPT_BLOCK < a->n ? (long)k1 * OPT_BLOCK : a->n;
+  const float *restrict dy = a->dy, *restrict x = a->x;
+  float *restrict dx = a->dx;
+  for (long i = i0; i < i1; i++) {
+    float s = x[i] > 0 ? 1.0f : 0.0f;
+    if (x[i] != x[i]) s = x[i];
+    dx[i] = dy[i] * s;
+  }
+}
+
+/* dx[i] = dy[i]·step(x[i]) over n floats (dx may be dy). 0 or -1. */
+int sgc_relu_grad(const float *dy, const float *x, float *dx, int n) {
+  if (n < 0) return -1;
+  struct relu_args a = {dy, x, dx, n};
+  const int blocks = (int)((n + OPT_BLOCK - 1) / OPT_BLOCK);
+  par_for(blocks, threads_for(2.0 * n), relu_grad_range, &a);
   return 0;
 }
