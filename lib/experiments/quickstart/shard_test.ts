@@ -11,7 +11,15 @@ import type { Cell } from "../../report/table.ts";
 const untimed = (rows: Record<string, Cell>[]) =>
   rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !/seconds/.test(k))));
 
-Deno.test("quickstart: shards 0/2 and 1/2 merged write the one-process run's tables", async () => {
+/**
+ * Four quickstart runs (~4 min on 2 cores): a long check, run with `SIGEO_LONG_TESTS=1`. CI covers
+ * the same split through `nb201_per_arch_test.ts` (part 2's study) and the ablations' shard test
+ * (a registry entry's shard + merge).
+ */
+Deno.test({
+  name: "quickstart: shards 0/2 and 1/2 merged write the one-process run's tables",
+  ignore: Deno.env.get("SIGEO_LONG_TESTS") !== "1",
+}, async () => {
   const root = await Deno.makeTempDir();
   try {
     const ctx = { scale: "smoke" as const, resultsRoot: root };
