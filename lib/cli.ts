@@ -194,13 +194,7 @@ async function main(argv: string[]): Promise<number> {
       seed: values.seed ?? 0,
       record: values.record,
     });
-    console.log(
-      `backend: ${backend.name}${backend.gemm ? ` + ${backend.gemm}` : ""}; data: ${
-        values.data ?? "generated"
-      }`,
-    );
-    console.log(formatScoreTable(rows));
-    if (values.json) await writeFileAtomic(values.json, JSON.stringify({ backend, rows }, null, 2) + "\n");
+    await printScores(backend, rows, values.data, values.json);
     return 0;
   }
   if (command === "score") {
@@ -226,13 +220,7 @@ async function main(argv: string[]): Promise<number> {
         seed: values.seed ?? 0,
         record: values.record,
       });
-    console.log(
-      `backend: ${backend.name}${backend.gemm ? ` + ${backend.gemm}` : ""}; data: ${
-        values.data ?? "generated"
-      }`,
-    );
-    console.log(formatScoreTable(rows));
-    if (values.json) await writeFileAtomic(values.json, JSON.stringify({ backend, rows }, null, 2) + "\n");
+    await printScores(backend, rows, values.data, values.json);
     return 0;
   }
   let scale;
@@ -415,6 +403,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(`done in ${out.seconds.toFixed(1)} s; results in ${out.dir}`);
   }
   return 0;
+}
+
+/** `deno task score`'s output: the backend and data, the table, and `--json FILE` when asked. */
+async function printScores(
+  backend: { name: string; gemm?: string | null },
+  rows: Parameters<typeof formatScoreTable>[0],
+  data: string | undefined,
+  json: string | undefined,
+): Promise<void> {
+  console.log(
+    `backend: ${backend.name}${backend.gemm ? ` + ${backend.gemm}` : ""}; data: ${data ?? "generated"}`,
+  );
+  console.log(formatScoreTable(rows));
+  if (json) await writeFileAtomic(json, JSON.stringify({ backend, rows }, null, 2) + "\n");
 }
 
 /**

@@ -66,3 +66,20 @@ export function shardContext(ctx: ShardContext): ShardContext {
 export function shardConfig(shard: Shard, studies: unknown, ctx: ShardContext) {
   return { shard: formatShard(shard), studies, context: shardContext(ctx) };
 }
+
+/**
+ * A shard's report: no tables or figures (they are the merge's, from every shard's records), one
+ * line saying what this shard computed, where, and how to join the shards.
+ */
+export function shardReport(
+  shard: Shard | string,
+  what: string,
+  dir: string,
+): { tables: Record<string, never>; figures: Record<string, never>; summary: string[] } {
+  const name = typeof shard === "string" ? shard : formatShard(shard);
+  return {
+    tables: {},
+    figures: {},
+    summary: [`shard ${name}: ${what} in ${dir}; join the shards with \`deno task merge SHARD_DIR…\``],
+  };
+}

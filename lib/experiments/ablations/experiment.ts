@@ -6,7 +6,7 @@
  * @module
  */
 import { runInFolder } from "../run_folder.ts";
-import { formatShard, shardConfig } from "../shard.ts";
+import { shardConfig, shardReport } from "../shard.ts";
 import type { Experiment } from "../types.ts";
 import { ABLATIONS_SECONDS, CV_ABLATIONS, RECSYS_ABLATIONS } from "./config.ts";
 import { planFromRuns } from "../plan.ts";
@@ -42,14 +42,7 @@ export const ablations: Experiment = {
       });
       if (shard) {
         return {
-          tables: {},
-          figures: {},
-          summary: [
-            `shard ${
-              formatShard(shard)
-            }: its architectures of every ablation in ${dir}; join the shards with ` +
-            "`deno task merge SHARD_DIR…`",
-          ],
+          ...shardReport(shard, "its architectures of every ablation", dir),
           seconds: { cv: r.seconds, recsys: rs.seconds },
         };
       }

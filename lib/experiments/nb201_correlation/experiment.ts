@@ -17,7 +17,7 @@ import { type PerArchStudyResult, planLevels, runPerArchStudy } from "../pipelin
 import { findImageData, NB201_TRAIN_SIZE, truthSelection } from "../pipelines/nb201.ts";
 import { parseNb201Datasets } from "../names.ts";
 import { runInFolder } from "../run_folder.ts";
-import { formatShard, shardConfig } from "../shard.ts";
+import { shardConfig, shardReport } from "../shard.ts";
 import { type Experiment, InputError, type Plan, type RunContext } from "../types.ts";
 import { NB201_CORRELATION, NB201_SUPERNET, SMALL_BUDGET_SECONDS, SMALL_COSTS } from "./config.ts";
 import { nb201CorrelationReport } from "./report.ts";
@@ -194,16 +194,7 @@ export const nb201Correlation: Experiment = {
         evaluations += r.scores.length;
       }
       if (shard) {
-        return {
-          tables: {},
-          figures: {},
-          summary: [
-            `shard ${formatShard(shard)}: ${evaluations} score rows in ${dir}; join the shards with ` +
-            "`deno task merge SHARD_DIR…`",
-          ],
-          seconds,
-          evaluations,
-        };
+        return { ...shardReport(shard, `${evaluations} score rows`, dir), seconds, evaluations };
       }
       // Part 2 (first dataset): the same candidates on one warmed-up weight-sharing supernet,
       // with the one-shot baseline; the ground truth is the per-arch study's.

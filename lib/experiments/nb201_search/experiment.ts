@@ -11,7 +11,7 @@ import { planFromRuns } from "../plan.ts";
 import { NB201_SEARCH_SECONDS } from "./config.ts";
 import { nb201SearchReport } from "./report.ts";
 import { nb201SearchConfig, runNb201Search } from "./run.ts";
-import { shardConfig } from "../shard.ts";
+import { shardConfig, shardReport } from "../shard.ts";
 
 /** The NB201 search in the registry (terminal only). */
 export const nb201Search: Experiment = {
@@ -33,12 +33,11 @@ export const nb201Search: Experiment = {
       const r = await runNb201Search(cfg, { dir, log: ctx.log, shard });
       if (r.shard) {
         return {
-          tables: {},
-          figures: {},
-          summary: [
-            `shard ${r.shard}: ${r.history.history.records.length} candidates in the history, its part of the ` +
-            `top-${cfg.topK} trained in ${dir}; join the shards with \`deno task merge SHARD_DIR…\``,
-          ],
+          ...shardReport(
+            r.shard,
+            `${r.history.history.records.length} candidates in the history, its part of the top-${cfg.topK} trained`,
+            dir,
+          ),
           seconds: { warmup: r.seconds.warmup, search: r.seconds.search, final: r.seconds.final },
           evaluations: r.history.history.records.length,
         };

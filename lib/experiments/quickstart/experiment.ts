@@ -12,7 +12,7 @@ import { QUICKSTART_SECONDS } from "./config.ts";
 import { quickstartReport } from "./report.ts";
 import { quickstartConfig, runQuickstart } from "./run.ts";
 import { QUICKSTART_STUDY } from "./config.ts";
-import { formatShard, shardConfig } from "../shard.ts";
+import { shardConfig, shardReport } from "../shard.ts";
 
 /** The quickstart in the registry: notebook 00 and `deno task demo`. */
 export const quickstart: Experiment = {
@@ -28,14 +28,7 @@ export const quickstart: Experiment = {
       const r = await runQuickstart(cfg, { dir, log: ctx.log, progress: ctx.progress, shard });
       if (shard) {
         return {
-          tables: {},
-          figures: {},
-          summary: [
-            `shard ${
-              formatShard(shard)
-            }: ${r.study.scores.length} score rows in ${dir}; join the shards with ` +
-            "`deno task merge SHARD_DIR…`",
-          ],
+          ...shardReport(shard, `${r.study.scores.length} score rows`, dir),
           seconds: { scoring: r.seconds },
           evaluations: r.study.scores.length,
           data: r.generated,

@@ -13,7 +13,7 @@ import { type Experiment, InputError, type Plan, type RunContext } from "../type
 import type { RecsysDatasetName } from "../pipelines/recsys.ts";
 import { recsysPhaseSeconds, SMALL_RECSYS_COSTS } from "./config.ts";
 import { recsysSearchReport } from "./report.ts";
-import { shardConfig } from "../shard.ts";
+import { shardConfig, shardReport } from "../shard.ts";
 import { openSearchShard } from "../search_shard.ts";
 import { findDataFile, recsysSearchConfig, type RecsysSearchResult, runRecsysSearch } from "./run.ts";
 
@@ -162,18 +162,12 @@ export const recsysSearch: Experiment = {
           }
         }
         if (shard) {
-          return {
-            tables: {},
-            figures: {},
-            summary: [
-              ...notices.map((n) => `notice: ${n}`),
-              `shard ${
-                runs[0]?.shard
-              }: ${configs.length} search(es) and their part of the final stage in ${dir}; ` +
-              "join the shards with `deno task merge SHARD_DIR…`",
-            ],
-            seconds,
-          };
+          const report = shardReport(
+            shard,
+            `${configs.length} search(es) and their part of the final stage`,
+            dir,
+          );
+          return { ...report, summary: [...notices.map((n) => `notice: ${n}`), ...report.summary], seconds };
         }
         const report = recsysSearchReport(runs, datasets, ctx.scale);
         return {
