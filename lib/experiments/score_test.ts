@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { formatScoreTable, scoreNb201 } from "./score.ts";
 import { generateImages } from "../data/gen_images.ts";
-
-/** SHA-256 (hex) of the concatenated byte arrays, computed here independently of the manifest code. */
-async function sha256(...parts: Uint8Array[]): Promise<string> {
-  const all = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../testing/sha256.ts";
 
 Deno.test("scoreNb201() scores every arch with every proxy, deterministically, on generated data", async () => {
   const opts = {
@@ -37,7 +26,7 @@ Deno.test("scoreNb201() scores every arch with every proxy, deterministically, o
   assert.deepEqual(a.generated, {
     path: "generated:scoring images (seed 0)",
     bytes: 24 * 32 * 32 * 3 + 24 * 4,
-    sha256: await sha256(img.images, new Uint8Array(img.labels.buffer)),
+    sha256: await sha256Hex(img.images, new Uint8Array(img.labels.buffer)),
   });
   assert.notEqual(
     (await scoreNb201({ ...opts, proxies: ["params"], seed: 1 })).generated!.sha256,

@@ -3,18 +3,7 @@ import * as tf from "../../tf.ts";
 import { type PerArchStudyConfig, planLevels, runPerArchStudy } from "./nb201_per_arch.ts";
 import { readJsonl } from "../../io.ts";
 import { generateImages } from "../../data/gen_images.ts";
-
-/** SHA-256 (hex) of the concatenated byte arrays, computed here independently of the manifest code. */
-async function sha256(...parts: Uint8Array[]): Promise<string> {
-  const all = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../../testing/sha256.ts";
 
 const tiny: PerArchStudyConfig = {
   dataset: "cifar10",
@@ -58,12 +47,12 @@ Deno.test("runPerArchStudy: tiny study end to end, resumed without recomputing, 
       {
         path: "generated:cifar10/train (seed 9000)",
         bytes: 640 * 8 * 8 * 3 + 640 * 4,
-        sha256: await sha256(tr.images, new Uint8Array(tr.labels.buffer)),
+        sha256: await sha256Hex(tr.images, new Uint8Array(tr.labels.buffer)),
       },
       {
         path: "generated:cifar10/test (seed 9001)",
         bytes: 128 * 8 * 8 * 3 + 128 * 4,
-        sha256: await sha256(te.images, new Uint8Array(te.labels.buffer)),
+        sha256: await sha256Hex(te.images, new Uint8Array(te.labels.buffer)),
       },
     ]);
     // the level-dependent SiGeo: λ = (1,1,0) at 0 %, (1,50,1) once warmed up

@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { runTheoryCheck, theoryCheckConfig } from "./run.ts";
 import { generateMnist } from "../../data/mnist.ts";
-
-/** SHA-256 (hex) of the concatenated byte arrays, computed here independently of the manifest code. */
-async function sha256(...parts: Uint8Array[]): Promise<string> {
-  const all = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../../testing/sha256.ts";
 
 Deno.test("runTheoryCheck: every level measured, deterministic, and training loss tracks the test loss", async () => {
   const cfg = {
@@ -43,12 +32,12 @@ Deno.test("runTheoryCheck: every level measured, deterministic, and training los
     {
       path: `generated:mnist/train (seed ${cfg.seed})`,
       bytes: 1280 * 785,
-      sha256: await sha256(train.images, train.labels),
+      sha256: await sha256Hex(train.images, train.labels),
     },
     {
       path: `generated:mnist/test (seed ${cfg.seed + 1})`,
       bytes: 300 * 785,
-      sha256: await sha256(test.images, test.labels),
+      sha256: await sha256Hex(test.images, test.labels),
     },
   ]);
   assert.deepEqual(b.generated, a.generated);
