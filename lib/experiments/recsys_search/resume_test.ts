@@ -87,10 +87,12 @@ Deno.test("recsys search killed (SIGKILL) in the warm-up, a search or the final 
           // the killed process's candidates keep their seconds
           assert.ok(h.records.slice(0, before).every((r) => r.seconds > 0), phase);
         }
-        // ... so none is near zero, as counting the last process only made them
+        // ... so none is near zero, as counting the last process only made them (0.000–0.003 of the
+        // uninterrupted cost); the bound is loose because the two runs are timed minutes apart on a
+        // shared machine (0.07 seen under load 15–20)
         for (const m of ["sigeo", "one-shot", "random"]) {
           assert.ok(
-            costs(b)[m] > 0.3 * costs(a)[m],
+            costs(b)[m] > 0.02 * costs(a)[m],
             `${phase}: ${m} cost ${costs(b)[m]} s vs ${costs(a)[m]} s uninterrupted`,
           );
         }
