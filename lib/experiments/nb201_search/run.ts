@@ -147,27 +147,27 @@ export async function runNb201Search(
       log(`top-${i + 1} ${arch}: validation accuracy ${(100 * acc).toFixed(1)}%`);
       if (acc > best.acc) best = { arch, acc };
     }
-    if (shard) {
-      return {
-        history: history!,
-        best: "",
-        valAccuracy: NaN,
-        testAccuracy: NaN,
-        seconds: {
-          warmup: warm.seconds - searchSeconds,
-          search: searchSeconds,
-          final: (performance.now() - tf0) / 1000,
-          total: (performance.now() - t0) / 1000,
-        },
-        generated,
-        costs: {
-          warmup: warm.levelSeconds[level.label],
-          search: history!.history.seconds(),
-          final: finalCost,
-        },
-        shard: formatShard(shard),
-      };
-    }
+    // what the run returns, read when called: a shard stops before the retraining (the merge's)
+    const result = (bestArch: string, valAccuracy: number, testAccuracy: number): Nb201SearchResult => ({
+      history: history!,
+      best: bestArch,
+      valAccuracy,
+      testAccuracy,
+      seconds: {
+        warmup: warm.seconds - searchSeconds,
+        search: searchSeconds,
+        final: (performance.now() - tf0) / 1000,
+        total: (performance.now() - t0) / 1000,
+      },
+      generated,
+      costs: {
+        warmup: warm.levelSeconds[level.label],
+        search: history!.history.seconds(),
+        final: finalCost,
+      },
+      ...(shard ? { shard: formatShard(shard) } : {}),
+    });
+    if (shard) return result("", NaN, NaN);
     const t = await finalLog.getOrRun(
       { method: "sigeo", stage: "retrain", i: 0, key: best.arch },
       async () => ({
@@ -182,26 +182,7 @@ export async function runNb201Search(
       }),
     );
     finalCost += t.seconds;
-    const testAccuracy = t.test_accuracy;
-    const finalSeconds = (performance.now() - tf0) / 1000;
-    return {
-      history: history!,
-      best: best.arch,
-      valAccuracy: best.acc,
-      testAccuracy,
-      seconds: {
-        warmup: warm.seconds - searchSeconds,
-        search: searchSeconds,
-        final: finalSeconds,
-        total: (performance.now() - t0) / 1000,
-      },
-      generated,
-      costs: {
-        warmup: warm.levelSeconds[level.label],
-        search: history!.history.seconds(),
-        final: finalCost,
-      },
-    };
+    return result(best.arch, best.acc, t.test_accuracy);
   } finally {
     supernet.dispose();
     tf.dispose(scoring.flatMap((b) => [b.x, b.y]));
