@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadNativeConv } from "./native_conv.ts";
 import type { ConvGeometry } from "./conv.ts";
 import { createRng } from "../rng.ts";
-import { directConvReference, geometry, maxRelErr } from "./testing/conv_reference.ts";
+import { directConvReference, geometry, maxRelErr, randomConvArrays } from "./testing/conv_reference.ts";
 
 const native = loadNativeConv();
 
@@ -63,22 +63,12 @@ function explicitGeometry(): ConvGeometry {
   };
 }
 
-function randomArrays(g: ConvGeometry, seed: number) {
-  const rng = createRng(seed);
-  const rnd = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-  return {
-    x: rnd(g.batch * g.inH * g.inW * g.inC),
-    w: rnd(g.kH * g.kW * g.inC * g.outC),
-    dy: rnd(g.batch * g.outH * g.outW * g.outC),
-  };
-}
-
 for (const [name, g] of CASES) {
   Deno.test({
     name: `native conv ${name}: forward and both gradients equal the float64 definition`,
     ignore: native === null,
     fn() {
-      const { x, w, dy } = randomArrays(g, 7);
+      const { x, w, dy } = randomConvArrays(g, 7);
       const ref = directConvReference(g, x, w, dy);
       const y = new Float32Array(ref.y.length).fill(NaN);
       const dx = new Float32Array(ref.dx.length).fill(NaN);
@@ -98,7 +88,7 @@ Deno.test({
   ignore: native === null,
   fn() {
     const g = geometry([16, 8, 8, 32], [3, 3, 32, 32], 1, "same");
-    const { x, w, dy } = randomArrays(g, 11);
+    const { x, w, dy } = randomConvArrays(g, 11);
     const ref = directConvReference(g, x, w, dy);
     const y = new Float32Array(ref.y.length),
       dx = new Float32Array(ref.dx.length),
@@ -114,7 +104,7 @@ Deno.test({
   ignore: native === null,
   fn() {
     const g = geometry([32, 8, 8, 16], [3, 3, 16, 16], 1, "same");
-    const { x, dy } = randomArrays(g, 13);
+    const { x, dy } = randomConvArrays(g, 13);
     const first = new Float32Array(g.kH * g.kW * g.inC * g.outC);
     assert.ok(native!.backpropFilter(x, dy, first, g));
     for (let i = 0; i < 20; i++) {
@@ -130,7 +120,7 @@ Deno.test({
   ignore: native === null,
   fn() {
     const g = geometry([1, 4, 4, 16], [3, 3, 16, 16], 1, "same");
-    const { x, w } = randomArrays(g, 5);
+    const { x, w } = randomConvArrays(g, 5);
     const ref = directConvReference(g, x, w, new Float32Array(g.batch * g.outH * g.outW * g.outC));
     const heap = new Float32Array(x.length + w.length + ref.y.length + 6).fill(-7);
     const xv = heap.subarray(1, 1 + x.length), wv = heap.subarray(2 + x.length, 2 + x.length + w.length);

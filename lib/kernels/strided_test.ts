@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { loadNativeConv } from "./native_conv.ts";
 import type { ConvGeometry } from "./conv.ts";
-import { createRng } from "../rng.ts";
-import { directConvReference, geometry, maxRelErr } from "./testing/conv_reference.ts";
+import { directConvReference, geometry, maxRelErr, randomConvArrays } from "./testing/conv_reference.ts";
 import {
   denseGeometry,
   stridedBackpropFilter,
@@ -28,16 +27,6 @@ const CASES: Array<[string, ConvGeometry]> = [
   }],
 ];
 
-function randomArrays(g: ConvGeometry, seed: number) {
-  const rng = createRng(seed);
-  const rnd = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-  return {
-    x: rnd(g.batch * g.inH * g.inW * g.inC),
-    w: rnd(g.kH * g.kW * g.inC * g.outC),
-    dy: rnd(g.batch * g.outH * g.outW * g.outC),
-  };
-}
-
 for (const [name, g] of CASES) {
   Deno.test({
     name: `strided conv ${name}: forward and both gradients equal the float64 definition`,
@@ -46,7 +35,7 @@ for (const [name, g] of CASES) {
       assert.ok(stridedEligible(g));
       // twice: the second call reuses the spread buffer, whose zeros must have survived
       for (const seed of [3, 4]) {
-        const { x, w, dy } = randomArrays(g, seed);
+        const { x, w, dy } = randomConvArrays(g, seed);
         const ref = directConvReference(g, x, w, dy);
         const y = new Float32Array(ref.y.length).fill(NaN);
         const dx = new Float32Array(ref.dx.length).fill(NaN);
@@ -74,7 +63,7 @@ Deno.test("stride 1 and stride 3 are not taken (the stride-1 kernels and im2col 
   assert.equal(stridedEligible(geometry([1, 9, 9, 4], [3, 3, 4, 4], 3, 1)), false);
   if (native) {
     const g = geometry([1, 9, 9, 4], [3, 3, 4, 4], 3, 1);
-    const { x, w } = randomArrays(g, 1);
+    const { x, w } = randomConvArrays(g, 1);
     assert.equal(
       stridedForward(native, x, w, new Float32Array(g.batch * g.outH * g.outW * g.outC), g),
       false,

@@ -6,6 +6,7 @@
  */
 import { backend_util } from "../../tf.ts";
 import { type ConvGeometry, geometryFromInfo } from "../conv.ts";
+import { createRng } from "../../rng.ts";
 
 /** y = conv(x, w), dx and dw for the upstream gradient dy, in float64. */
 export function directConvReference(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array) {
@@ -57,4 +58,18 @@ export function geometry(
   dil = 1,
 ): ConvGeometry {
   return geometryFromInfo(backend_util.computeConv2DInfo(x, f, [stride, stride], [dil, dil], pad));
+}
+
+/** Seeded standard-normal input, filter and output gradient of the shapes `g` gives. */
+export function randomConvArrays(
+  g: ConvGeometry,
+  seed: number,
+): { x: Float32Array; w: Float32Array; dy: Float32Array } {
+  const rng = createRng(seed);
+  const rnd = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+  return {
+    x: rnd(g.batch * g.inH * g.inW * g.inC),
+    w: rnd(g.kH * g.kW * g.inC * g.outC),
+    dy: rnd(g.batch * g.outH * g.outW * g.outC),
+  };
 }
