@@ -2,18 +2,12 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { readJsonl } from "../../io.ts";
 import { runRecsysAblations } from "./recsys.ts";
-import { RECSYS_ABLATIONS } from "./config.ts";
+import { tinyRecsysAblations } from "./testing/tiny.ts";
 
 Deno.test("runRecsysAblations: truth per architecture, every variant at every level, terms recombined, resumed without rescoring", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const cfg = {
-      ...structuredClone(RECSYS_ABLATIONS.smoke),
-      rows: 1500,
-      archs: 4,
-      levels: [0, 1],
-      oneShot: { finetuneSteps: 2, valRows: 100 },
-    };
+    const cfg = tinyRecsysAblations();
     const before = tf.memory().numTensors;
     const r = await runRecsysAblations(cfg, { dir });
     assert.equal(tf.memory().numTensors, before);

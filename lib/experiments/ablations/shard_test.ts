@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { runRecsysAblations } from "./recsys.ts";
-import { RECSYS_ABLATIONS } from "./config.ts";
+import { tinyRecsysAblations } from "./testing/tiny.ts";
 import { readJsonl } from "../../io.ts";
 import { concatFile, type ShardInfo } from "../merge.ts";
 import { copyTree } from "../search_shard.ts";
@@ -12,13 +12,7 @@ import { copyTree } from "../search_shard.ts";
 Deno.test("runRecsysAblations: shards 0/2 and 1/2 joined = the one-process table, nothing recomputed", async () => {
   const root = await Deno.makeTempDir();
   try {
-    const cfg = {
-      ...structuredClone(RECSYS_ABLATIONS.smoke),
-      rows: 1500,
-      archs: 4,
-      levels: [0, 1],
-      oneShot: { finetuneSteps: 2, valRows: 100 },
-    };
+    const cfg = tinyRecsysAblations();
     const one = await runRecsysAblations(cfg, { dir: `${root}/one` });
     const dirs = [0, 1].map((i) => `${root}/s${i}`);
     for (const [index, dir] of dirs.entries()) {
