@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { runNb201Search } from "./run.ts";
 import { tinyNb201SearchConfig } from "./testing/tiny.ts";
 import { joinSearchShards } from "../search_shard.ts";
+import { startShardChildren } from "../pipelines/testing/shard_children.ts";
 import { readJsonl } from "../../io.ts";
 import type { FinalRecord } from "../pipelines/final_log.ts";
 
@@ -14,13 +15,9 @@ const CHILD = new URL("./testing/tiny.ts", import.meta.url).pathname;
 Deno.test("nb201-search: shards 0/2 and 1/2 at once, then merged = the one-process search and result", async () => {
   const root = await Deno.makeTempDir();
   try {
-    const dirs = [0, 1].map((i) => `${root}/t-shard-${i}-of-2`);
-    const children = dirs.map((d, i) =>
-      new Deno.Command(Deno.execPath(), { args: ["run", "--allow-all", CHILD, d, `${i}/2`], stderr: "piped" })
-        .output()
-    );
+    const { dirs, done } = startShardChildren(CHILD, root);
     const one = await runNb201Search(tinyNb201SearchConfig(), { dir: `${root}/one` });
-    for (const r of await Promise.all(children)) assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    await done();
     // each shard scored its half of the stream (positions p ≡ i mod 2) and trained its top-k part
     for (const [i, d] of dirs.entries()) {
       const own = await readJsonl<{ position: number }>(`${d}/shard-evaluations.jsonl`);

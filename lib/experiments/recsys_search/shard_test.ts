@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { runRecsysSearch } from "./run.ts";
 import { tinyRecsysConfig } from "./testing/tiny.ts";
 import { joinSearchShards } from "../search_shard.ts";
+import { startShardChildren } from "../pipelines/testing/shard_children.ts";
 import { readJsonl } from "../../io.ts";
 import { History } from "../../search/history.ts";
 import type { FinalRecord } from "../pipelines/final_log.ts";
@@ -16,13 +17,9 @@ const METHODS = ["zico", "sigeo", "one-shot", "random"];
 Deno.test("recsys-search: shards 0/2 and 1/2 at once, then merged = the one-process searches and results", async () => {
   const root = await Deno.makeTempDir();
   try {
-    const dirs = [0, 1].map((i) => `${root}/t-shard-${i}-of-2`);
-    const children = dirs.map((d, i) =>
-      new Deno.Command(Deno.execPath(), { args: ["run", "--allow-all", CHILD, d, `${i}/2`], stderr: "piped" })
-        .output()
-    );
+    const { dirs, done } = startShardChildren(CHILD, root);
     const one = await runRecsysSearch(tinyRecsysConfig(), { dir: `${root}/one` });
-    for (const r of await Promise.all(children)) assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    await done();
     // the proxy searches' 7 candidates each: shard i scored positions p ≡ i (mod 2)
     for (const [i, d] of dirs.entries()) {
       for (const m of ["zico", "sigeo", "one-shot"]) {
