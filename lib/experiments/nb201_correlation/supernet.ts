@@ -82,15 +82,18 @@ export async function runNb201SupernetStudy(
   const proxiesAt = (step: number) => cfg.proxies.map((p) => cvProxyName(p, step > 0));
   for (const p of proxiesAt(1)) getProxy(p);
   const { train, test, source } = await loadImages(cfg);
-  const truthArchs = await truthPool(cfg);
-  const archs = sampleArchs(cfg.archs, cfg.seed, truthArchs);
-  if (truthArchs) {
-    log(`architectures: ${archs.length} sampled from the ${truthArchs.length} the ground-truth file holds`);
+  const benchmark = await truthPool(cfg);
+  const archs = sampleArchs(cfg.archs, cfg.seed, benchmark?.archs);
+  if (benchmark) {
+    log(
+      `architectures: ${archs.length} sampled from the ${benchmark.archs.length} the ground-truth file holds`,
+    );
   }
   const tTruth = performance.now();
   const { truth, truthSource } = await groundTruth(cfg, archs, train, test, source, {
     truthFile: opts.truthFile ?? `${opts.dir}/truth.csv`,
     log,
+    file: benchmark?.file,
   });
   const truthSeconds = (performance.now() - tTruth) / 1000;
 

@@ -231,25 +231,27 @@ export function sampleArchs(count: number, seed: number, pool?: readonly string[
  * the space (NASLib's copy of NAS-Bench-Suite-Zero holds 491 of the 15,625); undefined for a
  * NATS-Bench folder or file, which covers all of them. A study samples from this pool, so every
  * scored architecture has a benchmark value (sampling the whole space would leave ~97 % of them
- * without one). Same arguments as {@link truthSelection}.
+ * without one). Same arguments as {@link truthSelection}. The file as read comes back too, for
+ * {@link groundTruth} (`opts.file`), so a study reads it once.
  */
 export async function truthPool(
   cfg: Pick<TruthSpec, "truthPath" | "dataset" | "truthMetric" | "truthDataset">,
-): Promise<string[] | undefined> {
+): Promise<{ archs: string[]; file: Nb201Truth } | undefined> {
   if (!cfg.truthPath) return undefined;
   const sel = truthSelection(cfg.truthPath, cfg.dataset, {
     metric: cfg.truthMetric,
     dataset: cfg.truthDataset,
   });
   if (sel.source === "nats") return undefined;
-  const values = (await readTruth(cfg.truthPath)).values(sel.dataset, sel.metric);
+  const file = await readTruth(cfg.truthPath);
+  const values = file.values(sel.dataset, sel.metric);
   const pool = [...values].filter(([, v]) => Number.isFinite(v)).map(([a]) => a);
   if (!pool.length) {
     throw new RangeError(
       `Ground truth ${cfg.truthPath} has no finite ${sel.dataset} ${sel.metric}; choose with --truth-dataset and --truth-metric`,
     );
   }
-  return pool;
+  return { archs: pool, file };
 }
 
 /**
@@ -325,6 +327,8 @@ export async function groundTruth(
     log?: (line: string) => void;
     /** train only these of `archs` (a shard's), seeded by their position in `archs` */
     only?: readonly string[];
+    /** `cfg.truthPath` already read (by {@link truthPool}) */
+    file?: Nb201Truth;
   },
 ): Promise<{ truth: Map<string, number>; truthSource: string }> {
   const log = opts.log ?? (() => {});
@@ -336,9 +340,10 @@ export async function groundTruth(
       dataset: cfg.truthDataset,
     });
     // NATS folders hold one file per architecture: read only the sampled ones
-    const t: Nb201Truth = sel.source === "nats"
-      ? await readNatsBenchPath(cfg.truthPath, { archs, datasets: [sel.dataset as NatsDatasetName] })
-      : await readTruth(cfg.truthPath);
+    const t: Nb201Truth = opts.file ??
+      (sel.source === "nats"
+        ? await readNatsBenchPath(cfg.truthPath, { archs, datasets: [sel.dataset as NatsDatasetName] })
+        : await readTruth(cfg.truthPath));
     truth = t.values(sel.dataset, sel.metric);
     truthSource = `${SOURCE_NAMES[sel.source]} ${cfg.truthPath} (${sel.dataset} ${sel.metric})`;
     const missing = archs.filter((a) => !truth.has(a)).length;

@@ -207,10 +207,12 @@ export async function runPerArchStudy(
     }
     if (l.status === "budget") log(`level ${l.level} not run: no architectures in this scale's budget`);
   }
-  const truthArchs = await truthPool(cfg);
-  const archs = sampleArchs(cfg.archs, cfg.seed, truthArchs);
-  if (truthArchs) {
-    log(`architectures: ${archs.length} sampled from the ${truthArchs.length} the ground-truth file holds`);
+  const benchmark = await truthPool(cfg);
+  const archs = sampleArchs(cfg.archs, cfg.seed, benchmark?.archs);
+  if (benchmark) {
+    log(
+      `architectures: ${archs.length} sampled from the ${benchmark.archs.length} the ground-truth file holds`,
+    );
   }
   const mine = archs.filter((_, i) => inShard(i, opts.shard));
 
@@ -218,6 +220,7 @@ export async function runPerArchStudy(
   const { truth, truthSource } = await groundTruth(cfg, archs, train, test, source, {
     truthFile: opts.truthFile ?? `${opts.dir}/truth.csv`,
     log,
+    file: benchmark?.file,
     only: opts.shard ? mine : undefined,
   });
   const truthSeconds = (performance.now() - tTruth) / 1000;
