@@ -10,7 +10,8 @@ import { History } from "../search/history.ts";
 import { StreamShard } from "../search/stream_shard.ts";
 import { readJsonl, writeJsonl } from "../io.ts";
 import type { FinalRecord } from "./pipelines/final_log.ts";
-import { formatShard, type Shard } from "./shard.ts";
+import { formatShard } from "./shard.ts";
+import type { Shard } from "./types.ts";
 
 /** The name of a shard's own file of scored candidates for the search `name` ("" or a method). */
 export function ownFile(name: string): string {

@@ -11,11 +11,7 @@
  * @module
  */
 
-/** Shard `index` (0-based) of `count`. */
-export interface Shard {
-  index: number;
-  count: number;
-}
+import type { RunContext, Shard } from "./types.ts";
 
 /** Parse `i/n` with 0 ≤ i < n (a clear error otherwise). */
 export function parseShard(text: string): Shard {
@@ -38,23 +34,19 @@ export function inShard(position: number, shard?: Shard | null): boolean {
   return !shard || shard.count === 1 || position % shard.count === shard.index;
 }
 
-/** The run flags a shard records so that the merge reruns the experiment with the same ones. */
-export interface ShardContext {
-  dataDir?: string;
-  datasets?: string;
-  spaces?: string;
-  truthPath?: string;
-  truthMetric?: string;
-  truthDataset?: string;
-  partialData?: boolean;
-}
+/** The {@link RunContext} fields of the run flags `--data`, `--dataset`, `--space`, `--truth*`. */
+const FLAG_FIELDS = ["dataDir", "datasets", "spaces", "truthPath", "truthMetric", "truthDataset"] as const;
 
-/** The context fields of a run (`--data`, `--dataset`, `--space`, `--truth*`, `--partial-data`) that are set. */
+/**
+ * The run flags a shard records so that the merge reruns the experiment with the same ones: the
+ * fields of {@link RunContext} that `--data`, `--dataset`, `--space`, `--truth*` and `--partial-data` set.
+ */
+export type ShardContext = Pick<RunContext, typeof FLAG_FIELDS[number] | "partialData">;
+
+/** The run flags of `ctx` that are set (`partialData` only when true). */
 export function shardContext(ctx: ShardContext): ShardContext {
   const out: ShardContext = {};
-  for (const k of ["dataDir", "datasets", "spaces", "truthPath", "truthMetric", "truthDataset"] as const) {
-    if (ctx[k] !== undefined) out[k] = ctx[k];
-  }
+  for (const k of FLAG_FIELDS) if (ctx[k] !== undefined) out[k] = ctx[k];
   if (ctx.partialData) out.partialData = true;
   return out;
 }

@@ -7,8 +7,16 @@
 import type { Figure } from "../report/plotly.ts";
 import type { Cell } from "../report/table.ts";
 import type { Scale } from "./scale.ts";
-import type { Shard } from "./shard.ts";
 import type { ProgressSink } from "../search/evolution.ts";
+
+/**
+ * Shard `index` (0-based) of `count` (`--shard i/n`): candidate `k` of a study's list belongs to
+ * shard `k mod count` (see `shard.ts`).
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 /** How an experiment is run. */
 export interface RunContext {

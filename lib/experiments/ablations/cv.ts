@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Shard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
 import { runPerArchStudy } from "../pipelines/nb201_per_arch.ts";
 import type { CvAblationConfig } from "./config.ts";

@@ -24,7 +24,8 @@ import { archKey, type NasrecArch, type NasrecSpaceName, sampleArch } from "../.
 import { recsysEvaluate } from "../../train/recsys_fit.ts";
 import type { Evaluation } from "../../search/space.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
-import { inShard, type Shard } from "../shard.ts";
+import { inShard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 import {
   loadRecsysData,
   oneShotScore,

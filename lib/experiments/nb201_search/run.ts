@@ -31,7 +31,8 @@ import { nb201SupernetTraining } from "../pipelines/nb201_supernet.ts";
 import type { Scale } from "../scale.ts";
 import { NB201_SEARCH, type Nb201SearchConfig } from "./config.ts";
 import { openSearchShard } from "../search_shard.ts";
-import { formatShard, inShard, type Shard } from "../shard.ts";
+import { formatShard, inShard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 
 /** The settings of `scale` (a fresh copy). */
 export function nb201SearchConfig(scale: Scale): Nb201SearchConfig {

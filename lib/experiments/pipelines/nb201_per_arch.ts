@@ -35,7 +35,8 @@ import { warmupPerArch } from "../../train/warmup.ts";
 import type { Batch } from "../../nn/net.ts";
 import { appendJsonl, readJsonl } from "../../io.ts";
 import { type DataFile, sha256Bytes } from "../../report/manifest.ts";
-import { inShard, type Shard } from "../shard.ts";
+import { inShard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "./correlation.ts";
 import {
   cvProxyName,

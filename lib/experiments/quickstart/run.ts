@@ -14,7 +14,7 @@ import { type PerArchStudyResult, runPerArchStudy } from "../pipelines/nb201_per
 import type { Scale } from "../scale.ts";
 import type { DataFile } from "../../report/manifest.ts";
 import { QUICKSTART, QUICKSTART_STUDY, type QuickstartConfig } from "./config.ts";
-import type { Shard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 
 /** Architectures of part 1, with a short description each. */
 export const QUICKSTART_ARCHS: ReadonlyArray<{ arch: string; note: string }> = [

@@ -56,7 +56,8 @@ import {
 } from "../pipelines/recsys.ts";
 import { CANDIDATE_LR, FINAL_LR, RECSYS_SEARCH } from "./config.ts";
 import type { StreamShard } from "../../search/stream_shard.ts";
-import { formatShard, inShard, type Shard } from "../shard.ts";
+import { formatShard, inShard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 
 /** Settings of the RecSys search (data: see {@link RecsysDataSpec}; NASRec caps tables at 0.5M rows during search). */
 export interface RecsysSearchConfig extends RecsysDataSpec {
