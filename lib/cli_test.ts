@@ -68,8 +68,8 @@ Deno.test("cli: bad flags exit 2 with a usage line naming the flag and the expec
       /^--shard '2\/2' is not valid \(--shard 2\/2: need 0 ≤ i < n/,
     ],
     [
-      ["reproduce", "theory-check", "--shard", "0/2"],
-      /^--shard\/--workers split one experiment of nb201-correlation, quickstart, ablations, nb201-search, recsys-search; got theory-check$/,
+      ["reproduce", "training-check", "--shard", "0/2"],
+      /^--shard\/--workers split one experiment of nb201-correlation, quickstart, ablations, theory-check, nb201-search, recsys-search; got training-check$/,
     ],
     [
       ["reproduce", "nb201-correlation", "--shard", "0/2", "--workers", "2"],

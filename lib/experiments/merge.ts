@@ -77,6 +77,7 @@ export const SHARDABLE: Record<string, ShardJoin> = {
       await copyTree(`${shards[0].dir}/recsys/checkpoints`, `${dir}/recsys/checkpoints`);
     },
   },
+  "theory-check": { join: (shards, dir) => concatFile("runs.jsonl", shards, `${dir}/runs.jsonl`) },
   "nb201-search": { join: (shards, dir) => joinSearchShards(shards.map((s) => s.dir), "", dir) },
   "recsys-search": {
     join: async (shards, dir) => {

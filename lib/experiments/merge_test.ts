@@ -28,6 +28,6 @@ Deno.test("checkShards: a complete, finished, consistent split, sorted by index"
     () => checkShards([shard(0), shard(1), shard(2, { context: { truthMetric: "test_accuracy" } })]),
     /s2 and \/r\/s0 ran with different flags \(\{"truthMetric":"test_accuracy"\} vs \{"truthMetric":"val_accuracy"\}\)/,
   );
-  assert.throws(() => checkShards([shard(0, { experiment: "theory-check", count: 1 })]), /does not split/);
+  assert.throws(() => checkShards([shard(0, { experiment: "training-check", count: 1 })]), /does not split/);
   assert.throws(() => checkShards([]), /no shard folders/);
 });

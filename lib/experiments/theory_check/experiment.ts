@@ -1,6 +1,7 @@
 /**
  * The `theory-check` experiment in the registry: runs `run.ts` in its run folder and reports through
- * `report.ts`.
+ * `report.ts`. With `--shard i/n` a run trains its shard of the runs (widths × repeats);
+ * `deno task merge` joins the shards' `runs.jsonl` and computes the correlations there.
  *
  * @module
  */
@@ -9,7 +10,8 @@ import type { Experiment } from "../types.ts";
 import { planFromRuns } from "../plan.ts";
 import { THEORY_CHECK_SECONDS } from "./config.ts";
 import { theoryCheckReport } from "./report.ts";
-import { runTheoryCheck, theoryCheckConfig } from "./run.ts";
+import { runTheoryCheck, theoryCheckConfig, theoryRuns } from "./run.ts";
+import { shardConfig, shardReport } from "../shard.ts";
 
 /** The theory check in the registry: notebook 01. */
 export const theoryCheck: Experiment = {
@@ -25,8 +27,17 @@ export const theoryCheck: Experiment = {
     ),
   run: (ctx) => {
     const cfg = { ...theoryCheckConfig(ctx.scale), dataDir: ctx.dataDir };
-    return runInFolder("theory-check", ctx, cfg, async () => {
-      const r = await runTheoryCheck(cfg, { log: ctx.log, progress: ctx.progress });
+    const shard = ctx.shard && ctx.shard.count > 1 ? ctx.shard : undefined;
+    return runInFolder("theory-check", ctx, shard ? shardConfig(shard, cfg, ctx) : cfg, async (dir) => {
+      const r = await runTheoryCheck(cfg, { dir, shard, log: ctx.log, progress: ctx.progress });
+      if (shard) {
+        return {
+          ...shardReport(shard, `${r.runs.length} of the ${theoryRuns(cfg).length} training runs`, dir),
+          seconds: { training: r.seconds },
+          evaluations: r.runs.length,
+          data: r.generated,
+        };
+      }
       return {
         ...theoryCheckReport(r, ctx.scale),
         seconds: { training: r.seconds },

@@ -12,6 +12,14 @@
  * parameters, and MAG = Σ_layers Σ_elements mean_b |g_b|. The target is the test loss after
  * training. Generated digit-like data replaces MNIST when no MNIST folder is given.
  *
+ * The candidates are the runs, repeat by repeat and width by width (run k: repeat ⌊k / widths⌋,
+ * width k mod widths, init seed `seed · 1000 + k`, batch order `rng(seed, 1 + k)`), so a run's
+ * numbers depend on its position k only. Resumable: with a run folder each finished run is
+ * appended to its `runs.jsonl` (fsync'd) and a rerun skips the runs there. Shardable: with `shard`
+ * (`--shard i/n`, see `../shard.ts`) only the runs k ≡ i (mod n) are trained; `deno task merge`
+ * concatenates the shards' `runs.jsonl` and the correlations are then computed from every run, in
+ * the one-process order whatever order the file holds them in.
+ *
  * @module
  */
 import * as tf from "../../tf.ts";
@@ -29,6 +37,9 @@ import type { Scale } from "../scale.ts";
 import { type CorrelationRow, correlationTable, type ScoreRecord } from "../pipelines/correlation.ts";
 import { THEORY_CHECK, type TheoryCheckConfig } from "./config.ts";
 import { type DataFile, sha256Bytes } from "../../report/manifest.ts";
+import { appendJsonl, readJsonl } from "../../io.ts";
+import { inShard } from "../shard.ts";
+import type { Shard } from "../types.ts";
 
 /** The settings of `scale` (a fresh copy). */
 export function theoryCheckConfig(scale: Scale): TheoryCheckConfig {
@@ -49,8 +60,12 @@ export interface TheoryRun {
 export interface TheoryCheckResult {
   config: TheoryCheckConfig;
   data: string;
+  /** every run in the one-process order (a shard's: its own runs only) */
   runs: TheoryRun[];
-  /** proxy = "training loss" | "Fisher-Rao norm" | "mean |gradient|", truth = test loss */
+  /**
+   * proxy = "training loss" | "Fisher-Rao norm" | "mean |gradient|", truth = test loss (empty for
+   * a shard: the correlations are over every run, so they are the merge's)
+   */
   table: CorrelationRow[];
   /** checksums of the generated train / test images (none when MNIST was read) */
   generated: DataFile[];
@@ -81,10 +96,29 @@ function levelLabel(x: number): string {
   return `${+(100 * x).toPrecision(4)}%`;
 }
 
-/** Run the check; `progress(done, total)` after each run. */
+/** The runs of `cfg` in the one-process order: run k is repeat ⌊k / widths⌋ at width k mod widths. */
+export function theoryRuns(cfg: TheoryCheckConfig): { run: string; width: number; repeat: number }[] {
+  return Array.from(
+    { length: cfg.repeats },
+    (_, repeat) => cfg.widths.map((width) => ({ run: `h${width}-r${repeat}`, width, repeat })),
+  ).flat();
+}
+
+/** Options of {@linkcode runTheoryCheck}. */
+export interface TheoryCheckOptions {
+  /** run folder: finished runs go to its `runs.jsonl` and a rerun resumes from them @default {none} */
+  dir?: string;
+  /** train only this shard's runs (see `../shard.ts`) @default {all} */
+  shard?: Shard;
+  log?: (line: string) => void;
+  /** after each run of this process's share (resumed ones included) */
+  progress?: (done: number, total: number) => void;
+}
+
+/** Run the check. */
 export async function runTheoryCheck(
   cfg: TheoryCheckConfig,
-  opts: { log?: (line: string) => void; progress?: (done: number, total: number) => void } = {},
+  opts: TheoryCheckOptions = {},
 ): Promise<TheoryCheckResult> {
   const t0 = performance.now();
   await initBackend({ quiet: true });
@@ -105,12 +139,25 @@ export async function runTheoryCheck(
   for (let s = 0; s < test.n; s += 1000) {
     testBatches.push(batchOf(test, Array.from({ length: Math.min(1000, test.n - s) }, (_, i) => s + i)));
   }
-  const runs: TheoryRun[] = [];
-  const total = cfg.widths.length * cfg.repeats;
+  const candidates = theoryRuns(cfg);
+  const historyFile = opts.dir ? `${opts.dir}/runs.jsonl` : undefined;
+  const done = new Map<string, TheoryRun>();
+  for (const h of historyFile ? await readJsonl<TheoryRun>(historyFile) : []) {
+    const c = candidates.find((x) => x.run === h.run);
+    if (!c || c.width !== h.width || c.repeat !== h.repeat) {
+      throw new Error(
+        `${historyFile} holds run '${h.run}' (width ${h.width}, repeat ${h.repeat}), not a run of this config`,
+      );
+    }
+    done.set(h.run, h);
+  }
+  if (done.size) opts.log?.(`resuming: ${done.size} runs read from ${historyFile}`);
+  const mine = candidates.filter((_, k) => inShard(k, opts.shard));
+  let count = 0;
   try {
-    for (let r = 0; r < cfg.repeats; r++) {
-      for (const width of cfg.widths) {
-        const id = runs.length;
+    for (const [id, { run, width, repeat }] of candidates.entries()) {
+      if (!inShard(id, opts.shard)) continue;
+      if (!done.has(run)) {
         const net = mlp2(width, cfg.seed * 1000 + id);
         const vars = net.params().map((p) => p.variable);
         const opt = sgd(vars, { lr: cfg.lr });
@@ -158,13 +205,16 @@ export async function runTheoryCheck(
           l.dispose();
         }
         net.dispose();
-        runs.push({ run: `h${width}-r${r}`, width, repeat: r, measures, testLoss: lossSum / test.n });
-        opts.progress?.(runs.length, total);
+        const result: TheoryRun = { run, width, repeat, measures, testLoss: lossSum / test.n };
+        if (historyFile) await appendJsonl(historyFile, [result]);
+        done.set(run, result);
       }
+      opts.progress?.(++count, mine.length);
     }
   } finally {
     tf.dispose(testBatches.flatMap((b) => [b.x, b.y]));
   }
+  const runs = mine.map((c) => done.get(c.run)!);
   const records: ScoreRecord[] = runs.flatMap((run) =>
     Object.entries(run.measures).flatMap(([level, m]) => [
       { level, arch: run.run, proxy: "training loss", value: m.loss, seconds: 0 },
@@ -173,7 +223,9 @@ export async function runTheoryCheck(
     ])
   );
   const truth = new Map(runs.map((r) => [r.run, r.testLoss]));
-  const table = correlationTable(records, truth, { seed: cfg.seed, resamples: 500 });
+  const table = opts.shard && opts.shard.count > 1
+    ? []
+    : correlationTable(records, truth, { seed: cfg.seed, resamples: 500 });
   const generated = cfg.dataDir ? [] : [
     await sha256Bytes(`generated:mnist/train (seed ${cfg.seed})`, [train.images, train.labels]),
     await sha256Bytes(`generated:mnist/test (seed ${cfg.seed + 1})`, [test.images, test.labels]),
