@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
-import { nb201SearchConfig, runNb201Search } from "./run.ts";
+import { runNb201Search } from "./run.ts";
 import { History } from "../../search/history.ts";
+import { tinyNb201SearchConfig } from "./testing/tiny.ts";
 
-const tiny = {
-  ...nb201SearchConfig("smoke"),
-  C: 2,
-  imageSize: 8,
-  trainN: 640,
-  testN: 128,
-  supernet: { epochs: 1, batchSize: 64, lr: 0.05 },
-  evolution: { population: 4, sample: 2, children: 2, generations: 2 },
-  final: { epochs: 1, batchSize: 64, lr: 0.1 },
-};
+const tiny = tinyNb201SearchConfig();
+/** the evolution's evaluations: the population, then each generation's children (5 + 2 · 3) */
+const EVALUATIONS = 11;
 
 Deno.test("runNb201Search: warm-up → evolution on supernet paths → top-k from scratch → test accuracy; resumes", async () => {
   const dir = await Deno.makeTempDir();
@@ -20,16 +14,16 @@ Deno.test("runNb201Search: warm-up → evolution on supernet paths → top-k fro
     const before = tf.memory().numTensors;
     const a = await runNb201Search(tiny, { dir });
     assert.equal(tf.memory().numTensors, before);
-    assert.equal(a.history.history.records.length, 8);
+    assert.equal(a.history.history.records.length, EVALUATIONS);
     assert.ok(a.testAccuracy >= 0 && a.testAccuracy <= 1);
     assert.match(a.best, /^\|.*\|$/);
     // a second run in the same folder: warm-up and search come from the checkpoint and the history
     const b = await runNb201Search(tiny, { dir });
-    assert.equal(b.history.replayed, 8);
+    assert.equal(b.history.replayed, EVALUATIONS);
     assert.equal(b.history.evaluated, 0);
     assert.equal(b.best, a.best);
     assert.equal(b.testAccuracy, a.testAccuracy);
-    assert.equal((await History.open(`${dir}/history.jsonl`)).records.length, 8);
+    assert.equal((await History.open(`${dir}/history.jsonl`)).records.length, EVALUATIONS);
     // ... and the final trainings from final.jsonl: nothing recomputed, the costs unchanged
     assert.deepEqual(b.costs, a.costs);
     // the generated images are pinned by checksum, the same on every run
