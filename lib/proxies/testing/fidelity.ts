@@ -3,7 +3,8 @@
  * (float32, the active backend's kernels) against its float64 definition on the same weights and
  * batches. The float64 definitions are those of `proxies_ref.ts` and `since_sigeo_ref.ts`, run on
  * the float64 NB201 network of `nb201_ref.ts` through `ref_passes.ts`, so the definition checked
- * by hand on the tiny nets is the one measured here. Used by tools/fidelity_table.ts (the README
+ * by hand on the tiny nets is the one measured here; MeCo, AZ-NAS, VKDNW and TE-NAS are those of
+ * `nb201_since_sigeo_ref.ts` (the tiny-net maths on the NB201 net's passes). Used by tools/fidelity_table.ts (the README
  * table) and by fidelity_test.ts / grasp_fidelity_test.ts (CI).
  *
  * What a relative error here contains: float32 rounding through the whole net, and ReLU inputs
@@ -22,8 +23,21 @@ import { archOps, Nb201Network } from "../../spaces/nb201/network.ts";
 import { PROXIES } from "../registry.ts";
 import { SWAP_REG_PLACEHOLDER } from "../swap.ts";
 import type { RefBatch, RefParam } from "./tiny_nets.ts";
-import { nb201LossAndGradients, type Nb201PassOptions, type Nb201RefSpec } from "./nb201_ref.ts";
-import { refParamsOf } from "./tf_twins.ts";
+import {
+  type BnRunningStats,
+  nb201LossAndGradients,
+  type Nb201PassOptions,
+  type Nb201RefSpec,
+} from "./nb201_ref.ts";
+import { refParamsOf, refRunningStatsOf } from "./tf_twins.ts";
+import {
+  azNasNb201Ref,
+  gaussianInputRef,
+  mecoNb201Ref,
+  teNasLrNb201Ref,
+  teNasNtkNb201Ref,
+  vkdnwNb201Ref,
+} from "./nb201_since_sigeo_ref.ts";
 import {
   epeNasRef,
   fisherRef,
@@ -113,27 +127,32 @@ export async function cifarBatches(
 
 /**
  * A float64 definition: the value and, where the proxy has them, its terms. `pass` reaches the
- * definitions that score one batch by gradients (they can be taken along given ReLU masks).
+ * definitions that score one batch by gradients (they can be taken along given ReLU masks);
+ * `running` holds the tfjs net's BN running statistics when the proxy runs (VKDNW's eval mode).
  */
 type RefFn = (
   spec: Nb201RefSpec,
   params: readonly RefParam[],
   batches: readonly RefBatch[],
-  pass?: Nb201PassOptions,
+  pass: Nb201PassOptions | undefined,
+  running: ReadonlyMap<string, BnRunningStats>,
 ) => { value: number; terms?: Record<string, number> };
 
 const sigeoCv = (warmedUp: boolean): RefFn => (spec, params, batches) =>
   sigeoCvRef(spec, params, batches, { warmedUp });
 
-/**
- * The float64 definition of each registered proxy that has one on NB201, by registry name. Not
- * here: zen (re-initialises from the tfjs net's own random stream), flops (a count; checked against
- * NASLib's values in flops_test.ts), meco, az-nas, vkdnw, te_nas_ntk, te_nas_lr (their float64
- * definitions exist for the tiny nets only) and sigeo-recsys (a recommender preset).
- */
 /** The proxies whose float64 definition can follow the first batch's float32 ReLU masks. */
 export const MASKABLE: ReadonlySet<string> = new Set(["grad_norm", "plain", "snip", "grasp", "fisher"]);
 
+/** The first batch's N(0, 1) stand-in, as vkdnw and te_nas_lr draw it (seed 0, the registry's). */
+const gaussian = (b: RefBatch) => gaussianInputRef(b.x.length, 0);
+
+/**
+ * The float64 definition of each registered proxy that has one on NB201, by registry name, with the
+ * registry's options. Not here: zen (re-initialises from the tfjs net's own random stream), flops
+ * (a count; checked against NASLib's values in flops_test.ts) and sigeo-recsys (a recommender
+ * preset). AZ-NAS's complexity term is the flops count, so it is not compared either.
+ */
 export const FLOAT64_DEFINITIONS: Readonly<Record<string, RefFn>> = {
   zico: (s, p, b) => ({ value: zicoRef(s, p, b) }),
   "sigeo-cv": sigeoCv(false),
@@ -152,6 +171,25 @@ export const FLOAT64_DEFINITIONS: Readonly<Record<string, RefFn>> = {
   params: (_s, p) => ({ value: p.reduce((a, q) => a + q.value.length, 0) / 1e6 }),
   swap: (s, p, b) => ({ value: swapRef(s, p, b[0]) }),
   "swap-reg": (s, p, b) => ({ value: swapRef(s, p, b[0], SWAP_REG_PLACEHOLDER) }),
+  meco: (s, p, b) => ({ value: mecoNb201Ref(s, p, b[0]) }),
+  "az-nas": (s, p, b) => {
+    const { value, ...terms } = azNasNb201Ref(s, p, b[0], 0);
+    return { value, terms };
+  },
+  // the top decile (the Fisher's scale) and the entropy; the lower deciles can be rounding-level
+  // zeros of F (parameters whose index-0 columns of J coincide), whose relative error says nothing
+  vkdnw: (s, p, b, _pass, running) => {
+    const r = vkdnwNb201Ref(s, p, gaussian(b[0]), b[0].n, running);
+    return { value: r.value, terms: { entropy: r.entropy, lambda_9: r.deciles[8] } };
+  },
+  te_nas_ntk: (s, p, b) => {
+    const kappa = teNasNtkNb201Ref(s, p, b[0]);
+    return { value: -kappa, terms: { condition: kappa } };
+  },
+  te_nas_lr: (s, p, b) => {
+    const r = teNasLrNb201Ref(s, p, gaussian(b[0]), b[0].n);
+    return { value: r.regions, terms: { units: r.units } };
+  },
 };
 
 /** One proxy (or one of its terms, `name:term`) on one cell. */
@@ -225,9 +263,12 @@ export async function measureCell(
     y: tf.tensor1d(d.y, "int32"),
   }));
   try {
-    // ReLU decisions of batch 0, float32 against float64 (the forward in training mode leaves
-    // running statistics that no proxy reads: each restores the state it changes)
+    // ReLU decisions of batch 0, float32 against float64 (the running statistics the training-mode
+    // forward moves are put back: VKDNW's eval mode reads them)
+    const state = net.state().map((v) => v.clone());
     const masks = float32Masks(net, batches[0].x as tf.Tensor4D);
+    net.state().forEach((v, i) => v.assign(state[i]));
+    tf.dispose(state);
     const ref = nb201LossAndGradients(spec, params, refBatches[0]).taps;
     let reluFlips = 0, reluUnits = 0, nearZero = 0;
     for (const [name, m] of masks) {
@@ -249,8 +290,9 @@ export async function measureCell(
           `Cannot measure '${name}': expected one of ${Object.keys(FLOAT64_DEFINITIONS).join(", ")}`,
         );
       }
+      const running = refRunningStatsOf(net);
       const got = await entry.fn(net, batches);
-      const want = def(spec, params, refBatches);
+      const want = def(spec, params, refBatches, undefined, running);
       const row: FidelityRow = {
         proxy: name,
         tfjs: got.value,
@@ -260,7 +302,7 @@ export async function measureCell(
       if (opts.aligned && MASKABLE.has(name)) {
         row.alignedRelErr = reluFlips === 0
           ? row.relErr
-          : relativeError(got.value, def(spec, params, refBatches, { reluMasks: masks }).value);
+          : relativeError(got.value, def(spec, params, refBatches, { reluMasks: masks }, running).value);
       }
       rows.push(row);
       for (const [term, v] of Object.entries(want.terms ?? {})) {

@@ -8,9 +8,11 @@
  * BN-ReLU-global-average-pool-Linear; cell ops none / skip / ReLU-conv1×1-BN / ReLU-conv3×3-BN /
  * avg-pool 3×3 (padding excluded). Every op runs, as in NAS-Bench-201: a node reached only by
  * `none` edges holds zeros and the convs after it run on zeros (`pruneDeadNodes` skips them). BN is
- * in training mode (batch statistics, biased variance, ε = 1e-5) or, with `bnIdentity`, the
- * identity. Parameters are looked up by the tfjs net's names (`stem.conv/weight`,
- * `cells.0.e2.nor_conv_3x3.bn/norm`, …); the taps have the tfjs net's names too.
+ * in training mode (batch statistics, biased variance, ε = 1e-5), in eval mode with given running
+ * statistics (`bnRunning`), or, with `bnIdentity`, the identity. Parameters are looked up by the
+ * tfjs net's names (`stem.conv/weight`, `cells.0.e2.nor_conv_3x3.bn/norm`, …); the taps have the
+ * tfjs net's names too (conv/linear outputs, ReLU inputs, and the block outputs `stem`,
+ * `cells.<i>` that AZ-NAS reads).
  *
  * The pass is recorded on a tape: each op pushes a closure that adds its inputs' gradients.
  * Hessian-vector products are central differences of gradients, with a step small enough that no
@@ -71,6 +73,14 @@ interface Ctx {
   masks: Uint8Array[];
   /** masks to use instead of the float64 signs, by ReLU tap name */
   forcedMasks: ReadonlyMap<string, Uint8Array> | undefined;
+  /** eval-mode BN statistics by BN layer name (training mode when absent) */
+  running: ReadonlyMap<string, BnRunningStats> | undefined;
+}
+
+/** A BN layer's running statistics (eval mode: y = γ(x − mean)/√(variance + ε) + β). */
+export interface BnRunningStats {
+  mean: Float64Array;
+  variance: Float64Array;
 }
 
 /** Options of an NB201 float64 pass. */
@@ -83,6 +93,16 @@ export interface Nb201PassOptions extends PassOptions {
    * bn_fidelity_test net), which says nothing about the float32 arithmetic elsewhere.
    */
   reluMasks?: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Eval-mode BN (`training: false` of the tfjs net: each example normalised by the running
+   * statistics, so examples are independent) with these statistics, by BN layer name (`stem.bn`).
+   */
+  bnRunning?: ReadonlyMap<string, BnRunningStats>;
+  /**
+   * Gradients added at taps before the backward pass, by tap name: with zero logit gradients,
+   * `{ "cells.3": g }` gives every upstream tap's ∂⟨f, g⟩/∂· for the block output f (AZ-NAS's g_in).
+   */
+  tapGrads?: ReadonlyMap<string, Float64Array>;
 }
 
 function param(ctx: Ctx, name: string): [Float64Array, Float64Array] {
@@ -160,6 +180,7 @@ function relu(ctx: Ctx, name: string, x: T): T {
 
 function batchNorm(ctx: Ctx, name: string, x: T): T {
   if (ctx.bnIdentity) return x;
+  if (ctx.running) return batchNormEval(ctx, name, x, ctx.running);
   const [gamma, gg] = param(ctx, `${name}/norm`), [beta, gb] = param(ctx, `${name}.beta/bias`);
   const c = x.c, m = x.v.length / c;
   const mean = new Float64Array(c), v = new Float64Array(c);
@@ -184,6 +205,29 @@ function batchNorm(ctx: Ctx, name: string, x: T): T {
     for (let i = 0; i < dy.length; i++) {
       const ch = i % c;
       dx[i] += gamma[ch] * r[ch] * (dy[i] - sb[ch] / m - xh[i] * sg[ch] / m);
+    }
+  });
+  return y;
+}
+
+/** BN with fixed statistics: an affine map per channel, ∂γ = Σ dy·x̂, ∂β = Σ dy, ∂x = γ/√(v + ε)·dy. */
+function batchNormEval(ctx: Ctx, name: string, x: T, running: ReadonlyMap<string, BnRunningStats>): T {
+  const stats = running.get(name);
+  if (!stats || stats.mean.length !== x.c || stats.variance.length !== x.c) {
+    throw new TypeError(`Expected running statistics of ${x.c} channels for BN layer '${name}'`);
+  }
+  const [gamma, gg] = param(ctx, `${name}/norm`), [beta, gb] = param(ctx, `${name}.beta/bias`);
+  const c = x.c, r = stats.variance.map((e) => 1 / Math.sqrt(e + 1e-5));
+  const xh = x.v.map((e, i) => (e - stats.mean[i % c]) * r[i % c]);
+  const y = new T(xh.map((e, i) => gamma[i % c] * e + beta[i % c]), x.n, x.h, x.w, c);
+  ctx.tape.push(() => {
+    if (!y.g) return;
+    const dy = y.g, dx = x.grad();
+    for (let i = 0; i < dy.length; i++) {
+      const ch = i % c;
+      gb[ch] += dy[i];
+      gg[ch] += dy[i] * xh[i];
+      dx[i] += gamma[ch] * r[ch] * dy[i];
     }
   });
   return y;
@@ -270,16 +314,19 @@ function cell(ctx: Ctx, spec: Nb201RefSpec, name: string, x: T): T {
 
 /** Logits of the whole network; every tap recorded in ctx. */
 function network(ctx: Ctx, spec: Nb201RefSpec, x: T): T {
-  let h = batchNorm(ctx, "stem.bn", conv(ctx, "stem.conv", x, 3, 1, 1));
+  let h = tap(ctx, "stem", batchNorm(ctx, "stem.bn", conv(ctx, "stem.conv", x, 3, 1, 1)));
   let k = 0;
   for (let stage = 0; stage < 3; stage++) {
     if (stage > 0) {
       const name = `cells.${k++}`;
       const a = reluConvBn(ctx, `${name}.a`, h, 3, 2);
       const b = reluConvBn(ctx, `${name}.b`, a, 3, 1);
-      h = add(ctx, conv(ctx, `${name}.down`, avgPool(ctx, h, 2, 2, 0), 1, 1, 0), b);
+      h = tap(ctx, name, add(ctx, conv(ctx, `${name}.down`, avgPool(ctx, h, 2, 2, 0), 1, 1, 0), b));
     }
-    for (let i = 0; i < spec.N; i++) h = cell(ctx, spec, `cells.${k++}`, h);
+    for (let i = 0; i < spec.N; i++) {
+      const name = `cells.${k++}`;
+      h = tap(ctx, name, cell(ctx, spec, name, h));
+    }
   }
   const f = tap(ctx, "lastact", relu(ctx, "lastact.relu", batchNorm(ctx, "lastact.bn", h)));
   const hw = f.h * f.w, c = f.c;
@@ -345,6 +392,7 @@ function run(
     bnIdentity: opts.bnIdentity ?? false,
     masks: [],
     forcedMasks: opts.reluMasks,
+    running: opts.bnRunning,
   };
   const input = new T(x, n, spec.height, spec.width, 3);
   const logits = network(ctx, spec, input);
@@ -354,6 +402,14 @@ function run(
     const r = lossWithGradient("softmax-ce", logits.v, head.y, n, spec.classes);
     loss = r.loss;
     logits.g = r.dLogits;
+  }
+  for (const [name, g] of opts.tapGrads ?? []) {
+    const t = ctx.taps.get(name);
+    if (!t || t.v.length !== g.length) {
+      throw new TypeError(`Cannot seed the gradient of tap '${name}': expected a tap of ${g.length} values`);
+    }
+    const dt = t.grad();
+    for (let i = 0; i < g.length; i++) dt[i] += g[i];
   }
   for (let i = ctx.tape.length - 1; i >= 0; i--) ctx.tape[i]();
   const taps = new Map<string, Float64Array>(), dTaps = new Map<string, Float64Array>();

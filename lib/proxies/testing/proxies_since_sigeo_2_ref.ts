@@ -41,6 +41,90 @@ function quantileRef(sorted: Float64Array, q: number): number {
   return i + 1 < sorted.length ? sorted[i] * (1 - (h - i)) + sorted[i + 1] * (h - i) : sorted[i];
 }
 
+/**
+ * The VKDNW maths from per-example logit Jacobians `jac[n]` (K rows of P) and logits: p =
+ * 0.95·softmax + 0.05/K; L = chol(diag p − ppᵀ); F = mean (LJ)ᵀ(LJ); λ = |eig F| ascending;
+ * H = −Σ t log(t + 1e-10), t = q/(Σq + 1e-10) over the deciles q of λ.
+ */
+export function vkdnwFromJacobians(
+  jac: readonly (readonly ArrayLike<number>[])[],
+  logits: readonly ArrayLike<number>[],
+  P: number,
+): { entropy: number; lambdas: Float64Array } {
+  const F = new Float64Array(P * P);
+  const N = jac.length;
+  jac.forEach((J, n) => {
+    const z = logits[n], K = z.length;
+    let m = -Infinity;
+    for (let i = 0; i < K; i++) m = Math.max(m, z[i]);
+    const ez = Array.from(z, (v) => Math.exp(v - m));
+    const se = ez.reduce((a, b) => a + b, 0);
+    const p = ez.map((v) => 0.95 * (v / se) + 0.05 / K);
+    const cov = new Float64Array(K * K);
+    for (let i = 0; i < K; i++) {
+      for (let j = 0; j < K; j++) cov[i * K + j] = (i === j ? p[i] : 0) - p[i] * p[j];
+    }
+    const L = cholesky(cov, K);
+    const M = Array.from({ length: K }, (_, r) =>
+      Array.from({ length: P }, (_, c) => {
+        let s = 0;
+        for (let t = 0; t < K; t++) s += L[r * K + t] * J[t][c];
+        return s;
+      }));
+    for (let a = 0; a < P; a++) {
+      for (let b = 0; b < P; b++) {
+        let s = 0;
+        for (let r = 0; r < K; r++) s += M[r][a] * M[r][b];
+        F[a * P + b] += s / N;
+      }
+    }
+  });
+  for (let a = 0; a < P; a++) {
+    for (let b = 0; b < a; b++) F[a * P + b] = F[b * P + a] = (F[a * P + b] + F[b * P + a]) / 2;
+  }
+  const lambdas = symmetricEigenvalues(F, P).map(Math.abs).sort();
+  const q = Array.from({ length: 9 }, (_, i) => quantileRef(lambdas, (i + 1) / 10));
+  const sum = q.reduce((a, b) => a + b, 0);
+  const entropy = -q.reduce((h, v) => h + (v / (sum + 1e-10)) * Math.log(v / (sum + 1e-10) + 1e-10), 0);
+  return { entropy, lambdas };
+}
+
+/** κ = λ_max/λ_min (Jacobi) of the Gram matrix Θ = G Gᵀ of gradient rows (TE-NAS's NTK). */
+export function ntkConditionRef(rowsG: readonly ArrayLike<number>[]): number {
+  const n = rowsG.length;
+  const T = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      const a = rowsG[i], b = rowsG[j];
+      for (let c = 0; c < a.length; c++) s += a[c] * b[c];
+      T[i * n + j] = s;
+    }
+  }
+  const eig = symmetricEigenvalues(T, n);
+  return eig[n - 1] / eig[0];
+}
+
+/** Distinct per-example sign patterns 1[t > 0] over the named taps (TE-NAS's linear regions). */
+export function distinctPatternsRef(
+  taps: ReadonlyMap<string, Float64Array>,
+  names: readonly string[],
+  n: number,
+): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    let code = "";
+    for (const name of names) {
+      const t = taps.get(name)!;
+      const per = t.length / n;
+      for (let u = 0; u < per; u++) code += t[i * per + u] > 0 ? "1" : "0";
+      code += "|";
+    }
+    seen.add(code);
+  }
+  return seen.size;
+}
+
 /** Options of {@linkcode vkdnwRef}. */
 export interface VkdnwRefOptions {
   /** parameter tensors sampled (flat index 0 of each) @default {128} */
@@ -67,7 +151,7 @@ export function vkdnwRef(
   }
   const P = Math.min(opts.maxTensors ?? 128, params.length);
   const d = inputSize(spec), K = spec.outputs;
-  const F = new Float64Array(P * P);
+  const jacs: number[][][] = [], logitsAll: ArrayLike<number>[] = [];
   for (let n = 0; n < batch.n; n++) {
     const x = batch.x.slice(n * d, (n + 1) * d);
     const z = forward(spec, params, x, 1, { bnIdentity: true }).logits;
@@ -94,36 +178,10 @@ export function vkdnwRef(
       }
       J.push(Array.from({ length: P }, (_, j) => g[j][0]));
     }
-    const m = Math.max(...z);
-    const ez = Array.from(z, (v) => Math.exp(v - m));
-    const se = ez.reduce((a, b) => a + b, 0);
-    const p = ez.map((v) => 0.95 * (v / se) + 0.05 / K);
-    const cov = new Float64Array(K * K);
-    for (let i = 0; i < K; i++) {
-      for (let j = 0; j < K; j++) cov[i * K + j] = (i === j ? p[i] : 0) - p[i] * p[j];
-    }
-    const L = cholesky(cov, K);
-    const M = Array.from({ length: K }, (_, r) =>
-      Array.from({ length: P }, (_, c) => {
-        let s = 0;
-        for (let t = 0; t < K; t++) s += L[r * K + t] * J[t][c];
-        return s;
-      }));
-    for (let a = 0; a < P; a++) {
-      for (let b = 0; b < P; b++) {
-        let s = 0;
-        for (let r = 0; r < K; r++) s += M[r][a] * M[r][b];
-        F[a * P + b] += s / batch.n;
-      }
-    }
+    jacs.push(J);
+    logitsAll.push(z);
   }
-  for (let a = 0; a < P; a++) {
-    for (let b = 0; b < a; b++) F[a * P + b] = F[b * P + a] = (F[a * P + b] + F[b * P + a]) / 2;
-  }
-  const lambdas = symmetricEigenvalues(F, P).map(Math.abs).sort();
-  const q = Array.from({ length: 9 }, (_, i) => quantileRef(lambdas, (i + 1) / 10));
-  const sum = q.reduce((a, b) => a + b, 0);
-  const entropy = -q.reduce((h, v) => h + (v / (sum + 1e-10)) * Math.log(v / (sum + 1e-10) + 1e-10), 0);
+  const { entropy, lambdas } = vkdnwFromJacobians(jacs, logitsAll, P);
   return { entropy, dim: params.length, value: params.length + entropy / (1 + Math.log(9)), lambdas };
 }
 
@@ -141,12 +199,7 @@ export function teNasNtkRef(spec: TinyNetSpec, params: readonly RefParam[], batc
     const g = backwardFrom(spec, params, batch.x, n, dl).grads;
     rowsG.push(params.flatMap((p, j) => (p.role === "weight" ? Array.from(g[j]) : [])));
   }
-  const T = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) T[i * n + j] = rowsG[i].reduce((s, v, c) => s + v * rowsG[j][c], 0);
-  }
-  const eig = symmetricEigenvalues(T, n);
-  return eig[n - 1] / eig[0];
+  return ntkConditionRef(rowsG);
 }
 
 /**
@@ -159,17 +212,5 @@ export function teNasLrRef(
   x: Float64Array,
   n: number,
 ): number {
-  const { taps } = forward(spec, params, x, n);
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    let code = "";
-    for (const name of reluInputTaps(spec)) {
-      const t = taps.get(name)!;
-      const per = t.length / n;
-      for (let u = 0; u < per; u++) code += t[i * per + u] > 0 ? "1" : "0";
-      code += "|";
-    }
-    seen.add(code);
-  }
-  return seen.size;
+  return distinctPatternsRef(forward(spec, params, x, n).taps, reluInputTaps(spec), n);
 }

@@ -147,26 +147,59 @@ export function azNasRef(
         }
       }
     }
-    // pixel unshuffle by 2: row (i, oy, ox), column (dy, dx, a)
     rowsIn = n * oh * ow;
     colsIn = 4 * ci;
-    gin = new Float64Array(rowsIn * colsIn);
-    for (let i = 0; i < n; i++) {
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          for (let dy = 0; dy < 2; dy++) {
-            for (let dx = 0; dx < 2; dx++) {
-              for (let a = 0; a < ci; a++) {
-                gin[((i * oh + oy) * ow + ox) * colsIn + (dy * 2 + dx) * ci + a] =
-                  g[((i * H + oy * 2 + dy) * Wd + ox * 2 + dx) * ci + a];
-              }
+    gin = pixelUnshuffleRef(g, n, H, Wd, ci, 2);
+  }
+  return {
+    expressivity: H1 + H2,
+    progressivity: H2 - H1,
+    trainability: trainabilityRef(gin, rowsIn, colsIn, gOut, c2),
+  };
+}
+
+/**
+ * Pixel unshuffle of a row-major [n, h, w, c] map by `s`: rows (i, y, x) of the [h/s, w/s] grid,
+ * columns (dy, dx, channel), the value at (i, y·s + dy, x·s + dx, channel).
+ */
+export function pixelUnshuffleRef(
+  g: Float64Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  s: number,
+): Float64Array {
+  const oh = Math.floor(h / s), ow = Math.floor(w / s), cols = s * s * c;
+  const out = new Float64Array(n * oh * ow * cols);
+  for (let i = 0; i < n; i++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let dy = 0; dy < s; dy++) {
+          for (let dx = 0; dx < s; dx++) {
+            for (let a = 0; a < c; a++) {
+              out[((i * oh + oy) * ow + ox) * cols + (dy * s + dx) * c + a] =
+                g[((i * h + oy * s + dy) * w + ox * s + dx) * c + a];
             }
           }
         }
       }
     }
   }
-  // mat = g_inᵀ g_out / rows, σ_max = √λ_max(matᵀ mat)
+  return out;
+}
+
+/**
+ * One AZ-NAS trainability score from g_in ([rows, colsIn], on g_out's grid) and g_out ([rows, c]):
+ * −σ − 1/(σ + 1e-6) + 2, σ = the largest singular value of g_inᵀ g_out / rows (√λ_max of MᵀM).
+ */
+export function trainabilityRef(
+  gin: Float64Array,
+  rowsIn: number,
+  colsIn: number,
+  gOut: Float64Array,
+  c2: number,
+): number {
   const mat = new Float64Array(colsIn * c2);
   for (let r = 0; r < rowsIn; r++) {
     for (let a = 0; a < colsIn; a++) {
@@ -182,5 +215,5 @@ export function azNasRef(
     }
   }
   const sigma = Math.sqrt(symmetricEigenvalues(mtm, c2)[c2 - 1]);
-  return { expressivity: H1 + H2, progressivity: H2 - H1, trainability: -sigma - 1 / (sigma + 1e-6) + 2 };
+  return -sigma - 1 / (sigma + 1e-6) + 2;
 }

@@ -140,6 +140,27 @@ export function refParamsOf(net: Net): RefParam[] {
 }
 
 /**
+ * The BN running statistics of a net, by BN layer name, in float64 (what its eval-mode forward
+ * uses). `state()` holds mean and variance per BN layer in the order the layers created their γ
+ * (`…/norm` parameters), which names them; the sizes are checked.
+ */
+export function refRunningStatsOf(net: Net): Map<string, { mean: Float64Array; variance: Float64Array }> {
+  const layers = net.params().filter((p) => p.role === "norm").map((p) => p.layer);
+  const state = net.state?.() ?? [];
+  if (state.length !== 2 * layers.length) {
+    throw new TypeError(`Expected 2 running statistics per BN layer (${layers.length}), got ${state.length}`);
+  }
+  return new Map(layers.map((layer, i) => {
+    const [mean, variance] = [state[2 * i], state[2 * i + 1]].map((v) => Float64Array.from(v.dataSync()));
+    const gamma = net.params().find((p) => p.layer === layer && p.role === "norm")!;
+    if (mean.length !== gamma.variable.size || variance.length !== gamma.variable.size) {
+      throw new TypeError(`Expected running statistics of ${gamma.variable.size} channels for '${layer}'`);
+    }
+    return [layer, { mean, variance }];
+  }));
+}
+
+/**
  * The tiny nets in tfjs with taps — layer outputs, ReLU inputs, the map fed to the pool, block outputs (ReLU
  * outputs) — and `bypassNorm`; BN keeps running statistics. Shared by the proxy match tests.
  */
