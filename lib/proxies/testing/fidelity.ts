@@ -4,8 +4,9 @@
  * batches. The float64 definitions are those of `proxies_ref.ts` and `since_sigeo_ref.ts`, run on
  * the float64 NB201 network of `nb201_ref.ts` through `ref_passes.ts`, so the definition checked
  * by hand on the tiny nets is the one measured here; MeCo, AZ-NAS, VKDNW and TE-NAS are those of
- * `nb201_since_sigeo_ref.ts` (the tiny-net maths on the NB201 net's passes). Used by tools/fidelity_table.ts (the README
- * table) and by fidelity_test.ts / grasp_fidelity_test.ts (CI).
+ * `nb201_since_sigeo_ref.ts` (the tiny-net maths on the NB201 net's passes), zen that of
+ * `nb201_zen_ref.ts` (zen.ts's seeded re-initialisation and Gaussian inputs, drawn again in float64).
+ * Used by tools/fidelity_table.ts (the README table) and by fidelity_test.ts / grasp_fidelity_test.ts (CI).
  *
  * What a relative error here contains: float32 rounding through the whole net, and ReLU inputs
  * within float32 rounding of zero that take the other sign in float32 (each such unit moves every
@@ -54,6 +55,7 @@ import {
   zicoRef,
 } from "./proxies_ref.ts";
 import { swapRef } from "./since_sigeo_ref.ts";
+import { zenNb201Ref } from "./nb201_zen_ref.ts";
 
 /** The four kinds of cells of issue 16, by role. */
 export const FIDELITY_CELLS = {
@@ -149,9 +151,9 @@ const gaussian = (b: RefBatch) => gaussianInputRef(b.x.length, 0);
 
 /**
  * The float64 definition of each registered proxy that has one on NB201, by registry name, with the
- * registry's options. Not here: zen (re-initialises from the tfjs net's own random stream), flops
- * (a count; checked against NASLib's values in flops_test.ts) and sigeo-recsys (a recommender
- * preset). AZ-NAS's complexity term is the flops count, so it is not compared either.
+ * registry's options. Not here: flops (a count; checked against NASLib's values in flops_test.ts)
+ * and sigeo-recsys (a recommender preset). AZ-NAS's complexity term is the flops count, so it is not
+ * compared either.
  */
 export const FLOAT64_DEFINITIONS: Readonly<Record<string, RefFn>> = {
   zico: (s, p, b) => ({ value: zicoRef(s, p, b) }),
@@ -189,6 +191,12 @@ export const FLOAT64_DEFINITIONS: Readonly<Record<string, RefFn>> = {
   te_nas_lr: (s, p, b) => {
     const r = teNasLrNb201Ref(s, p, gaussian(b[0]), b[0].n);
     return { value: r.regions, terms: { units: r.units } };
+  },
+  // data-free: the net's weights and the images are replaced by seeded draws (seed 0, the registry's);
+  // the batch gives only the shape
+  zen: (s, p, b) => {
+    const r = zenNb201Ref(s, p, b[0].n, { seed: 0, mixupGamma: 0.01 });
+    return { value: r.value, terms: { delta: r.delta, bn: r.bn, bnLayers: r.bnLayers } };
   },
 };
 
