@@ -306,7 +306,9 @@ export function chainHessianVectorProduct(
     tf.dispose(hv.filter((t): t is tf.Tensor => t !== null));
     throw e;
   } finally {
-    tf.dispose([...h.slice(1), ...delta, ...hbar, dbar].filter((t): t is tf.Tensor => t !== null));
+    // a stage may return its input (a skip-only cell): h then holds one tensor twice, or batch.x
+    const own = [...h.slice(1), ...delta, ...hbar, dbar];
+    tf.dispose([...new Set(own)].filter((t): t is tf.Tensor => t !== null && t !== batch.x));
   }
 }
 
@@ -324,6 +326,88 @@ export interface GraspOptions {
    * @default {1}: the official definition (Samsung `grasp.py`, NASLib: the whole batch at once)
    */
   splits?: number;
+  /**
+   * Bytes the backend can hold; grasp refuses up front (RangeError) when its estimate
+   * ({@linkcode graspHeapEstimate}) is larger, instead of letting the backend abort.
+   * @default {2 ** 32 on wasm (32-bit WebAssembly memory), Infinity elsewhere}
+   */
+  heapLimit?: number;
+}
+
+/** 32-bit WebAssembly memory, the wasm backend's heap, stops at 4 GiB. */
+export const WASM_HEAP_LIMIT = 2 ** 32;
+
+/**
+ * Heap bytes grasp's double backward takes, per example, for each byte a training-mode forward
+ * pass of its largest piece keeps on the tape (one example, op by op as under
+ * {@link withSecondOrder}), with a margin: measured (wasm heap size after the proxy / batch / those
+ * bytes, 2026-12-04, NB201 C = 8, N = 2 and C = 16, N = 5, batches 4…64) 4.8–5.4 for the whole net
+ * at once and 3.4–4.0 for the largest stage of a chain.
+ */
+const HEAP_PER_TAPED_BYTE = { whole: 6, stage: 4.5 };
+
+/** Bytes a training-mode `f` keeps for the backward in `xs` (under a tape; nothing left behind). */
+function tapedBytes(f: () => tf.Tensor, xs: tf.Tensor[]): number {
+  let bytes = 0;
+  tf.tidy(() => {
+    const before = tf.memory().numBytes;
+    gradientsOf(() => {
+      const out = f();
+      bytes = tf.memory().numBytes - before;
+      return tf.sum(out);
+    }, xs);
+  });
+  return bytes;
+}
+
+/**
+ * grasp's heap use for a batch of `n` like `batch`, estimated up front from one example: the bytes a
+ * taped forward of the largest piece (the whole net, or the largest stage of `net.chain`) keeps,
+ * × n × {@link HEAP_PER_TAPED_BYTE}, plus what the backend holds already. Changes BN running
+ * statistics (the caller restores them).
+ */
+export function graspHeapEstimate(
+  net: Net,
+  batch: Batch,
+  n: number,
+): { bytes: number; piece: "whole net" | "largest stage" } {
+  const vars = selectParams(net, "conv-linear-weights").map((p) => p.variable);
+  const x1 = tf.slice(batch.x, 0, 1), y1 = tf.slice(batch.y, 0, 1);
+  try {
+    const chain = net.chain?.({ training: true });
+    const perExample = withSecondOrder(() => {
+      if (!chain) return tapedBytes(() => net.loss(net.forward(x1, { training: true }), y1), vars);
+      let most = 0, h: tf.Tensor = x1;
+      chain.forEach((stage, k) => {
+        const hin = h;
+        most = Math.max(most, tapedBytes(() => stage(hin), [hin, ...vars]));
+        if (k < chain.length - 1) h = tf.tidy(() => stage(hin));
+        // a stage may return its input (a skip-only cell): then it is the next stage's input too
+        if (hin !== x1 && (k === chain.length - 1 || hin !== h)) hin.dispose();
+      });
+      return most;
+    });
+    const factor = chain ? HEAP_PER_TAPED_BYTE.stage : HEAP_PER_TAPED_BYTE.whole;
+    return {
+      bytes: tf.memory().numBytes + n * perExample * factor,
+      piece: chain ? "largest stage" : "whole net",
+    };
+  } finally {
+    tf.dispose([x1, y1]);
+  }
+}
+
+/** Throws a RangeError when grasp on parts of `n` examples would not fit in `limit` bytes. */
+function refuseOverHeap(net: Net, batch: Batch, n: number, limit: number): void {
+  const { bytes, piece } = graspHeapEstimate(net, batch, n);
+  if (bytes <= limit) return;
+  const gb = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
+  throw new RangeError(
+    `Cannot run grasp on ${tf.getBackend()} with ${n} examples at once: its double backward ` +
+      `(${piece}) needs about ${gb(bytes)}, over the heap's ${gb(limit)}. Score fewer examples, use ` +
+      `the grasp option splits: K (not the official value: each part gets its own BN statistics), ` +
+      `or the cpu backend (SIGEO_BACKEND=cpu)`,
+  );
 }
 
 /** The grasp score of `net` on the first batch; `terms.splits` records the parts used. */
@@ -347,6 +431,7 @@ export async function graspProxy(
     return { ...part, weight: (en - st) / n };
   });
   const vars = selectParams(net, "conv-linear-weights").map((p) => p.variable);
+  const limit = opts.heapLimit ?? (tf.getBackend() === "wasm" ? WASM_HEAP_LIMIT : Infinity);
   /** a + w·b, disposing both */
   const sum = (a: tf.Tensor[], b: tf.Tensor[], w: number) => {
     const out = a.map((t, i) => tf.tidy(() => tf.add(t, tf.mul(b[i], w))));
@@ -355,6 +440,7 @@ export async function graspProxy(
   };
   try {
     const value = await withRestored(net, [], async () => {
+      if (Number.isFinite(limit)) refuseOverHeap(net, batch, Math.ceil(n / splits), limit);
       let g: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
       for (const part of parts) {
         g = sum(
