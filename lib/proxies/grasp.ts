@@ -20,6 +20,16 @@
  *   registered once, on first use, and stay (they are right for any later use).
  * Everything else is put back afterwards, even on a throw.
  *
+ * Memory: the double backward of a whole net at once keeps every tensor of the forward pass, of the
+ * first backward and of the second until it ends — on the NB201 benchmark net (C = 16, N = 5, 32×32)
+ * 3.9 GB of tensors at batch 16 (a training step: 0.42 GB), and at batch 32 it aborts the wasm
+ * backend (heap limit 4 GiB). A net that exposes its forward pass as a chain of stages
+ * ({@link Net.chain}: NB201) gets Hg one stage at a time instead ({@linkcode chainHessianVectorProduct},
+ * the same quantity): 1.79 GB at the official batch of 64, little more than the first-order pass.
+ * Before the second-order work, grasp estimates its heap use on the wasm backend
+ * ({@linkcode graspHeapEstimate}) and refuses with a RangeError when it would not fit, since an
+ * exhausted heap would abort the backend (docs/proxies.md#grasp).
+ *
  * @module
  */
 import * as tf from "../tf.ts";
@@ -242,8 +252,9 @@ function accumulate(acc: Array<tf.Tensor | null>, d: Array<tf.Tensor | null>, at
  * cotangent); (3) for k = K − 1 … 1, the first-order backward of ⟨h̄_k, f_k(h_{k−1})⟩ adds to Hv
  * and h̄_{k−1}. Each stage is recomputed from its h_{k−1} (BN batch statistics included), four times.
  * All of it runs under {@link withSecondOrder}, so that every op is the one the one-piece version
- * runs: with the fused BN kernels for (1) and (3), GraSP moved by 2.3e-4 relative on the benchmark
- * net at batch 16 (rounding, amplified by the cancellation in Σ W ⊙ Hg); without, 3.5e-7.
+ * runs: with the fused BN kernels for the δ_k of (1), GraSP moved by 2.3e-4 relative from the
+ * one-piece value on the benchmark net at batch 16 (rounding, amplified by the cancellation in
+ * Σ W ⊙ Hg); op by op, by 2.5e-7.
  */
 export function chainHessianVectorProduct(
   net: Net,
@@ -319,9 +330,10 @@ export interface GraspOptions {
    * g = Σ_parts w·∇L_part and Hg = Σ_parts w·H_part·g with w = part size / n, so that without BN
    * the value equals the unsplit one; with BN it is a different quantity (issue 16, CIFAR-10:
    * 4 × 16 gave 5.415 / −0.0722 / 1.163 / 0.896 where the official one batch of 64 gives 3.98 /
-   * −0.0179 / 1.361 / 0.452). Only for memory: tfjs' double backward keeps about ten times a
-   * training step's activations, and the wasm heap stops at 4 GB (the full NB201 net at 32×32
-   * holds about 16 examples). Samsung's `split_data` is no precedent for a weighted sum either:
+   * −0.0179 / 1.361 / 0.452). Only for memory, where grasp refuses a batch (see
+   * {@linkcode graspHeapEstimate}): a net without {@link Net.chain} holds about 16 examples of the
+   * NB201 benchmark net's size in the wasm heap, a chained one (NB201 itself) about 160. Samsung's
+   * `split_data` is no precedent for a weighted sum either:
    * its loop zeroes the gradient inside the loop and keeps the last part's.
    * @default {1}: the official definition (Samsung `grasp.py`, NASLib: the whole batch at once)
    */
