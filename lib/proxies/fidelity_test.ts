@@ -8,8 +8,8 @@
  * one unit of 655,360) gradients upstream move by ~2e-4 and SiGeo-CV's lr = 1 steps carry that to
  * 1e-1 in its Fisher–Rao term: tools/fidelity_table.ts shows both seeds; this test is about the
  * arithmetic. Measured with seed 3 (2026-12-04, wasm + native kernels): zico 8e-10, SiGeo-CV terms
- * ≤ 5.1e-7, grad_norm 5e-8, snip 3e-8, plain 2.5e-7 (a signed sum that cancels), grasp 5e-7, fisher
- * 1.2e-7, jacov 1e-8, epe_nas 2.7e-6, synflow 6e-10, nwot, swap, l2_norm, params exact. Tolerances are
+ * ≤ 5.1e-7, grad_norm 5e-8, snip 3e-8, plain 2.5e-7 (a signed sum that cancels), grasp 1.3e-6 (Hg
+ * one stage at a time; 5e-7 with the whole double backward at once), fisher 1.2e-7, jacov 1e-8, epe_nas 2.7e-6, synflow 6e-10, nwot, swap, l2_norm, params exact. Tolerances are
  * ~10–50× those, far below what a wrong definition gives (grasp's old 4-part split: 0.16; ZiCo with
  * torch's unbiased std: 1.9e-2; tried 2026-12-04).
  */
