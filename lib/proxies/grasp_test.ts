@@ -12,13 +12,8 @@ import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
 import type { Batch, Net } from "../nn/net.ts";
 import { Nb201Network, Nb201Supernet } from "../spaces/nb201/network.ts";
-import {
-  chainHessianVectorProduct,
-  graspHeapEstimate,
-  graspProxy,
-  hessianVectorProduct,
-  WASM_HEAP_LIMIT,
-} from "./grasp.ts";
+import { graspHeapEstimate, graspProxy, WASM_HEAP_LIMIT } from "./grasp.ts";
+import { chainHessianVectorProduct, hessianVectorProduct } from "./second_order.ts";
 import { selectParams } from "./proxy.ts";
 
 await initBackend({ quiet: true });
