@@ -245,8 +245,9 @@ function accumulate(acc: Array<tf.Tensor | null>, d: Array<tf.Tensor | null>, at
  * and h̄_{k−1}. Each stage is recomputed from its h_{k−1} (BN batch statistics included), four times.
  * All of it runs under {@link withSecondOrder}, so that every op is the one the one-piece version
  * runs: with the fused BN kernels for the δ_k of (1), GraSP moved by 2.3e-4 relative from the
- * one-piece value on the benchmark net at batch 16 (rounding, amplified by the cancellation in
- * Σ W ⊙ Hg); op by op, by 2.5e-7.
+ * one-piece value on the benchmark net at batch 16, N(0,1) images (on that net the two BN paths'
+ * first-order gradients already differ by up to 9e-2 relative in a layer: float32 rounding on either
+ * side of a ReLU's zero, lib/nn/batch_norm.ts); op by op, by 2.5e-7.
  */
 export function chainHessianVectorProduct(
   net: Net,
