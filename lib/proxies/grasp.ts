@@ -35,8 +35,8 @@ export interface GraspOptions {
    * −0.0179 / 1.361 / 0.452). Only for memory, where grasp refuses a batch (see
    * {@linkcode graspHeapEstimate}): a net without {@link Net.chain} holds about 16 examples of the
    * NB201 benchmark net's size in the wasm heap, a chained one (NB201 itself) about 160. Samsung's
-   * `split_data` is no precedent for a weighted sum either:
-   * its loop zeroes the gradient inside the loop and keeps the last part's.
+   * `split_data` is no precedent for a weighted sum either: its loop zeroes the gradient inside the
+   * loop and keeps the last part's.
    * @default {1}: the official definition (Samsung `grasp.py`, NASLib: the whole batch at once)
    */
   splits?: number;
@@ -55,7 +55,7 @@ export const WASM_HEAP_LIMIT = 2 ** 32;
  * Heap bytes grasp's double backward takes, per example, for each byte a training-mode forward
  * pass of its largest piece keeps on the tape (one example, op by op as under
  * {@link withSecondOrder}), with a margin: measured (wasm heap size after the proxy / batch / those
- * bytes, 2026-12-04, NB201 C = 8, N = 2 and C = 16, N = 5, batches 4…64) 4.8–5.4 for the whole net
+ * bytes, 2026-12-04, NB201 C = 8, N = 2 and C = 16, N = 5, batches 4…128) 4.8–5.4 for the whole net
  * at once and 3.4–4.0 for the largest stage of a chain.
  */
 const HEAP_PER_TAPED_BYTE = { whole: 6, stage: 4.5 };
