@@ -57,6 +57,14 @@ export interface Net<X = tf.Tensor> {
   /** The training loss (mean over the batch) of logits against labels. */
   loss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar;
   /**
+   * The forward pass as a chain of stages, each one tensor in and one out, the first taking the
+   * batch's input and the last giving the logits: `forward(x, opts)` equals
+   * `chain(opts).reduce((h, stage) => stage(h), x)`. Lets a proxy recompute one stage at a time
+   * instead of holding the whole pass (grasp's Hessian-vector product, docs/proxies.md#grasp).
+   * Optional: absent means the net is one piece.
+   */
+  chain?(opts: ForwardOptions): Array<(h: tf.Tensor) => tf.Tensor>;
+  /**
    * Non-trainable state that training-mode forward passes change (BN running statistics), so
    * that proxies can restore it after scoring. Optional: absent means none.
    */

@@ -16,7 +16,7 @@ import { BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
 import { getProxy } from "./registry.ts";
 import { gradNormProxy } from "./grad_norm.ts";
 import { fisherProxy } from "./fisher.ts";
-import { hessianVectorProduct, withSecondOrder } from "./grasp.ts";
+import { hessianVectorProduct, withSecondOrder } from "./second_order.ts";
 import { zenProxy } from "./zen.ts";
 import { selectParams } from "./proxy.ts";
 

@@ -4,203 +4,26 @@
  * loss in the weights times g, biases and BN given no direction — and score = −Σ W ⊙ Hg (negated,
  * as Samsung and NASLib do, so that higher is better). BN state is restored.
  *
- * Hg is exact (double backward). tfjs 4.22 gets higher-order gradients right only when every op's
- * gradient is itself differentiable and connected to the tape; {@link withSecondOrder} makes that
- * so for the duration of the call:
- * - `tf.customGrad` ops (tfjs' softmax cross-entropy and log-softmax, the project's batch norm)
- *   compute their gradient from tensors made inside the op, which the tape never saw; while it
- *   runs, `customGrad` is replaced by a plain trace of the op's forward function;
- * - the project's fused batch-norm kernels (lib/kernels) have no second derivative; they are
- *   unregistered for the active backend, so batch norm takes its op-by-op path;
- * - gradients that read the op's saved *output* (Exp, Sigmoid, Tanh, Softmax) are cut from the
- *   tape (the output's saved copy is recorded before the op itself, so tape filtering drops it);
- *   they are replaced by versions that recompute the output from the saved input;
- * - tfjs has no gradient for `Conv2DBackpropFilter`, `AvgPoolGrad` (both linear) and the
- *   comparisons (`Equal`, …, zero almost everywhere; `max`'s gradient uses one); these are
- *   registered once, on first use, and stay (they are right for any later use).
- * Everything else is put back afterwards, even on a throw.
+ * Hg is exact, by double backward (lib/proxies/second_order.ts): one stage at a time on a net with
+ * {@link Net.chain} (NB201; the official batch of 64 of the benchmark net then takes 1.79 GB),
+ * else the whole net at once (about nine times a training step's tensors). Before the second-order
+ * work, grasp estimates its heap use on the wasm backend ({@linkcode graspHeapEstimate}) and refuses
+ * with a RangeError when it would not fit, since an exhausted heap would abort the backend
+ * (docs/proxies.md#grasp).
  *
  * @module
  */
 import * as tf from "../tf.ts";
 import type { Batch, Net } from "../nn/net.ts";
-import { BN_TRAIN_KERNEL } from "../kernels/wasm.ts";
 import { type ProxyScore, selectParams } from "./proxy.ts";
 import { firstBatch, withRestored } from "./taps.ts";
 import { copyValues } from "../train/inplace.ts";
-
-// deno-lint-ignore no-explicit-any
-type Attrs = any;
-
-let registered = false;
-
-/** Zero gradients for a comparison kernel with inputs a, b (piecewise constant in both). */
-function comparisonGradient(kernelName: string): tf.GradConfig {
-  return {
-    kernelName,
-    inputsToSave: ["a", "b"],
-    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({
-      a: () => tf.zerosLike(saved[0]),
-      b: () => tf.zerosLike(saved[1]),
-    }),
-  };
-}
-
-/** Gradients tfjs leaves out: two linear backward kernels and the comparisons. */
-function registerMissingGradients(): void {
-  if (registered) return;
-  registered = true;
-  const missing: tf.GradConfig[] = [
-    {
-      // dW = Σ x ⊗ dy over positions: ∂⟨ddW, dW⟩/∂dy = conv(x, ddW), ∂/∂x = conv-transpose(dy, ddW)
-      kernelName: "Conv2DBackpropFilter",
-      inputsToSave: ["x", "dy"],
-      gradFunc: (ddw: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
-        const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const w = ddw as tf.Tensor4D;
-        const { strides, pad, dataFormat, dimRoundingMode } = attrs;
-        return {
-          x: () =>
-            tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, {
-              strides,
-              pad,
-              dataFormat,
-              dimRoundingMode,
-              inputShape: x.shape,
-            }) as tf.Tensor,
-          dy: () => tf.conv2d(x, w, strides, pad, dataFormat, 1, dimRoundingMode),
-        };
-      },
-    },
-    {
-      // AvgPoolGrad spreads each dy over its window with weight 1/(fh·fw), padding skipped; its
-      // transpose sums each window of the zero-padded input with that weight
-      kernelName: "AvgPoolGrad",
-      inputsToSave: ["input"],
-      gradFunc: (ddx: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
-        const [input] = saved as [tf.Tensor4D];
-        const { filterSize, strides, pad, dimRoundingMode } = attrs;
-        const info = tf.backend_util.computePool2DInfo(
-          input.shape,
-          filterSize,
-          strides,
-          1,
-          pad,
-          dimRoundingMode,
-        );
-        const p = info.padInfo;
-        return {
-          dy: () =>
-            tf.avgPool(
-              tf.pad(ddx as tf.Tensor4D, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]]),
-              [info.filterHeight, info.filterWidth],
-              [info.strideHeight, info.strideWidth],
-              "valid",
-            ),
-          input: () => tf.zerosLike(input),
-        };
-      },
-    },
-    ...["Equal", "NotEqual", "Greater", "Less", "LessEqual"].map(comparisonGradient),
-  ];
-  for (const g of missing) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
-}
-
-/** Gradients that recompute the op's output from its input, so the tape keeps the link. */
-const FROM_INPUT: tf.GradConfig[] = [
-  {
-    kernelName: "Exp",
-    inputsToSave: ["x"],
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
-      x: () => tf.mul(dy as tf.Tensor, tf.exp(x)),
-    }),
-  },
-  {
-    kernelName: "Sigmoid",
-    inputsToSave: ["x"],
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
-      x: () => {
-        const s = tf.sigmoid(x);
-        return tf.mul(dy as tf.Tensor, tf.mul(s, tf.sub(1, s)));
-      },
-    }),
-  },
-  {
-    kernelName: "Tanh",
-    inputsToSave: ["x"],
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], [x]: tf.Tensor[]) => ({
-      x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(tf.tanh(x)))),
-    }),
-  },
-  {
-    kernelName: "Softmax",
-    inputsToSave: ["logits"],
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], [logits]: tf.Tensor[], attrs: Attrs) => ({
-      logits: () => {
-        const y = tf.softmax(logits, attrs.dim);
-        const dyY = tf.mul(dy as tf.Tensor, y);
-        return tf.sub(dyY, tf.mul(tf.sum(dyY, [attrs.dim], true), y));
-      },
-    }),
-  },
-];
-
-type CustomGrad = (f: (...args: unknown[]) => { value: tf.Tensor }) => (...inputs: tf.Tensor[]) => tf.Tensor;
-
-/** `customGrad` that ignores the custom gradient: the forward's own ops are recorded instead. */
-const traced: CustomGrad = (f) => (...inputs) => f(...inputs, () => {}).value;
-
-/**
- * Runs `fn` with higher-order gradients made exact (see the module doc); restores tfjs' engine and
- * kernel registry afterwards, even on a throw. Not reentrant and synchronous only.
- */
-export function withSecondOrder<T>(fn: () => T): T {
-  registerMissingGradients();
-  const engine = tf.engine() as unknown as { customGrad: CustomGrad };
-  const own = Object.getOwnPropertyDescriptor(engine, "customGrad");
-  const backend = tf.getBackend();
-  const fused = tf.getKernel(BN_TRAIN_KERNEL, backend);
-  const stock = FROM_INPUT.map((g) => tf.getGradient(g.kernelName));
-  const swap = (configs: Array<tf.GradConfig | undefined>) =>
-    FROM_INPUT.forEach((g, i) => {
-      if (tf.getGradient(g.kernelName)) tf.unregisterGradient(g.kernelName);
-      if (configs[i]) tf.registerGradient(configs[i]!);
-    });
-  if (fused) tf.unregisterKernel(BN_TRAIN_KERNEL, backend);
-  swap(FROM_INPUT);
-  engine.customGrad = traced;
-  try {
-    return fn();
-  } finally {
-    if (own) Object.defineProperty(engine, "customGrad", own);
-    else delete (engine as Partial<typeof engine>).customGrad;
-    swap(stock);
-    if (fused) tf.registerKernel(fused);
-  }
-}
-
-/**
- * H·v for the Hessian H of the loss of `batch` in `vars` (each v[i] shaped like vars[i]), by double
- * backward under {@link withSecondOrder}; BN in training mode (its state is not restored here).
- */
-export function hessianVectorProduct(
-  net: Net,
-  batch: Batch,
-  vars: tf.Variable[],
-  v: tf.Tensor[],
-): tf.Tensor[] {
-  const loss = () => net.loss(net.forward(batch.x, { training: true }), batch.y);
-  const { value, grads } = withSecondOrder(() =>
-    tf.variableGrads(() => {
-      const inner = tf.variableGrads(loss, vars).grads;
-      return tf.addN(
-        vars.map((w, i) => (inner[w.name] ? tf.sum(tf.mul(inner[w.name], v[i])) : tf.scalar(0))),
-      );
-    }, vars)
-  );
-  value.dispose();
-  return vars.map((w) => grads[w.name] ?? tf.zerosLike(w));
-}
+import {
+  chainHessianVectorProduct,
+  gradientsOf,
+  hessianVectorProduct,
+  withSecondOrder,
+} from "./second_order.ts";
 
 /** Options of {@linkcode graspProxy}. */
 export interface GraspOptions {
@@ -209,13 +32,96 @@ export interface GraspOptions {
    * g = Σ_parts w·∇L_part and Hg = Σ_parts w·H_part·g with w = part size / n, so that without BN
    * the value equals the unsplit one; with BN it is a different quantity (issue 16, CIFAR-10:
    * 4 × 16 gave 5.415 / −0.0722 / 1.163 / 0.896 where the official one batch of 64 gives 3.98 /
-   * −0.0179 / 1.361 / 0.452). Only for memory: tfjs' double backward keeps about ten times a
-   * training step's activations, and the wasm heap stops at 4 GB (the full NB201 net at 32×32
-   * holds about 16 examples). Samsung's `split_data` is no precedent for a weighted sum either:
-   * its loop zeroes the gradient inside the loop and keeps the last part's.
+   * −0.0179 / 1.361 / 0.452). Only for memory, where grasp refuses a batch (see
+   * {@linkcode graspHeapEstimate}): a net without {@link Net.chain} holds about 16 examples of the
+   * NB201 benchmark net's size in the wasm heap, a chained one (NB201 itself) about 160. Samsung's
+   * `split_data` is no precedent for a weighted sum either: its loop zeroes the gradient inside the
+   * loop and keeps the last part's.
    * @default {1}: the official definition (Samsung `grasp.py`, NASLib: the whole batch at once)
    */
   splits?: number;
+  /**
+   * Bytes the backend can hold; grasp refuses up front (RangeError) when its estimate
+   * ({@linkcode graspHeapEstimate}) is larger, instead of letting the backend abort.
+   * @default {2 ** 32 on wasm (32-bit WebAssembly memory), Infinity elsewhere}
+   */
+  heapLimit?: number;
+}
+
+/** 32-bit WebAssembly memory, the wasm backend's heap, stops at 4 GiB. */
+export const WASM_HEAP_LIMIT = 2 ** 32;
+
+/**
+ * Heap bytes grasp's double backward takes, per example, for each byte a training-mode forward
+ * pass of its largest piece keeps on the tape (one example, op by op as under
+ * {@link withSecondOrder}), with a margin: measured (wasm heap size after the proxy / batch / those
+ * bytes, 2026-12-04, NB201 C = 8, N = 2 and C = 16, N = 5, batches 4…128) 4.8–5.4 for the whole net
+ * at once and 3.4–4.0 for the largest stage of a chain.
+ */
+const HEAP_PER_TAPED_BYTE = { whole: 6, stage: 4.5 };
+
+/** Bytes a training-mode `f` keeps for the backward in `xs` (under a tape; nothing left behind). */
+function tapedBytes(f: () => tf.Tensor, xs: tf.Tensor[]): number {
+  let bytes = 0;
+  tf.tidy(() => {
+    const before = tf.memory().numBytes;
+    gradientsOf(() => {
+      const out = f();
+      bytes = tf.memory().numBytes - before;
+      return tf.sum(out);
+    }, xs);
+  });
+  return bytes;
+}
+
+/**
+ * grasp's heap use for a batch of `n` like `batch`, estimated up front from one example: the bytes a
+ * taped forward of the largest piece (the whole net, or the largest stage of `net.chain`) keeps,
+ * × n × {@link HEAP_PER_TAPED_BYTE}, plus what the backend holds already. Changes BN running
+ * statistics (the caller restores them).
+ */
+export function graspHeapEstimate(
+  net: Net,
+  batch: Batch,
+  n: number,
+): { bytes: number; piece: "whole net" | "largest stage" } {
+  const vars = selectParams(net, "conv-linear-weights").map((p) => p.variable);
+  const x1 = tf.slice(batch.x, 0, 1), y1 = tf.slice(batch.y, 0, 1);
+  try {
+    const chain = net.chain?.({ training: true });
+    const perExample = withSecondOrder(() => {
+      if (!chain) return tapedBytes(() => net.loss(net.forward(x1, { training: true }), y1), vars);
+      let most = 0, h: tf.Tensor = x1;
+      chain.forEach((stage, k) => {
+        const hin = h;
+        most = Math.max(most, tapedBytes(() => stage(hin), [hin, ...vars]));
+        if (k < chain.length - 1) h = tf.tidy(() => stage(hin));
+        // a stage may return its input (a skip-only cell): then it is the next stage's input too
+        if (hin !== x1 && (k === chain.length - 1 || hin !== h)) hin.dispose();
+      });
+      return most;
+    });
+    const factor = chain ? HEAP_PER_TAPED_BYTE.stage : HEAP_PER_TAPED_BYTE.whole;
+    return {
+      bytes: tf.memory().numBytes + n * perExample * factor,
+      piece: chain ? "largest stage" : "whole net",
+    };
+  } finally {
+    tf.dispose([x1, y1]);
+  }
+}
+
+/** Throws a RangeError when grasp on parts of `n` examples would not fit in `limit` bytes. */
+function refuseOverHeap(net: Net, batch: Batch, n: number, limit: number): void {
+  const { bytes, piece } = graspHeapEstimate(net, batch, n);
+  if (bytes <= limit) return;
+  const gb = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
+  throw new RangeError(
+    `Cannot run grasp on ${tf.getBackend()} with ${n} examples at once: its double backward ` +
+      `(${piece}) needs about ${gb(bytes)}, over the heap's ${gb(limit)}. Score fewer examples, use ` +
+      `the grasp option splits: K (not the official value: each part gets its own BN statistics), ` +
+      `or the cpu backend (SIGEO_BACKEND=cpu)`,
+  );
 }
 
 /** The grasp score of `net` on the first batch; `terms.splits` records the parts used. */
@@ -239,6 +145,7 @@ export async function graspProxy(
     return { ...part, weight: (en - st) / n };
   });
   const vars = selectParams(net, "conv-linear-weights").map((p) => p.variable);
+  const limit = opts.heapLimit ?? (tf.getBackend() === "wasm" ? WASM_HEAP_LIMIT : Infinity);
   /** a + w·b, disposing both */
   const sum = (a: tf.Tensor[], b: tf.Tensor[], w: number) => {
     const out = a.map((t, i) => tf.tidy(() => tf.add(t, tf.mul(b[i], w))));
@@ -247,6 +154,7 @@ export async function graspProxy(
   };
   try {
     const value = await withRestored(net, [], async () => {
+      if (Number.isFinite(limit)) refuseOverHeap(net, batch, Math.ceil(n / splits), limit);
       let g: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
       for (const part of parts) {
         g = sum(
@@ -263,7 +171,13 @@ export async function graspProxy(
         );
       }
       let hg: tf.Tensor[] = vars.map((w) => tf.zerosLike(w));
-      for (const part of parts) hg = sum(hg, hessianVectorProduct(net, part, vars, g), part.weight);
+      const chain = net.chain?.({ training: true });
+      for (const part of parts) {
+        const hv = chain
+          ? chainHessianVectorProduct(net, part, vars, g, chain)
+          : hessianVectorProduct(net, part, vars, g);
+        hg = sum(hg, hv, part.weight);
+      }
       let s = 0;
       try {
         const [ws, hs] = await Promise.all([

@@ -241,22 +241,37 @@ class Skeleton {
     this.classifier = new Linear(this.store, "classifier", c, classes);
   }
 
-  forward(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = tapped(pass, "block-output", "stem", norm(pass, this.stemBn, conv(pass, this.stem, x)));
-      const prune = this.cfg.pruneDeadNodes;
-      this.stages.forEach((s, i) => {
-        h = tapped(
-          pass,
-          "block-output",
-          `cells.${i}`,
-          s instanceof Cell ? s.apply(h, path, pass, prune) : s.apply(h, pass),
-        );
-      });
-      h = tf.relu(tapped(pass, "relu-input", "lastact.relu", norm(pass, this.lastBn, h)));
-      const pooled = tf.mean(tapped(pass, "features", "lastact", h), [1, 2]);
-      return tapped(pass, "layer-output", this.classifier.name, this.classifier.apply(pooled)) as tf.Tensor2D;
+  /**
+   * The forward pass as one-tensor stages: the stem, each cell or block, the head (BN-ReLU-pool-Linear,
+   * giving the logits). {@link Net.chain}; `forward` is their composition, so both run the same ops.
+   */
+  chain(path: Nb201Op[], pass: Pass): Array<(h: tf.Tensor) => tf.Tensor> {
+    const prune = this.cfg.pruneDeadNodes;
+    const stem = (x: tf.Tensor) =>
+      tapped(pass, "block-output", "stem", norm(pass, this.stemBn, conv(pass, this.stem, x as tf.Tensor4D)));
+    const cells = this.stages.map((s, i) => (x: tf.Tensor) => {
+      const h = x as tf.Tensor4D;
+      return tapped(
+        pass,
+        "block-output",
+        `cells.${i}`,
+        s instanceof Cell ? s.apply(h, path, pass, prune) : s.apply(h, pass),
+      );
     });
+    const head = (x: tf.Tensor) => {
+      const h = tf.relu(
+        tapped(pass, "relu-input", "lastact.relu", norm(pass, this.lastBn, x as tf.Tensor4D)),
+      );
+      const pooled = tf.mean(tapped(pass, "features", "lastact", h), [1, 2]) as tf.Tensor2D;
+      return tapped(pass, "layer-output", this.classifier.name, this.classifier.apply(pooled));
+    };
+    return [stem, ...cells, head];
+  }
+
+  forward(x: tf.Tensor4D, path: Nb201Op[], pass: Pass): tf.Tensor2D {
+    return tf.tidy(() =>
+      this.chain(path, pass).reduce((h, stage) => stage(h), x as tf.Tensor) as tf.Tensor2D
+    );
   }
 
   paramsOf(path: Nb201Op[]): Param[] {
@@ -295,6 +310,9 @@ export class Nb201Network implements Net<tf.Tensor4D> {
   forward(x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
     return this.#skeleton.forward(x, this.ops, opts);
   }
+  chain(opts: ForwardOptions): Array<(h: tf.Tensor) => tf.Tensor> {
+    return this.#skeleton.chain(this.ops, opts);
+  }
   loss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
     return crossEntropy(logits, y);
   }
@@ -330,6 +348,7 @@ export class Nb201Supernet {
       ops,
       params: () => sk.paramsOf(ops),
       forward: (x, opts) => sk.forward(x, ops, opts),
+      chain: (opts) => sk.chain(ops, opts),
       loss: crossEntropy,
       state: () => [...sk.store.buffers().values()],
       supports: ["tap", "bypassNorm"],

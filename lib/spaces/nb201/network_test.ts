@@ -168,3 +168,30 @@ Deno.test("flops counts pools and the convs after a dead node as NASLib's torchs
   );
   tf.dispose([x, y]);
 });
+
+Deno.test("chain(): stem, one stage per cell/block, head; composed, they are forward (same logits, C=4, N=1)", () => {
+  const net = new Nb201Network(REFERENCE, { C: 4, N: 1, classes: 10 }, createRng(5));
+  const sn = new Nb201Supernet({ C: 4, N: 1, classes: 10 }, createRng(6));
+  const rng = createRng(7);
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 8 * 8 * 3 }, () => rng.normal()), [2, 8, 8, 3]);
+  for (const n of [net, sn.path(REFERENCE)]) {
+    const stages = n.chain!({ training: false });
+    assert.equal(stages.length, 1 + 5 + 1); // 3 cells and 2 blocks between stem and head
+    const shapes: number[][] = [];
+    const composed = tf.tidy(() =>
+      stages.reduce((h, stage) => {
+        const out = stage(h);
+        shapes.push(out.shape);
+        return out;
+      }, x as tf.Tensor)
+    );
+    assert.deepEqual(shapes.slice(0, 2), [[2, 8, 8, 4], [2, 8, 8, 4]]);
+    assert.deepEqual(shapes.slice(-2), [[2, 2, 2, 16], [2, 10]]);
+    const logits = n.forward(x, { training: false });
+    assert.deepEqual(Array.from(composed.dataSync()), Array.from(logits.dataSync()));
+    tf.dispose([composed, logits]);
+  }
+  tf.dispose(x);
+  net.dispose();
+  sn.dispose();
+});
