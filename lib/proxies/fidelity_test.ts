@@ -9,8 +9,8 @@
  * 1e-1 in its Fisher–Rao term: tools/fidelity_table.ts shows both seeds; this test is about the
  * arithmetic. Measured with seed 3 (2026-12-04 04:15 UTC, wasm, the README table's run): zico
  * 4.2e-9, SiGeo-CV terms ≤ 3.6e-7, sigeo-fisher:fr 2.4e-7, grad_norm 2e-8, snip 1.3e-8, plain
- * 4.7e-7 (a signed sum that cancels), grasp 1.3e-6 (Hg one stage at a time, measured after that change; 4.4e-7 with the whole double
- * backward at once), fisher 2.5e-8, jacov 1.4e-8, epe_nas 2.5e-6,
+ * 4.7e-7 (a signed sum that cancels), grasp 1.3e-6 (Hg one stage at a time, measured after that
+ * change; 4.4e-7 with the whole double backward at once), fisher 2.5e-8, jacov 1.4e-8, epe_nas 2.5e-6,
  * synflow 7e-10, nwot, swap, l2_norm, params exact; meco 3.5e-8,
  * az-nas 1.4e-9 (expressivity 6.7e-10, progressivity 5.9e-7, trainability 8.7e-8), vkdnw 1.1e-10
  * (entropy 1.1e-7, top decile 1.3e-7), te_nas_ntk 7.7e-8, te_nas_lr exact; zen (data-free, its own
