@@ -19,10 +19,18 @@ Deno.test("recsysSearchConfig: the scale's settings with the dataset's λ, batch
     [64_000, 512, 21, 0.1, [1, 1, 0], 500_000],
   );
   assert.deepEqual([small.warmup, small.numBlocks, small.lr, small.finalBatchSize], [0.01, 7, 0.12, 256]);
-  // KDD's batch capped at 512 (the WASM heap): 100 batches = 64 000 rows; the full-path decay keeps
-  // NASRec's fraction of the epoch, 20 000 of 149 639 105 · 0.8 / 1024 = 116 905 steps → 17.1 of 100
+  // KDD at its own 1024: 100 batches = 128 000 rows; the full-path decay keeps NASRec's fraction of
+  // the epoch, 20 000 of 149 639 105 · 0.8 / 1024 = 116 905 steps → 17.1 of 100
   const kdd = recsysSearchConfig("small", "kdd2012", "autoctr");
-  assert.deepEqual([kdd.rows, kdd.batchSize, kdd.fullPathSteps, kdd.finalBatchSize], [64_000, 512, 17, 512]);
+  assert.deepEqual([kdd.rows, kdd.batchSize, kdd.fullPathSteps, kdd.finalBatchSize], [
+    128_000,
+    1024,
+    17,
+    512,
+  ]);
+  // NASRec-Full's KDD capped at 512 (its supernet at 1024 exceeds the WASM heap): 64 000 rows
+  const kddFull = recsysSearchConfig("small", "kdd2012", "xlarge");
+  assert.deepEqual([kddFull.rows, kddFull.batchSize, kddFull.fullPathSteps], [64_000, 512, 17]);
   // paper keeps NASRec's 1024
   assert.equal(recsysSearchConfig("paper", "kdd2012", "autoctr").batchSize, 1024);
   const smoke = recsysSearchConfig("smoke", "avazu", "autoctr");
