@@ -22,6 +22,8 @@ import { loadBlas } from "./kernels/blas.ts";
 import { loadNativeConv } from "./kernels/native_conv.ts";
 import { registerCpuSegmentSum, registerWasmKernels, type WasmKernelReport } from "./kernels/wasm.ts";
 import { registerWebGpuKernels, WEBGPU_KERNELS } from "./kernels/webgpu.ts";
+import { useLeanBackprop } from "./kernels/backprop.ts";
+import { guardWasmHeap, type WasmModule } from "./kernels/wasm_heap.ts";
 
 /** The backends this library can run on. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -244,6 +246,8 @@ async function initWasm(
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   if (!(await tf.setBackend("wasm"))) throw new Error("Cannot initialise the wasm backend");
   await tf.ready();
+  // a failed allocation throws at once instead of corrupting the heap (tfjs does not check it)
+  guardWasmHeap((tf.backend() as unknown as { wasm: WasmModule }).wasm);
   const blas = useBlas ? loadBlas() : null;
   if (useBlas && !blas) {
     notes.push("no system BLAS found (Debian: apt-get install libopenblas0-pthread); using the wasm matmul");
@@ -337,6 +341,8 @@ export function initBackend(opts: InitOptions = {}): Promise<BackendInfo> {
   if (current && (want === "auto" || want === current.name)) return Promise.resolve(current);
   if (pending && want === "auto") return pending;
   pending = choose({ ...opts, backend: want }).then((info) => {
+    // first-order gradients free saved tensors as the backward pass goes (the same bits)
+    useLeanBackprop(true);
     current = info;
     return info;
   }).finally(() => {

@@ -5,9 +5,11 @@
 // what one phase needs (a step costs the same whatever the row values), and times each phase as the
 // search runs it, at the dataset's NASRec batch size and the `small` table cap: one supernet
 // warm-up step, one proxy candidate (4 batches), one one-shot candidate (its fine-tune steps and
-// its validation rows), and standalone training and evaluation per row. One JSON line per dataset.
+// its validation rows), and standalone training and evaluation per row. One JSON line per dataset,
+// with the WASM heap's peak per phase (MiB of live tensors, `lib/kernels/wasm_heap.ts`) on wasm.
 import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend.ts";
+import { resetWasmHeapPeak, wasmHeapStats } from "../lib/kernels/wasm_heap.ts";
 import { createRng } from "../lib/rng.ts";
 import { readRecsysSource, type RecsysSource } from "../lib/data/recsys_cache.ts";
 import { takeRows } from "../lib/data/recsys.ts";
@@ -45,6 +47,13 @@ await initBackend({ quiet: true });
 const sec = (t: number) => (performance.now() - t) / 1000;
 /** phase markers on stderr, so a crash (e.g. WASM out of memory) shows where it happened */
 const phase = (what: string) => console.error(`… ${what}`);
+const MiB = (b: number) => Math.round(b / 2 ** 20);
+/** the peak of live tensor bytes since the last call (MiB; null off wasm), and a new peak from now */
+const heapPeak = (): number | null => {
+  const s = wasmHeapStats();
+  resetWasmHeapPeak();
+  return s ? MiB(s.peakBytes) : null;
+};
 for (const name of names) {
   const base = recsysSearchConfig("small", name, space);
   // --batch overrides the dataset's NASRec batch size (to locate a memory limit)
@@ -57,6 +66,7 @@ for (const name of names) {
   const s = setUpRecsysRun(data, { ...cfg, valRows: cfg.oneShot.valRows });
   const rng = createRng(cfg.seed);
   const arch = () => sampleArch(space, rng, { numBlocks: cfg.numBlocks, anyPath: "uniform" });
+  const heap: Record<string, number | null> = { setup: heapPeak() };
   try {
     phase(`${name}: warm-up steps`);
     // warm-up: 1 untimed step (first-call compilation), then 6 timed ones
@@ -75,6 +85,7 @@ for (const name of names) {
       },
     });
     const warmStep = sec(t) / (steps - 1);
+    heap.warmup = heapPeak();
     phase(`${name}: proxy`);
     await proxyScore(s.supernet, arch(), s.scoring, { lambdas: cfg.sigeoLambdas });
     t = performance.now();
@@ -82,6 +93,7 @@ for (const name of names) {
       await proxyScore(s.supernet, arch(), s.scoring, { lambdas: cfg.sigeoLambdas });
     }
     const proxy = sec(t) / 3;
+    heap.proxy = heapPeak();
     phase(`${name}: one-shot`);
     // one-shot candidate = fine-tune steps + validation rows: timed with 0 and with 4 steps
     const osSteps = 4;
@@ -91,6 +103,7 @@ for (const name of names) {
     t = performance.now();
     await oneShotScore(s.supernet, arch(), s.batches, s.valRows, osSteps);
     const finetuneStep = Math.max(0, sec(t) - valOnly) / osSteps;
+    heap.oneShot = heapPeak();
     phase(`${name}: standalone`);
     // standalone: train on the training split, evaluate on validation
     const a = arch();
@@ -102,6 +115,7 @@ for (const name of names) {
     await recsysEvaluate(net, s.val);
     const evalRow = sec(t) / s.val.n;
     net.dispose();
+    heap.standalone = heapPeak();
     console.log(JSON.stringify({
       dataset: name,
       space,
@@ -116,6 +130,8 @@ for (const name of names) {
       trainPerRowMs: +(trainRow * 1e3).toFixed(4),
       evalPerRowMs: +(evalRow * 1e3).toFixed(4),
       readRowsPerSecond: Math.round(read.rate),
+      heapPeakMiB: heap,
+      heapMiB: MiB(wasmHeapStats()?.heapBytes ?? 0),
     }));
   } finally {
     s.scoring.forEach(disposeBatch);

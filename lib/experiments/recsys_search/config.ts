@@ -12,6 +12,7 @@
  * @module
  */
 import type { Scale } from "../scale.ts";
+import type { NasrecSpaceName } from "../../spaces/nasrec/space.ts";
 import { NASREC_LR } from "../../train/recsys_fit.ts";
 
 /** The settings of one scale (see the module comment for what is per dataset or space). */
@@ -38,10 +39,10 @@ export interface RecsysSearchScale {
   /** @default {the dataset's NASRec batch size} */
   batchSize?: number;
   /**
-   * a cap on the dataset's batch size (small: 512, as KDD's 1024 aborts the WASM backend's 4 GB heap in
-   * the 7-block supernet's warm-up; docs/nasrec.md §9)
+   * a cap on the dataset's batch size, per space (small: NASRec-Full at 512, as its 7-block supernet
+   * at KDD's 1024 needs more than the WASM backend's 4 GB heap; docs/nasrec.md §9)
    */
-  maxBatchSize?: number;
+  maxBatchSize?: Partial<Record<NasrecSpaceName, number>>;
   /** steps over which the full-path probability decays to 0 @default {the dataset's NASRec value} */
   fullPathSteps?: number;
   /** rolling warm-up checkpoints every this many steps */
@@ -76,15 +77,16 @@ export const RECSYS_SEARCH: Readonly<Record<Scale, RecsysSearchScale>> = {
     finalEpochs: 1,
   },
   // The paper's protocol on a budget (docs/nasrec.md §9, SMALL_RECSYS_COSTS):
-  // 100 training batches of 512 per epoch (64 000 rows; KDD's 1024 capped at 512), so the 1 %
-  // level is 1 warm-up step; 28 candidates per search; the best-scored one retrained.
+  // 100 training batches per epoch (64 000 rows at 512; KDD 128 000 at its 1024, but NASRec-Full's
+  // KDD capped at 512 for the WASM heap), so the 1 % level is 1 warm-up step; 28 candidates per
+  // search; the best-scored one retrained.
   small: {
     maxRows: 500_000,
     lr: NASREC_LR.supernet,
     seed: 2018,
     scoreBatches: 4,
     epochBatches: 100,
-    maxBatchSize: 512,
+    maxBatchSize: { xlarge: 512 },
     numBlocks: 7,
     warmup: 0.01,
     oneShotEpochs: 1,
@@ -140,12 +142,12 @@ export interface RecsysCosts {
 
 /**
  * Measured by `tools/recsys_budget.ts` on the real samples (Criteo 100 rows, Avazu 1 000, repeated
- * up to the batches each phase needs) on this project's 2-core machine under load average 2–8 from
- * other jobs, 2026-12-04: per batch of 512, the mean of Criteo and Avazu (the one-shot step and row
- * split from their combined time). Under load 15 the same phases took 3–4× longer; KDD at 512 costs
- * about what Criteo does there. NASRec-Full is not measured: its 7-block supernet with 500 000-row
- * tables fails inside the WASM backend (memory access out of bounds), so a plan estimates it with
- * NASRec-Small's costs and says so. docs/nasrec.md §9.
+ * up to the batches each phase needs) on this project's 2-core machine, per batch of 512, the mean of
+ * Criteo and Avazu (the one-shot step and row split from their combined time). NASRec-Small under
+ * load average 2–8 from other jobs, 2026-12-04; under load 15 the same phases took 3–4× longer, and
+ * KDD costs about what Criteo does. NASRec-Full (7 blocks, 500 000-row tables; it fits the WASM heap
+ * since the lean backward pass, docs/backends.md#backprop-memory) under load 2–5, 2026-12-04: a
+ * warm-up step ~3.5× NASRec-Small's. docs/nasrec.md §9.
  */
 export const SMALL_RECSYS_COSTS: { machine: string; autoctr: RecsysCosts; xlarge?: RecsysCosts } = {
   machine: "2 CPU cores, loaded",
@@ -156,6 +158,14 @@ export const SMALL_RECSYS_COSTS: { machine: string; autoctr: RecsysCosts; xlarge
     oneShotValRow: 0.0005,
     trainRow: 0.00076,
     evalRow: 0.0002,
+  },
+  xlarge: {
+    warmupStep: 9.4,
+    proxyCandidate: 4.1,
+    finetuneStep: 0.6,
+    oneShotValRow: 0.0013,
+    trainRow: 0.0011,
+    evalRow: 0.00048,
   },
 };
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { recsysSearchConfig } from "./run.ts";
+import { recsysPhaseSeconds } from "./config.ts";
 
 Deno.test("recsysSearchConfig: the scale's settings with the dataset's λ, batch size, rows and steps and the space's final rate", () => {
   const paper = recsysSearchConfig("paper", "kdd2012", "xlarge");
@@ -19,10 +20,18 @@ Deno.test("recsysSearchConfig: the scale's settings with the dataset's λ, batch
     [64_000, 512, 21, 0.1, [1, 1, 0], 500_000],
   );
   assert.deepEqual([small.warmup, small.numBlocks, small.lr, small.finalBatchSize], [0.01, 7, 0.12, 256]);
-  // KDD's batch capped at 512 (the WASM heap): 100 batches = 64 000 rows; the full-path decay keeps
-  // NASRec's fraction of the epoch, 20 000 of 149 639 105 · 0.8 / 1024 = 116 905 steps → 17.1 of 100
+  // KDD at its own 1024: 100 batches = 128 000 rows; the full-path decay keeps NASRec's fraction of
+  // the epoch, 20 000 of 149 639 105 · 0.8 / 1024 = 116 905 steps → 17.1 of 100
   const kdd = recsysSearchConfig("small", "kdd2012", "autoctr");
-  assert.deepEqual([kdd.rows, kdd.batchSize, kdd.fullPathSteps, kdd.finalBatchSize], [64_000, 512, 17, 512]);
+  assert.deepEqual([kdd.rows, kdd.batchSize, kdd.fullPathSteps, kdd.finalBatchSize], [
+    128_000,
+    1024,
+    17,
+    512,
+  ]);
+  // NASRec-Full's KDD capped at 512 (its supernet at 1024 exceeds the WASM heap): 64 000 rows
+  const kddFull = recsysSearchConfig("small", "kdd2012", "xlarge");
+  assert.deepEqual([kddFull.rows, kddFull.batchSize, kddFull.fullPathSteps], [64_000, 512, 17]);
   // paper keeps NASRec's 1024
   assert.equal(recsysSearchConfig("paper", "kdd2012", "autoctr").batchSize, 1024);
   const smoke = recsysSearchConfig("smoke", "avazu", "autoctr");
@@ -58,4 +67,20 @@ Deno.test("recsysSearchConfig: the scale's settings with the dataset's λ, batch
     () => recsysSearchConfig("smoke", "movielens" as "criteo"),
     /Unknown recommender dataset 'movielens'/,
   );
+});
+
+Deno.test("recsysPhaseSeconds: NASRec-Full uses its own measured costs; KDD's batch of 1024 doubles per-batch costs", () => {
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
+  // Criteo × NASRec-Full at small: 100 steps of 512 (51 200 train rows, 6 400 val), 28 evaluations
+  const full = recsysPhaseSeconds(recsysSearchConfig("small", "criteo", "xlarge"));
+  assert.deepEqual([full.epochBatches, full.levelStep, full.evaluations], [100, 1, 28]);
+  close(full.phases.warmup, 100 * 9.4);
+  close(full.phases.search_zico, 28 * 4.1);
+  close(full.phases.search_one_shot, 28 * (10 * 0.6 + 4096 * 0.0013));
+  // 4 methods × (1 candidate on train + train + val) rows trained, (1 + 1) × val rows evaluated
+  close(full.phases.final, 4 * ((51_200 + 51_200 + 6_400) * 0.0011 + 2 * 6_400 * 0.00048));
+  // KDD × NASRec-Small: batches of 1024 cost twice NASRec-Small's 512 figures
+  const kdd = recsysPhaseSeconds(recsysSearchConfig("small", "kdd2012", "autoctr"));
+  close(kdd.phases.warmup, 100 * 3.8 * 2);
+  close(kdd.phases.search_sigeo, 28 * 1.8 * 2);
 });

@@ -110,7 +110,9 @@ async function plan(ctx: RunContext): Promise<Plan> {
       total: Object.values(phases).reduce((a, b) => a + b, 0),
       basis:
         `per-phase costs measured with tools/recsys_budget.ts on real Criteo/Avazu/KDD rows, ${c.machine} ` +
-        `(warm-up step of 512: ${c.autoctr.warmupStep} s in NASRec-Small), scaled by batch size; ` +
+        `(warm-up step of 512: ${c.autoctr.warmupStep} s in NASRec-Small` +
+        (c.xlarge ? `, ${c.xlarge.warmupStep} s in NASRec-Full` : "") +
+        "), scaled by batch size; " +
         "a GPU is much faster",
     },
     notices,

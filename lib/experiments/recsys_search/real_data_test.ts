@@ -121,16 +121,16 @@ Deno.test("recsys-search small without --data: refused with where to get the fil
 
 Deno.test({
   name:
-    "recsys-search small on the real KDD 2012 sample (11 rows): refused, fewer rows than one training batch (512 at small)",
+    "recsys-search small on the real KDD 2012 sample (11 rows): refused, fewer rows than one training batch (1024 at small)",
   ignore: !present(KDD),
   fn: async () => {
     const dir = await Deno.makeTempDir();
     try {
-      // 11 rows (9 in the training split) at small's KDD batch of 512: not one training batch; the protocol is not shrunk silently
+      // 11 rows (9 in the training split) at small's KDD batch of 1024: not one training batch; the protocol is not shrunk silently
       const cfg = { ...recsysSearchConfig("small", "kdd2012", "autoctr"), dataFile: KDD, maxRows: 2_000 };
       await assert.rejects(
         () => runRecsysSearch(cfg, { dir }),
-        /Expected at least one training batch of 512 rows, got 9 rows/,
+        /Expected at least one training batch of 1024 rows, got 9 rows/,
       );
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -107,7 +107,7 @@ export function recsysSearchConfig(
     throw new RangeError(`Unknown recommender dataset '${dataset}': expected criteo, avazu or kdd2012`);
   }
   const s = structuredClone(RECSYS_SEARCH[scale]);
-  const batchSize = s.batchSize ?? Math.min(ds.batchSize, s.maxBatchSize ?? Infinity);
+  const batchSize = s.batchSize ?? Math.min(ds.batchSize, s.maxBatchSize?.[space] ?? Infinity);
   const rows = s.rows ?? (s.epochBatches ? Math.round(s.epochBatches * batchSize / 0.8) : ds.rows);
   // keys in a fixed order: a finished run's result.json is reused when its config is the same
   return {

@@ -115,7 +115,9 @@ function forwardNet(
     const dense: tf.Tensor[] = [x.dense];
     const sparse: tf.Tensor[] = [embedding.lookup(x.sparse)];
     blocks.forEach((b, i) => {
-      const out = b.apply(inputs(i, dense, sparse, choices[i]), choices[i], ctx);
+      // a tidy per block: inside a gradient's forward only the tensors the backward pass saved
+      // (kept by the tape) outlive their block, not every intermediate of the whole forward
+      const out = tf.tidy(() => b.apply(inputs(i, dense, sparse, choices[i]), choices[i], ctx));
       dense.push(ctx.tap ? ctx.tap({ kind: "block-output", name: `block${i}` }, out.dense) : out.dense);
       sparse.push(out.sparse);
     });
