@@ -5,8 +5,8 @@
  * as Samsung and NASLib do, so that higher is better). BN state is restored.
  *
  * Hg is exact, by double backward (lib/proxies/second_order.ts): one stage at a time on a net with
- * {@link Net.chain} (NB201; the official batch of 64 of the benchmark net then takes 1.79 GB),
- * else the whole net at once (about nine times a training step's tensors). Before the second-order
+ * {@link Net.chain} (NB201; the official batch of 64 of the benchmark net then needs a 0.74 GB wasm heap),
+ * else the whole net at once (3.96 GB there). Before the second-order
  * work, grasp estimates its heap use on the wasm backend ({@linkcode graspHeapEstimate}) and refuses
  * with a RangeError when it would not fit, since an exhausted heap would abort the backend
  * (docs/proxies.md#grasp).
@@ -54,11 +54,13 @@ export const WASM_HEAP_LIMIT = 2 ** 32;
 /**
  * Heap bytes grasp's double backward takes, per example, for each byte a training-mode forward
  * pass of its largest piece keeps on the tape (one example, op by op as under
- * {@link withSecondOrder}), with a margin: measured (wasm heap size after the proxy / batch / those
- * bytes, 2026-12-04, NB201 C = 8, N = 2 and C = 16, N = 5, batches 4…128) 4.8–5.4 for the whole net
- * at once and 3.4–4.0 for the largest stage of a chain.
+ * {@link withSecondOrder}), with a margin. Measured (wasm heap size after the proxy / batch / those
+ * bytes, 2026-12-04, NB201 C = 16, N = 5, reference cell, with the lean first-order backward of
+ * lib/kernels/backprop.ts): 3.0 for the whole net at once (batches 32 and 64: heap 1.97 and 3.96 GB)
+ * and 2.7–2.8 for the largest stage of a chain (batches 64 and 128: 0.74 and 1.43 GB). Before that
+ * backward they were 4.8–5.4 and 3.4–4.0.
  */
-const HEAP_PER_TAPED_BYTE = { whole: 6, stage: 4.5 };
+const HEAP_PER_TAPED_BYTE = { whole: 3.5, stage: 3.2 };
 
 /** Bytes a training-mode `f` keeps for the backward in `xs` (under a tape; nothing left behind). */
 function tapedBytes(f: () => tf.Tensor, xs: tf.Tensor[]): number {

@@ -120,8 +120,8 @@ Deno.test("grasp refuses up front, changing nothing, when its heap estimate is o
 });
 
 Deno.test("on the benchmark net, the wasm heap holds the official batch of 64 one stage at a time, not at once", () => {
-  // measured (2026-12-04, wasm): one stage at a time, heap 1.36 GB at 64 and 2.75 GB at 128; at once,
-  // 2.77 GB at 16, and 32 aborted the backend
+  // measured (2026-12-04, wasm, lean first-order backward): one stage at a time, heap 0.74 GB at 64 and
+  // 1.43 GB at 128; the whole net at once 1.97 GB at 32 and 3.96 GB at 64 (within 9 % of the 4 GiB)
   const net = new Nb201Network(REFERENCE, { C: 16, N: 5, classes: 10 }, createRng(51));
   const rng = createRng(52);
   const b = {
@@ -135,8 +135,8 @@ Deno.test("on the benchmark net, the wasm heap holds the official batch of 64 on
     loss: net.loss,
   };
   const whole = (n: number) => graspHeapEstimate(onePiece as Net, b, n).bytes;
-  assert.ok(staged(128) < WASM_HEAP_LIMIT && staged(256) > WASM_HEAP_LIMIT, `${staged(128)}, ${staged(256)}`);
-  assert.ok(whole(16) < WASM_HEAP_LIMIT && whole(32) > WASM_HEAP_LIMIT, `${whole(16)}, ${whole(32)}`);
+  assert.ok(staged(256) < WASM_HEAP_LIMIT && staged(512) > WASM_HEAP_LIMIT, `${staged(256)}, ${staged(512)}`);
+  assert.ok(whole(32) < WASM_HEAP_LIMIT && whole(64) > WASM_HEAP_LIMIT, `${whole(32)}, ${whole(64)}`);
   tf.dispose([b.x, b.y]);
   net.dispose();
 });

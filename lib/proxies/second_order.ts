@@ -20,10 +20,11 @@
  *
  * Memory: the double backward of a whole net at once ({@linkcode hessianVectorProduct}) keeps every
  * tensor of the forward pass, of the first backward and of the second until it ends — on the NB201
- * benchmark net (C = 16, N = 5, 32×32) 3.9 GB of tensors at batch 16 (a training step: 0.42 GB),
- * and at batch 32 it aborts the wasm backend (heap limit 4 GiB). A net that exposes its forward pass
- * as a chain of stages ({@link Net.chain}: NB201) gets H·v one stage at a time instead
- * ({@linkcode chainHessianVectorProduct}, the same quantity): 1.79 GB at batch 64.
+ * benchmark net (C = 16, N = 5, 32×32) with tfjs' stock backward 3.9 GB of tensors at batch 16 (a
+ * training step: 0.42 GB; batch 32 aborted the wasm backend, heap limit 4 GiB), with the lean
+ * first-order backward of lib/kernels/backprop.ts a 3.96 GB heap at batch 64. A net that exposes its
+ * forward pass as a chain of stages ({@link Net.chain}: NB201) gets H·v one stage at a time instead
+ * ({@linkcode chainHessianVectorProduct}, the same quantity): a 0.74 GB heap at batch 64.
  *
  * @module
  */
