@@ -95,6 +95,7 @@ async function main() {
     backend: info.name,
     gemm: info.gemm,
     blasThreads: info.blas?.threads ?? null,
+    blasCore: info.blas?.core ?? null,
     ...(info.device ? { device: info.device } : {}),
   };
   const print = (o: Record<string, unknown>) => console.log(JSON.stringify({ ...base, ...o }));
