@@ -38,8 +38,8 @@ export interface BackendInfo {
   package: string;
   /** Matrix-multiply engine of the training kernels (wasm), e.g. "OpenBLAS 0.3.21", or null. */
   gemm: string | null;
-  /** The system BLAS in use: file, self-description and threads; null when none. */
-  blas: { path: string; config: string; threads: number | null } | null;
+  /** The system BLAS in use: file, self-description, threads and kernel family; null when none. */
+  blas: { path: string; config: string; threads: number | null; core?: string | null } | null;
   /** Threads of the backend's own kernels (wasm: its pthreads; BLAS threads are in `blas`). */
   threads: number | null;
   /** WebAssembly SIMD in use (wasm only). */
@@ -260,7 +260,7 @@ async function initWasm(
     requested,
     package: "@tensorflow/tfjs-backend-wasm",
     gemm: report.gemm,
-    blas: blas ? { path: blas.path, config: blas.config, threads: blas.threads } : null,
+    blas: blas ? { path: blas.path, config: blas.config, threads: blas.threads, core: blas.core } : null,
     threads: wasm.getThreadsCount(),
     simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean,
     kernels: report.kernels,

@@ -26,6 +26,12 @@ export interface Blas {
   /** Threads the library will use, when it can tell (OpenBLAS), else null. */
   threads: number | null;
   /**
+   * The kernel family OpenBLAS chose (`openblas_get_corename()`, e.g. `Haswell` for AVX2, `SkylakeX`
+   * or `Cooperlake` for AVX-512; `OPENBLAS_CORETYPE` forces one), else null. It sets the sgemm speed:
+   * on AMD Zen 5, AVX2 `Haswell` ran at about half the AVX-512 kernels' rate (docs/backends.md).
+   */
+  core: string | null;
+  /**
    * C = alpha·op(A)·op(B) + beta·C in row-major order; op(X) = Xᵀ when its flag is set.
    * A is M×K (or K×M when transposed), B is K×N (or N×K), C is M×N; `ld*` are row strides.
    */
@@ -56,6 +62,7 @@ const SYMBOLS = {
   },
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
   openblas_get_config: { parameters: [], result: "pointer", optional: true },
+  openblas_get_corename: { parameters: [], result: "pointer", optional: true },
 } as const;
 
 /** Where we look for a CBLAS, best first. `SIGEO_BLAS` (a path) goes in front. */
@@ -92,11 +99,14 @@ export function loadBlas(candidates: string[] = blasCandidates()): Blas | null {
       if (p) config = new Deno.UnsafePointerView(p).getCString();
     }
     const threads = sym.openblas_get_num_threads ? sym.openblas_get_num_threads() : null;
+    const corePtr = sym.openblas_get_corename ? sym.openblas_get_corename() : null;
+    const core = corePtr ? new Deno.UnsafePointerView(corePtr).getCString() : null;
     const raw = sym.cblas_sgemm;
     return {
       path,
       config,
       threads,
+      core,
       sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
         if (m === 0 || n === 0) return;
         raw(

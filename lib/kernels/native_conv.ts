@@ -23,7 +23,7 @@ import type { ConvGeometry } from "./conv.ts";
 import { env } from "../env.ts";
 
 /** ABI version of `native/conv.c` this module speaks. */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 const CONV_ARGS = ["buffer", "buffer", "buffer", ...new Array(13).fill("i32")] as const;
 const SYMBOLS = {
@@ -76,6 +76,7 @@ const SYMBOLS = {
     result: "i32",
   },
   sgc_relu_grad: { parameters: ["buffer", "buffer", "buffer", "i32"], result: "i32" },
+  sgc_bias_act: { parameters: ["buffer", "buffer", "i32", "i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Loaded native stride-1 convolution kernels (NHWC input, HWIO filter, float32). */
@@ -136,6 +137,11 @@ export interface NativeConv {
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null, o: SgdStepArgs): void;
   /** dx = dy·step(x) (ReLU's gradient; NaN where x is NaN), the bits of tfjs' `mul(dy, step(x))`. */
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /**
+   * A dense layer's epilogue in place on y [rows, cols]: y = relu?(y + bias) (bias [cols] or
+   * null), the bits of tfjs' broadcast Add then Relu; x < 0 becomes +0, NaN stays.
+   */
+  biasAct(y: Float32Array, bias: Float32Array | null, rows: number, cols: number, relu: boolean): void;
 }
 
 /** Scalars of one {@link NativeConv.adam} step. */
@@ -393,6 +399,16 @@ function open(path: string, compiler: string, flags: string[]): NativeConv | nul
     reluGrad(dy, x, dx) {
       sameLength("reluGrad", dx, dy, x);
       s.sgc_relu_grad(dy, x, dx, dx.length);
+    },
+    biasAct(y, bias, rows, cols, relu) {
+      if (y.length < rows * cols || (bias && bias.length < cols)) {
+        throw new RangeError(
+          `Native biasAct: y has ${y.length} floats and bias ${
+            bias?.length ?? 0
+          }, expected ${rows}×${cols} and ${cols}`,
+        );
+      }
+      s.sgc_bias_act(y, bias, rows, cols, relu ? 1 : 0);
     },
     sgd(p, g, buf, o) {
       sameLength("sgd", p, g, ...(buf ? [buf] : []));

@@ -26,6 +26,7 @@ import { batchMatMul, planMatMul } from "./matmul.ts";
 import { stridedBackpropFilter, stridedBackpropInput, stridedEligible, stridedForward } from "./strided.ts";
 import { segmentSumInto, segmentSumShape } from "./segment_sum.ts";
 import { columnSums, leadingAxes } from "./reduce.ts";
+import { denseKernels, registerDenseGradients } from "./dense.ts";
 import { env } from "../env.ts";
 
 type Info = tf.TensorInfo;
@@ -526,6 +527,11 @@ export function registerWasmKernels(
       return dx;
     });
     if (!skip.has(RELU_GRAD_KERNEL)) useFusedReluGradient(true);
+    if (blas) {
+      // the fused dense layer (./dense.ts): one sgemm plus an in-place bias/ReLU pass
+      for (const [name, fn] of denseKernels(backend, gemm, native)) reg(name, fn);
+      registerDenseGradients();
+    }
   }
 
   // Identity (tf.clone, and every tensor a gradient saves for the backward pass) shares the data

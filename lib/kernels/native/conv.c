@@ -45,7 +45,7 @@
 #error "conv.c needs the GNU C vector extension (gcc or clang)"
 #endif
 
-#define SGC_VERSION 3
+#define SGC_VERSION 4
 
 #if defined(__AVX512F__)
 #define VL 16
@@ -842,5 +842,41 @@ int sgc_relu_grad(const float *dy, const float *x, float *dx, int n) {
   struct relu_args a = {dy, x, dx, n};
   const int blocks = (int)((n + OPT_BLOCK - 1) / OPT_BLOCK);
   par_for(blocks, threads_for(2.0 * n), relu_grad_range, &a);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * A dense layer's epilogue in place: y[r,c] = act(y[r,c] + bias[c]) over a row-major [rows, cols]
+ * matrix just written by sgemm, while it is still in cache. The bits of tfjs' Add (bias broadcast)
+ * then Relu, which on the wasm backend are two kernels each allocating a full-size output. ReLU
+ * maps x < 0 to +0 and keeps everything else (NaN stays NaN, as in PyTorch).
+ */
+struct bias_act_args {
+  float *y;
+  const float *bias;
+  long rows, cols;
+  int relu;
+};
+
+static void bias_act_range(void *ctx, int r0, int r1, int worker) {
+  (void)worker;
+  const struct bias_act_args *a = ctx;
+  const long cols = a->cols;
+  const float *restrict b = a->bias;
+  for (long r = r0; r < r1; r++) {
+    float *restrict y = a->y + r * cols;
+    if (b)
+      for (long c = 0; c < cols; c++) y[c] += b[c];
+    if (a->relu)
+      for (long c = 0; c < cols; c++) y[c] = y[c] < 0 ? 0.0f : y[c];
+  }
+}
+
+/* y = act(y + bias) in place (bias NULL: none; relu 0 or 1). 0 or -1. */
+int sgc_bias_act(float *y, const float *bias, int rows, int cols, int relu) {
+  if (rows < 0 || cols < 0) return -1;
+  struct bias_act_args a = {y, bias, rows, cols, relu != 0};
+  par_for(rows, threads_for(2.0 * rows * cols), bias_act_range, &a);
   return 0;
 }

@@ -27,6 +27,7 @@ import * as tf from "../../tf.ts";
 import { type LayerKind, type ParamStore, xavierUniformInit } from "../../nn/param.ts";
 import type { ForwardOptions, Tap } from "../../nn/net.ts";
 import { gatherRows } from "../../nn/embedding.ts";
+import { dense } from "../../kernels/dense.ts";
 import { NASREC_EMBEDDING_DIM, NASREC_INTERACT_TOKENS, NASREC_MHA_HEADS } from "./cost.ts";
 import type { NasrecNode } from "./space.ts";
 
@@ -77,8 +78,12 @@ export class Dense {
   /** x [..., din] → [..., dout] */
   apply(x: tf.Tensor, ctx: Ctx): tf.Tensor {
     const flat = x.rank === 2 ? x as tf.Tensor2D : tf.reshape(x, [-1, this.din]) as tf.Tensor2D;
-    let y: tf.Tensor = tf.matMul(flat, this.w as tf.Variable<tf.Rank.R2>);
-    if (this.b) y = tf.add(y, this.b);
+    // matMul + add as one kernel on the fast CPU path (lib/kernels/dense.ts; the same bits)
+    let y: tf.Tensor = dense(
+      flat,
+      this.w as tf.Variable<tf.Rank.R2>,
+      this.b as tf.Variable<tf.Rank.R1> | null,
+    );
     if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), this.dout]);
     return ctx.tap ? ctx.tap({ kind: "layer-output", name: this.layer }, y) : y;
   }
