@@ -149,7 +149,7 @@ export interface RecsysCosts {
  * since the lean backward pass, docs/backends.md#backprop-memory) under load 2–5, 2026-12-04: a
  * warm-up step ~3.5× NASRec-Small's. docs/nasrec.md §9.
  */
-export const SMALL_RECSYS_COSTS: { machine: string; autoctr: RecsysCosts; xlarge?: RecsysCosts } = {
+export const SMALL_RECSYS_COSTS: { machine: string; autoctr: RecsysCosts; xlarge: RecsysCosts } = {
   machine: "2 CPU cores, loaded",
   autoctr: {
     warmupStep: 3.8,
@@ -189,7 +189,7 @@ export interface RecsysPhaseInput {
  * train + the best retrained on train + val). Per-batch costs scale with the batch size.
  */
 export function recsysPhaseSeconds(cfg: RecsysPhaseInput, costs = SMALL_RECSYS_COSTS) {
-  const c = costs[cfg.space] ?? costs.autoctr, b = cfg.batchSize / 512;
+  const c = costs[cfg.space], b = cfg.batchSize / 512;
   const train = Math.floor(0.8 * cfg.rows), val = Math.floor(0.1 * cfg.rows);
   const epochBatches = Math.floor(train / cfg.batchSize);
   const evaluations = cfg.evolution.population + cfg.evolution.generations * cfg.evolution.children;

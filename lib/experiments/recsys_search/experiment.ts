@@ -78,11 +78,6 @@ async function plan(ctx: RunContext): Promise<Plan> {
   const { configs, notices } = await resolve({ ...ctx, log: () => {} });
   const phases: Record<string, number> = {};
   const c = SMALL_RECSYS_COSTS;
-  if (configs.some((cfg) => cfg.space === "xlarge") && !c.xlarge) {
-    notices.push(
-      "NASRec-Full's costs are not measured on 2 CPU cores: its estimate uses NASRec-Small's (a lower bound)",
-    );
-  }
   const runs = configs.map((cfg) => {
     const k = `${cfg.dataset}-${cfg.space}`;
     const e = recsysPhaseSeconds(cfg, c);
