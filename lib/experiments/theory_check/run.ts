@@ -152,11 +152,11 @@ export async function runTheoryCheck(
     done.set(h.run, h);
   }
   if (done.size) opts.log?.(`resuming: ${done.size} runs read from ${historyFile}`);
-  const mine = candidates.filter((_, k) => inShard(k, opts.shard));
+  // this process's runs, each with its position k in the one-process order (its seeds)
+  const mine = candidates.map((c, id) => ({ ...c, id })).filter(({ id }) => inShard(id, opts.shard));
   let count = 0;
   try {
-    for (const [id, { run, width, repeat }] of candidates.entries()) {
-      if (!inShard(id, opts.shard)) continue;
+    for (const { id, run, width, repeat } of mine) {
       if (!done.has(run)) {
         const net = mlp2(width, cfg.seed * 1000 + id);
         const vars = net.params().map((p) => p.variable);
